@@ -1,0 +1,165 @@
+"""The inference service on Cloud Run (v2): GPU or CPU, Direct VPC egress, secrets from Secret Manager."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components._options import child_options
+from components.app_runtime import (
+    LIVENESS_PATH,
+    READINESS_PATH,
+    STARTUP_FAILURE_THRESHOLD,
+    STARTUP_PERIOD_SECONDS,
+    AppRuntime,
+)
+from components.secrets import Secrets
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudRunServiceArgs:
+    region: str
+    runtime: AppRuntime
+    cpu: float
+    memory: str
+    gpu_type: str | None
+    """Accelerator (e.g. nvidia-l4), or None for CPU only."""
+    gpu_zonal_redundancy: bool
+    min_instances: int
+    max_instances: int
+    concurrency: int
+    public: bool
+    """Let anyone on the internet invoke it; otherwise internal ingress and IAM-authenticated calls only."""
+    network_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    secrets: Sequence[Secrets]
+    """Secrets the runtime service account may read (granted before the service is created)."""
+    deletion_protection: bool
+    labels: Mapping[str, str]
+
+
+def _cpu_quantity(cpu: float) -> str:
+    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"
+
+
+class CloudRunService(pulumi.ComponentResource):
+    """A Cloud Run v2 service with its own least-privilege runtime service account."""
+
+    url: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    service_account_email: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CloudRunServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("inference:cloudrun:CloudRunService", name, None, opts)
+        child = child_options(self, opts)
+
+        account = gcp.serviceaccount.Account(
+            f"{name}-runtime",
+            account_id=f"{name}-run",
+            display_name=f"Runtime identity of {name}",
+            description="Reads the service's secrets; no other role.",
+            opts=child,
+        )
+        secret_access = [
+            binding for secrets in args.secrets for binding in secrets.grant_access(f"{name}-runtime", account.member)
+        ]
+
+        limits = {"cpu": _cpu_quantity(args.cpu), "memory": args.memory}
+        if args.gpu_type:
+            limits["nvidia.com/gpu"] = "1"
+        envs = [
+            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value)
+            for env_name, value in args.runtime.env.items()
+        ] + [
+            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
+                name=env_name,
+                value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
+                    secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
+                        secret=secret.secret_id, version="latest"
+                    )
+                ),
+            )
+            for env_name, secret in args.runtime.secret_env.items()
+        ]
+        service = gcp.cloudrunv2.Service(
+            f"{name}-service",
+            location=args.region,
+            ingress="INGRESS_TRAFFIC_ALL" if args.public else "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            deletion_protection=args.deletion_protection,
+            invoker_iam_disabled=False,
+            labels=dict(args.labels),
+            template=gcp.cloudrunv2.ServiceTemplateArgs(
+                service_account=account.email,
+                labels=dict(args.labels),
+                max_instance_request_concurrency=args.concurrency,
+                scaling=gcp.cloudrunv2.ServiceTemplateScalingArgs(
+                    min_instance_count=args.min_instances, max_instance_count=args.max_instances
+                ),
+                node_selector=gcp.cloudrunv2.ServiceTemplateNodeSelectorArgs(accelerator=args.gpu_type)
+                if args.gpu_type
+                else None,
+                gpu_zonal_redundancy_disabled=(not args.gpu_zonal_redundancy) if args.gpu_type else None,
+                vpc_access=gcp.cloudrunv2.ServiceTemplateVpcAccessArgs(
+                    network_interfaces=[
+                        gcp.cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArgs(
+                            network=args.network_id, subnetwork=args.subnet_id
+                        )
+                    ],
+                    egress="PRIVATE_RANGES_ONLY",
+                ),
+                containers=[
+                    gcp.cloudrunv2.ServiceTemplateContainerArgs(
+                        name="app",
+                        image=args.runtime.image,
+                        ports=gcp.cloudrunv2.ServiceTemplateContainerPortsArgs(container_port=args.runtime.port),
+                        envs=envs,
+                        resources=gcp.cloudrunv2.ServiceTemplateContainerResourcesArgs(
+                            limits=limits,
+                            # A GPU service must use instance-based billing: CPU always allocated.
+                            cpu_idle=not args.gpu_type,
+                            startup_cpu_boost=True,
+                        ),
+                        startup_probe=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
+                            http_get=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(
+                                path=READINESS_PATH, port=args.runtime.port
+                            ),
+                            period_seconds=STARTUP_PERIOD_SECONDS,
+                            timeout_seconds=5,
+                            failure_threshold=STARTUP_FAILURE_THRESHOLD,
+                        ),
+                        liveness_probe=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(
+                            http_get=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs(
+                                path=LIVENESS_PATH, port=args.runtime.port
+                            ),
+                            period_seconds=30,
+                            timeout_seconds=5,
+                            failure_threshold=3,
+                        ),
+                    )
+                ],
+            ),
+            opts=child_options(self, opts, depends_on=secret_access),
+        )
+        if args.public:
+            gcp.cloudrunv2.ServiceIamMember(
+                f"{name}-public-invoker",
+                name=service.name,
+                location=args.region,
+                role="roles/run.invoker",
+                member="allUsers",
+                opts=child,
+            )
+
+        self.url = service.uri
+        self.service_name = service.name
+        self.service_account_email = account.email
+        self.register_outputs(
+            {
+                "url": self.url,
+                "service_name": self.service_name,
+                "service_account_email": self.service_account_email,
+            }
+        )

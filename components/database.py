@@ -1,0 +1,126 @@
+"""Cloud SQL for PostgreSQL on a private IP, with the CIS logging flags, a database and its user."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components._options import child_options
+
+# CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
+CIS_DATABASE_FLAGS: dict[str, str] = {
+    "log_connections": "on",
+    "log_disconnections": "on",
+    "log_min_messages": "warning",
+    "log_min_error_statement": "error",
+    "log_min_duration_statement": "-1",
+    "log_error_verbosity": "default",
+    "log_statement": "ddl",
+    "cloudsql.enable_pgaudit": "on",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostgresDatabaseArgs:
+    region: str
+    network_id: pulumi.Input[str]
+    """The VPC whose private services access range gives the instance its private IP."""
+    private_services_connection: pulumi.Resource
+    """The servicenetworking connection; the instance is created only after it exists."""
+    version: str
+    edition: str
+    tier: str
+    availability: str
+    """ZONAL or REGIONAL (a standby in a second zone)."""
+    disk_size_gb: int
+    backups: bool
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    """Sets both Pulumi's and Google's deletion protection."""
+    maintenance_day: int
+    maintenance_hour: int
+    password: pulumi.Input[str]
+    """The application user's password (from Secrets)."""
+    labels: Mapping[str, str]
+    database_name: str = "inference"
+    user_name: str = "inference"
+
+
+class PostgresDatabase(pulumi.ComponentResource):
+    """A private Cloud SQL for PostgreSQL instance with one database and one user."""
+
+    connection_name: pulumi.Output[str]
+    private_ip: pulumi.Output[str]
+    database_name: pulumi.Output[str]
+    user_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("inference:database:PostgresDatabase", name, None, opts)
+        child = child_options(self, opts)
+
+        instance = gcp.sql.DatabaseInstance(
+            f"{name}-instance",
+            region=args.region,
+            database_version=args.version,
+            deletion_protection=args.deletion_protection,
+            settings=gcp.sql.DatabaseInstanceSettingsArgs(
+                tier=args.tier,
+                edition=args.edition,
+                availability_type=args.availability,
+                disk_size=args.disk_size_gb,
+                disk_type="PD_SSD",
+                disk_autoresize=True,
+                deletion_protection_enabled=args.deletion_protection,
+                ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
+                    ipv4_enabled=False,
+                    private_network=args.network_id,
+                    ssl_mode="ENCRYPTED_ONLY",
+                    enable_private_path_for_google_cloud_services=True,
+                ),
+                backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
+                    enabled=args.backups,
+                    point_in_time_recovery_enabled=args.point_in_time_recovery,
+                    transaction_log_retention_days=7 if args.point_in_time_recovery else None,
+                    start_time="02:00",
+                    backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
+                        retained_backups=14 if args.deletion_protection else 7, retention_unit="COUNT"
+                    ),
+                ),
+                maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
+                    day=args.maintenance_day, hour=args.maintenance_hour, update_track="stable"
+                ),
+                database_flags=[
+                    gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=flag, value=value)
+                    for flag, value in CIS_DATABASE_FLAGS.items()
+                ],
+                insights_config=gcp.sql.DatabaseInstanceSettingsInsightsConfigArgs(
+                    query_insights_enabled=True, record_application_tags=True, record_client_address=False
+                ),
+                user_labels=dict(args.labels),
+            ),
+            opts=child_options(self, opts, depends_on=[args.private_services_connection]),
+        )
+        database = gcp.sql.Database(f"{name}-database", instance=instance.name, name=args.database_name, opts=child)
+        user = gcp.sql.User(
+            f"{name}-user",
+            instance=instance.name,
+            name=args.user_name,
+            password=args.password,
+            opts=child_options(self, opts, depends_on=[database]),
+        )
+
+        self.connection_name = instance.connection_name
+        self.private_ip = instance.private_ip_address
+        self.database_name = database.name
+        self.user_name = user.name
+        self.register_outputs(
+            {
+                "connection_name": self.connection_name,
+                "private_ip": self.private_ip,
+                "database_name": self.database_name,
+                "user_name": self.user_name,
+            }
+        )

@@ -1,0 +1,107 @@
+"""Secrets generated with pulumi-random and kept in Secret Manager; values never leave as plain outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components._options import child_options
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretsArgs:
+    generated: Mapping[str, int]
+    """Secrets to generate: short name (e.g. `db-password`) → length in characters."""
+    labels: Mapping[str, str]
+    """Labels for every secret."""
+    provided: Mapping[str, pulumi.Input[str]] | None = None
+    """Secrets whose value another resource produced (e.g. Memorystore's AUTH string): short name → value."""
+
+
+def _stored_secret(
+    name: str,
+    secret_id: str,
+    value: pulumi.Input[str],
+    labels: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[gcp.secretmanager.Secret, gcp.secretmanager.SecretVersion]:
+    secret = gcp.secretmanager.Secret(
+        f"{name}-secret",
+        secret_id=secret_id,
+        replication=gcp.secretmanager.SecretReplicationArgs(auto=gcp.secretmanager.SecretReplicationAutoArgs()),
+        labels=dict(labels),
+        opts=opts,
+    )
+    version = gcp.secretmanager.SecretVersion(
+        f"{name}-version",
+        secret=secret.id,
+        secret_data=pulumi.Output.secret(value),
+        opts=opts,
+    )
+    return secret, version
+
+
+class Secrets(pulumi.ComponentResource):
+    """A set of Secret Manager secrets, each with one version; ids are `<component name>-<short name>`."""
+
+    secret_ids: dict[str, pulumi.Output[str]]
+    """Short name → the secret's id (`projects/<p>/secrets/<id>`), for IAM bindings and references."""
+    values: dict[str, pulumi.Output[str]]
+    """Short name → the value, always a Pulumi secret (for resources that need the value itself)."""
+
+    def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("inference:secrets:Secrets", name, None, opts)
+        child = child_options(self, opts)
+        self.secret_ids = {}
+        self.values = {}
+        self._secrets: dict[str, gcp.secretmanager.Secret] = {}
+        self._versions: list[gcp.secretmanager.SecretVersion] = []
+
+        for short_name, length in args.generated.items():
+            password = random.RandomPassword(
+                f"{name}-{short_name}",
+                length=length,
+                special=False,
+                min_lower=2,
+                min_upper=2,
+                min_numeric=2,
+                opts=child,
+            )
+            self._store(name, short_name, password.result, args.labels, child)
+        for short_name, value in (args.provided or {}).items():
+            self._store(name, short_name, value, args.labels, child)
+
+        self.register_outputs({"secret_ids": self.secret_ids})
+
+    def _store(
+        self,
+        name: str,
+        short_name: str,
+        value: pulumi.Input[str],
+        labels: Mapping[str, str],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        secret, version = _stored_secret(f"{name}-{short_name}", f"{name}-{short_name}", value, labels, opts)
+        self._secrets[short_name] = secret
+        self._versions.append(version)
+        self.secret_ids[short_name] = secret.id
+        self.values[short_name] = pulumi.Output.secret(value)
+
+    def grant_access(self, name: str, member: pulumi.Input[str]) -> list[pulumi.Resource]:
+        """Let `member` (e.g. `serviceAccount:x@p.iam.gserviceaccount.com`) read every secret; returns the bindings,
+        which the workload must depend on so that it never starts before it can read its secrets."""
+        bindings: list[pulumi.Resource] = [
+            gcp.secretmanager.SecretIamMember(
+                f"{name}-{short_name}-accessor",
+                secret_id=secret.id,
+                role="roles/secretmanager.secretAccessor",
+                member=member,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for short_name, secret in self._secrets.items()
+        ]
+        return [*bindings, *self._versions]

@@ -1,0 +1,712 @@
+"""The stack configuration: typed sections, every GCP rule checked before anything is registered.
+
+Keys in the stack files are camelCase (`inference:service.minInstances`); the models use snake_case with
+camelCase aliases. Unknown keys are errors, and all problems are reported together, each as
+`<stack file>: <key path> = <value>: <what is wrong and what is allowed>`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from infra import gcp_rules as rules
+
+NAMESPACE = "inference"
+
+
+class ConfigError(Exception):
+    """The stack configuration is invalid; `messages` holds one line per problem."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, validate_default=True
+    )
+
+
+# --- sections ------------------------------------------------------------------------------------------------
+
+MEMORY_QUANTITY = re.compile(r"^(?P<amount>\d+(?:\.\d+)?)(?P<unit>Mi|Gi)$")
+
+
+def memory_mib(quantity: str) -> float:
+    """`16Gi` → 16384.0; `512Mi` → 512.0 (the Kubernetes binary units Cloud Run and GKE both take)."""
+    match = MEMORY_QUANTITY.match(quantity)
+    if match is None:
+        raise ValueError(f"{quantity!r} is not a memory quantity like 512Mi or 16Gi")
+    amount = float(match["amount"])
+    return amount * 1024 if match["unit"] == "Gi" else amount
+
+
+class GpuSettings(_Section):
+    """A GPU attached to each instance (Cloud Run) or pod (GKE)."""
+
+    type: str = "nvidia-l4"
+    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000."""
+    zonal_redundancy: bool = True
+    """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
+
+
+class ServiceSettings(_Section):
+    """The inference service: one container per Cloud Run instance or GKE pod."""
+
+    cpu: float = 1
+    """vCPU per instance or pod."""
+    memory: str = "2Gi"
+    """Memory per instance or pod, as Mi or Gi."""
+    gpu: GpuSettings | None = None
+    """The GPU, or null for CPU only."""
+    min_instances: int = Field(default=0, ge=0)
+    """Instances kept warm (Cloud Run); billed in full while idle."""
+    max_instances: int = Field(default=3, ge=1)
+    """Upper bound of instances (Cloud Run)."""
+    concurrency: int = 16
+    """Concurrent requests per instance (Cloud Run)."""
+    public: bool = False
+    """Allow unauthenticated invocation from the internet; otherwise internal ingress and IAM-only invocation."""
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_is_a_quantity(cls, value: str) -> str:
+        memory_mib(value)
+        return value
+
+
+class RedisSettings(_Section):
+    """Memorystore for Redis, always with AUTH and in-transit encryption."""
+
+    tier: Literal["BASIC", "STANDARD_HA"] = "BASIC"
+    memory_size_gb: int = 1
+    version: str = "REDIS_7_2"
+    read_replicas: int = Field(default=0, ge=0)
+
+
+class DatabaseSettings(_Section):
+    """Cloud SQL for PostgreSQL with a private IP only; unset protections follow the environment."""
+
+    version: str = "POSTGRES_16"
+    edition: Literal["ENTERPRISE", "ENTERPRISE_PLUS"] = "ENTERPRISE"
+    tier: str = "db-custom-1-3840"
+    availability: Literal["ZONAL", "REGIONAL"] | None = None
+    """ZONAL or REGIONAL (high availability); default: REGIONAL in prod, ZONAL in dev."""
+    disk_size_gb: int = 10
+    backups: bool = True
+    point_in_time_recovery: bool | None = None
+    """Default: on in prod, off in dev."""
+    deletion_protection: bool | None = None
+    """Both Pulumi's and GCP's deletion protection. Default: on in prod, off in dev."""
+    maintenance_day: int = Field(default=7, ge=1, le=7)
+    """Day of the weekly maintenance window, 1 = Monday."""
+    maintenance_hour: int = Field(default=3, ge=0, le=23)
+    """Hour (UTC) of the weekly maintenance window."""
+
+
+class ImageSettings(_Section):
+    """The app's container image: built from `context` with pulumi-docker, or an existing one."""
+
+    context: str = "app"
+    dockerfile: str = "app/Dockerfile"
+    prebuilt: str | None = None
+    """An image reference to deploy as is (by digest, ideally); nothing is built."""
+
+
+class NetworkSettings(_Section):
+    """The VPC the service, Redis and the database share."""
+
+    subnet_cidr: str = "10.10.0.0/20"
+    pods_cidr: str = "10.20.0.0/16"
+    """GKE only: the subnet's secondary range for pods."""
+    services_cidr: str = "10.30.0.0/20"
+    """GKE only: the subnet's secondary range for services."""
+    private_services_prefix_length: int = Field(default=20, ge=8, le=24)
+    """Size of the range reserved for private services access (Cloud SQL, Memorystore)."""
+    cloud_nat: bool = False
+    """Give private workloads internet egress through Cloud NAT (always on for GKE's private nodes)."""
+
+    @field_validator("subnet_cidr", "pods_cidr", "services_cidr")
+    @classmethod
+    def _is_a_private_network(cls, value: str) -> str:
+        network = ipaddress.ip_network(value, strict=True)
+        if not network.is_private:
+            raise ValueError(f"{value} is not a private (RFC 1918) range")
+        return value
+
+
+class NodePoolSettings(_Section):
+    machine_type: str = "e2-standard-2"
+    node_count: int = Field(default=1, ge=1)
+
+
+class GpuNodePoolSettings(_Section):
+    machine_type: str = "g2-standard-4"
+    accelerator: str = "nvidia-l4"
+    accelerator_count: int = Field(default=1, ge=1)
+    min_nodes: int = Field(default=0, ge=0)
+    max_nodes: int = Field(default=3, ge=1)
+    spot: bool = False
+    driver_version: str = "LATEST"
+    disk_size_gb: int = Field(default=100, ge=10)
+    disk_type: str = "pd-balanced"
+
+
+class ReplicaSettings(_Section):
+    min: int = Field(default=1, ge=1)
+    max: int = Field(default=3, ge=1)
+    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+
+
+class AuthorizedNetwork(_Section):
+    cidr: str
+    name: str
+
+    @field_validator("cidr")
+    @classmethod
+    def _is_a_network(cls, value: str) -> str:
+        ipaddress.ip_network(value, strict=True)
+        return value
+
+
+class GkeSettings(_Section):
+    """A private GKE Standard cluster with a system pool and a GPU pool."""
+
+    location: str = "us-central1-a"
+    """A zone (zonal cluster, covered by the monthly free credit) or the region (regional cluster)."""
+    cluster_name: str | None = None
+    """Default: inference-<stack>."""
+    release_channel: str = "REGULAR"
+    system_pool: NodePoolSettings = NodePoolSettings()
+    gpu_pool: GpuNodePoolSettings = GpuNodePoolSettings()
+    replicas: ReplicaSettings = ReplicaSettings()
+    master_authorized_networks: list[AuthorizedNetwork] = Field(
+        default_factory=lambda: [AuthorizedNetwork(cidr="10.0.0.0/8", name="internal")]
+    )
+    master_cidr: str = "172.16.0.0/28"
+    """The control plane's private range (a /28)."""
+
+
+class StackConfig(BaseModel):
+    """Everything one stack file says, validated, with the environment's defaults filled in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stack: str
+    stack_file: str
+    project: str
+    region: str
+    environment: Literal["dev", "prod"]
+    platform: Literal["cloudrun", "gke"]
+    labels: dict[str, str]
+    service: ServiceSettings
+    redis: RedisSettings
+    database: DatabaseSettings
+    image: ImageSettings
+    network: NetworkSettings
+    gke: GkeSettings | None
+
+    @property
+    def name_prefix(self) -> str:
+        """The prefix of every resource name: `inference-<stack>`."""
+        return f"{NAMESPACE}-{self.stack}"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def all_labels(self) -> dict[str, str]:
+        """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
+        return {**self.labels, "environment": self.environment, "stack": self.stack, "managed-by": "pulumi"}
+
+    @property
+    def cluster_name(self) -> str:
+        return (self.gke.cluster_name if self.gke and self.gke.cluster_name else None) or self.name_prefix
+
+
+# --- loading ---------------------------------------------------------------------------------------------------
+
+SECTIONS: dict[str, type[_Section]] = {
+    "service": ServiceSettings,
+    "redis": RedisSettings,
+    "database": DatabaseSettings,
+    "image": ImageSettings,
+    "network": NetworkSettings,
+    "gke": GkeSettings,
+}
+SCALARS = ("environment", "platform", "labels")
+KNOWN_KEYS = (*SCALARS, *SECTIONS)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+class _Problems:
+    def __init__(self, stack_file: str) -> None:
+        self.stack_file = stack_file
+        self.messages: list[str] = []
+
+    def add(self, key: str, value: Any, rule: str) -> None:
+        self.messages.append(f"{self.stack_file}: {key} = {_display(value)}: {rule}")
+
+    def add_missing(self, key: str, rule: str) -> None:
+        self.messages.append(f"{self.stack_file}: {key}: {rule}")
+
+
+def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, raw: Any) -> None:
+    for detail in error.errors():
+        path = ".".join(str(part) for part in detail["loc"])
+        full_key = f"{key}.{path}" if path else key
+        value = detail.get("input")
+        if detail["type"] == "extra_forbidden":
+            section = _section_at(raw, detail["loc"][:-1], key)
+            allowed = ", ".join(sorted(_aliases(section))) if section else "none"
+            problems.add(full_key, value, f"unknown key (allowed here: {allowed})")
+        elif detail["type"] == "missing":
+            problems.add_missing(full_key, "required")
+        else:
+            message = detail["msg"].removeprefix("Value error, ")
+            problems.add(full_key, value, message)
+
+
+def _section_at(raw: Any, loc: tuple[Any, ...], key: str) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = SECTIONS.get(key.split(":", 1)[1])
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        annotation = field.annotation if field else None
+        nested = [t for t in getattr(annotation, "__args__", (annotation,)) if isinstance(t, type)]
+        model = next((t for t in nested if issubclass(t, BaseModel)), None)
+    return model
+
+
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _decode(value: str | Any) -> Any:
+    """Config values arrive as strings from the engine; objects and lists as JSON."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) -> StackConfig:
+    """Validate the engine's config for one stack. Raises ConfigError listing every problem found."""
+    problems = _Problems(stack_file)
+    prefix = f"{NAMESPACE}:"
+    for key in raw:
+        if key.startswith(prefix) and key[len(prefix) :] not in KNOWN_KEYS:
+            problems.add(key, _decode(raw[key]), f"unknown key (known: {', '.join(prefix + k for k in KNOWN_KEYS)})")
+
+    if not rules.STACK_NAME.match(stack):
+        problems.add_missing(
+            "stack name",
+            f"{stack!r} must be 1-16 lowercase letters, digits or hyphens, starting with a letter "
+            "(it becomes part of service account ids, at most 30 characters)",
+        )
+
+    project = raw.get("gcp:project")
+    if project is None:
+        problems.add_missing("gcp:project", "required: the Google Cloud project id (pulumi config set gcp:project ...)")
+    elif not rules.PROJECT_ID.match(str(project)):
+        problems.add("gcp:project", project, "a project id is 6-30 lowercase letters, digits or hyphens, from a letter")
+    region = raw.get("gcp:region")
+    if region is None:
+        problems.add_missing("gcp:region", "required: the region to deploy to, e.g. us-central1")
+    elif not rules.REGION.match(str(region)):
+        problems.add("gcp:region", region, "not a region name like us-central1 (a zone is not a region)")
+
+    environment = raw.get(f"{prefix}environment", "dev")
+    if environment not in ("dev", "prod"):
+        problems.add(f"{prefix}environment", environment, "allowed: dev, prod")
+    platform = raw.get(f"{prefix}platform", "cloudrun")
+    if platform not in ("cloudrun", "gke"):
+        problems.add(f"{prefix}platform", platform, "allowed: cloudrun, gke")
+
+    labels = _decode(raw.get(f"{prefix}labels", "{}"))
+    if not isinstance(labels, dict):
+        problems.add(f"{prefix}labels", labels, "must be a mapping of label keys to values")
+        labels = {}
+    for label_key, label_value in labels.items():
+        where = f"{prefix}labels.{label_key}"
+        if not rules.LABEL_KEY.match(str(label_key)):
+            problems.add(where, label_value, "label keys are 1-63 lowercase letters, digits, _ or -, from a letter")
+        if not isinstance(label_value, str) or not rules.LABEL_VALUE.match(label_value):
+            problems.add(where, label_value, "label values are strings of 0-63 lowercase letters, digits, _ or -")
+    if len(labels) + 3 > rules.MAX_LABELS:
+        problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {rules.MAX_LABELS - 3} labels")
+
+    sections: dict[str, Any] = {}
+    for name, model in SECTIONS.items():
+        key = f"{prefix}{name}"
+        value = _decode(raw.get(key, "{}"))
+        if name == "service" and isinstance(value, dict) and value.get("gpu") is False:
+            value = {**value, "gpu": None}
+        if not isinstance(value, dict):
+            problems.add(key, value, "must be a mapping")
+            continue
+        try:
+            sections[name] = model.model_validate(value)
+        except ValidationError as error:
+            _pydantic_problems(problems, key, error, value)
+
+    if problems.messages or len(sections) != len(SECTIONS):
+        raise ConfigError(problems.messages)
+
+    database: DatabaseSettings = sections["database"]
+    prod = environment == "prod"
+    database = database.model_copy(
+        update={
+            "availability": database.availability or ("REGIONAL" if prod else "ZONAL"),
+            "point_in_time_recovery": prod
+            if database.point_in_time_recovery is None
+            else database.point_in_time_recovery,
+            "deletion_protection": prod if database.deletion_protection is None else database.deletion_protection,
+        }
+    )
+    config = StackConfig(
+        stack=stack,
+        stack_file=stack_file,
+        project=str(project),
+        region=str(region),
+        environment=environment,
+        platform=platform,
+        labels=labels,
+        service=sections["service"],
+        redis=sections["redis"],
+        database=database,
+        image=sections["image"],
+        network=sections["network"],
+        gke=sections["gke"] if platform == "gke" else None,
+    )
+    _check_rules(config, raw, problems)
+    if problems.messages:
+        raise ConfigError(problems.messages)
+    return config
+
+
+# --- cross-field rules (shared/reference/gcp-constraints.md) ------------------------------------------------
+
+
+def _check_rules(config: StackConfig, raw: Mapping[str, Any], problems: _Problems) -> None:
+    if config.platform == "cloudrun":
+        _check_cloud_run(config, problems)
+        if f"{NAMESPACE}:gke" in raw:
+            problems.add_missing(f"{NAMESPACE}:gke", "only used with inference:platform: gke (this stack is cloudrun)")
+    else:
+        _check_gke(config, problems)
+    _check_redis(config, problems)
+    _check_database(config, problems)
+    _check_network(config, problems)
+
+
+def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
+    service = config.service
+    key = f"{NAMESPACE}:service"
+    cpu, memory_gib = service.cpu, memory_mib(service.memory) / 1024
+    low, high = rules.CLOUD_RUN_FRACTIONAL_CPU_RANGE
+    whole_cpus = rules.CLOUD_RUN_GPU_WHOLE_CPUS if service.gpu else rules.CLOUD_RUN_WHOLE_CPUS
+    if not (low <= cpu <= high or cpu in whole_cpus):
+        problems.add(
+            f"{key}.cpu",
+            _number(cpu),
+            f"Cloud Run takes {low}-{high:g} vCPU or one of {', '.join(map(str, whole_cpus))}",
+        )
+    memory_low, memory_high = rules.CLOUD_RUN_MEMORY_RANGE_MIB
+    if not memory_low <= memory_gib * 1024 <= memory_high:
+        problems.add(f"{key}.memory", service.memory, f"Cloud Run takes {memory_low}Mi to {memory_high // 1024}Gi")
+    for above_gib, min_cpu in rules.CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB:
+        if memory_gib > above_gib and cpu < min_cpu:
+            problems.add(
+                f"{key}.cpu",
+                _number(cpu),
+                f"more than {above_gib}Gi of memory on Cloud Run needs at least {min_cpu} vCPU",
+            )
+            break
+    min_memory_for_cpu = rules.CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU.get(cpu)
+    if min_memory_for_cpu and memory_gib < min_memory_for_cpu:
+        problems.add(
+            f"{key}.memory",
+            service.memory,
+            f"{_number(cpu)} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi",
+        )
+    if service.gpu is not None:
+        gpu = rules.CLOUD_RUN_GPUS.get(service.gpu.type)
+        if gpu is None:
+            problems.add(f"{key}.gpu.type", service.gpu.type, f"Cloud Run GPUs: {', '.join(rules.CLOUD_RUN_GPUS)}")
+        else:
+            if cpu < gpu.min_cpu:
+                problems.add(
+                    f"{key}.cpu",
+                    _number(cpu),
+                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_cpu:g} vCPU",
+                )
+            if memory_gib < gpu.min_memory_gib:
+                problems.add(
+                    f"{key}.memory",
+                    service.memory,
+                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_memory_gib:g}Gi",
+                )
+        if config.region not in rules.CLOUD_RUN_GPU_REGIONS:
+            problems.add(
+                "gcp:region",
+                config.region,
+                f"Cloud Run GPUs are offered in {', '.join(sorted(rules.CLOUD_RUN_GPU_REGIONS))}",
+            )
+        if service.max_instances > rules.CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA:
+            problems.add(
+                f"{key}.maxInstances",
+                service.max_instances,
+                "GPU services must fit the project's GPU quota "
+                f"(by default {rules.CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA}; old revisions count too): "
+                "raise the quota, then this limit",
+            )
+    low_concurrency, high_concurrency = rules.CLOUD_RUN_CONCURRENCY_RANGE
+    if not low_concurrency <= service.concurrency <= high_concurrency:
+        problems.add(f"{key}.concurrency", service.concurrency, f"allowed: {low_concurrency}-{high_concurrency}")
+    if service.min_instances > service.max_instances:
+        problems.add(
+            f"{key}.minInstances",
+            service.min_instances,
+            f"must not exceed maxInstances ({service.max_instances})",
+        )
+
+
+def _check_gke(config: StackConfig, problems: _Problems) -> None:
+    assert config.gke is not None
+    gke = config.gke
+    key = f"{NAMESPACE}:gke"
+    zone = rules.ZONE.match(gke.location)
+    location_region = zone["region"] if zone else gke.location
+    if not (zone or rules.REGION.match(gke.location)):
+        problems.add(f"{key}.location", gke.location, "a zone like us-central1-a or a region like us-central1")
+    elif location_region != config.region:
+        problems.add(f"{key}.location", gke.location, f"must be inside gcp:region ({config.region})")
+    cluster_name = config.cluster_name
+    if len(cluster_name) > rules.GKE_CLUSTER_NAME_MAX or not rules.GKE_CLUSTER_NAME.match(cluster_name):
+        problems.add(
+            f"{key}.clusterName",
+            cluster_name,
+            f"at most {rules.GKE_CLUSTER_NAME_MAX} lowercase letters, digits or hyphens, from a letter, "
+            "ending in a letter or digit",
+        )
+    if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
+        problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
+
+    system_machine = rules.MACHINE_TYPES.get(gke.system_pool.machine_type)
+    if system_machine is None:
+        problems.add(f"{key}.systemPool.machineType", gke.system_pool.machine_type, f"known types: {_machine_types()}")
+
+    pool = gke.gpu_pool
+    pool_key = f"{key}.gpuPool"
+    machine = rules.MACHINE_TYPES.get(pool.machine_type)
+    series = rules.machine_series(pool.machine_type)
+    allowed_series = rules.ACCELERATOR_MACHINE_SERIES.get(pool.accelerator)
+    if allowed_series is None:
+        problems.add(
+            f"{pool_key}.accelerator",
+            pool.accelerator,
+            f"allowed: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
+        )
+    elif series not in allowed_series or pool.machine_type in rules.N1_WITHOUT_GPU:
+        problems.add(
+            f"{pool_key}.machineType",
+            pool.machine_type,
+            f"{pool.accelerator} attaches only to {'/'.join(s.upper() for s in allowed_series)} machine types "
+            f"({', '.join(s + '-*' for s in allowed_series)})",
+        )
+    if machine is None:
+        problems.add(f"{pool_key}.machineType", pool.machine_type, f"known types: {_machine_types()}")
+    elif series in rules.BUILT_IN_GPU_SERIES and pool.accelerator_count != machine.built_in_gpus:
+        problems.add(
+            f"{pool_key}.acceleratorCount",
+            pool.accelerator_count,
+            f"{pool.machine_type} has {machine.built_in_gpus} GPU(s) built in; the count is fixed by the type",
+        )
+    if pool.driver_version not in rules.GKE_GPU_DRIVER_VERSIONS:
+        problems.add(
+            f"{pool_key}.driverVersion",
+            pool.driver_version,
+            f"allowed: {', '.join(rules.GKE_GPU_DRIVER_VERSIONS)}",
+        )
+    if pool.disk_type not in rules.GKE_DISK_TYPES:
+        problems.add(f"{pool_key}.diskType", pool.disk_type, f"allowed: {', '.join(rules.GKE_DISK_TYPES)}")
+    if pool.min_nodes > pool.max_nodes:
+        problems.add(f"{pool_key}.minNodes", pool.min_nodes, f"must not exceed maxNodes ({pool.max_nodes})")
+    if gke.replicas.min > gke.replicas.max:
+        problems.add(f"{key}.replicas.min", gke.replicas.min, f"must not exceed replicas.max ({gke.replicas.max})")
+
+    service = config.service
+    if service.gpu is None:
+        problems.add_missing(
+            f"{NAMESPACE}:service.gpu",
+            "the GKE path serves from the GPU pool: set gpu (e.g. {type: nvidia-l4})",
+        )
+    elif service.gpu.type != pool.accelerator:
+        problems.add(
+            f"{NAMESPACE}:service.gpu.type",
+            service.gpu.type,
+            f"must match gpuPool.accelerator ({pool.accelerator})",
+        )
+    if machine is not None:
+        pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
+        if gke.replicas.max > pool.max_nodes * pods_per_node:
+            problems.add(
+                f"{key}.replicas.max",
+                gke.replicas.max,
+                f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
+                f"per node gives {pool.max_nodes * pods_per_node}",
+            )
+        allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
+        free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
+        free_memory_gib = allocatable_memory_gib - rules.GKE_SYSTEM_DAEMONSET_MEMORY_GIB
+        if service.cpu > free_cpu:
+            problems.add(
+                f"{NAMESPACE}:service.cpu",
+                _number(service.cpu),
+                f"a {pool.machine_type} node leaves {free_cpu:.2f} vCPU for the pod after GKE's reservations",
+            )
+        if memory_mib(service.memory) / 1024 > free_memory_gib:
+            problems.add(
+                f"{NAMESPACE}:service.memory",
+                service.memory,
+                f"a {pool.machine_type} node leaves {free_memory_gib:.1f}Gi for the pod after GKE's reservations",
+            )
+
+
+def _check_redis(config: StackConfig, problems: _Problems) -> None:
+    redis = config.redis
+    key = f"{NAMESPACE}:redis"
+    low, high = rules.REDIS_SIZE_RANGE_GB
+    if not low <= redis.memory_size_gb <= high:
+        problems.add(f"{key}.memorySizeGb", redis.memory_size_gb, f"Memorystore for Redis takes {low}-{high} GB")
+    if redis.version not in rules.REDIS_VERSIONS:
+        problems.add(f"{key}.version", redis.version, f"allowed: {', '.join(rules.REDIS_VERSIONS)}")
+    if redis.read_replicas:
+        replicas_low, replicas_high = rules.REDIS_READ_REPLICAS_RANGE
+        if redis.tier != "STANDARD_HA":
+            problems.add(f"{key}.readReplicas", redis.read_replicas, "read replicas need tier STANDARD_HA")
+        elif not replicas_low <= redis.read_replicas <= replicas_high:
+            problems.add(f"{key}.readReplicas", redis.read_replicas, f"allowed: 0 or {replicas_low}-{replicas_high}")
+        if redis.memory_size_gb < rules.REDIS_READ_REPLICAS_MIN_SIZE_GB:
+            problems.add(
+                f"{key}.memorySizeGb",
+                redis.memory_size_gb,
+                f"read replicas need at least {rules.REDIS_READ_REPLICAS_MIN_SIZE_GB} GB",
+            )
+        if redis.version in rules.REDIS_VERSIONS and rules.REDIS_VERSIONS.index(
+            redis.version
+        ) < rules.REDIS_VERSIONS.index(rules.REDIS_READ_REPLICAS_MIN_VERSION):
+            problems.add(f"{key}.version", redis.version, "read replicas need Redis 5.0 or later")
+
+
+def _check_database(config: StackConfig, problems: _Problems) -> None:
+    database = config.database
+    key = f"{NAMESPACE}:database"
+    if database.version not in rules.POSTGRES_VERSIONS:
+        problems.add(f"{key}.version", database.version, f"allowed: {', '.join(rules.POSTGRES_VERSIONS)}")
+    tier = database.tier
+    custom = rules.SQL_CUSTOM_TIER.match(tier)
+    performance = rules.SQL_PERFORMANCE_OPTIMIZED_TIER.match(tier)
+    if database.edition == "ENTERPRISE_PLUS":
+        if not performance:
+            problems.add(
+                f"{key}.tier",
+                tier,
+                "edition ENTERPRISE_PLUS takes only db-perf-optimized-N-<vCPU> tiers; "
+                "set edition: ENTERPRISE for custom and shared-core tiers",
+            )
+    elif custom:
+        cpus, memory_mb = int(custom["cpus"]), int(custom["memory_mb"])
+        if not (cpus == 1 or (cpus % 2 == 0 and 2 <= cpus <= rules.SQL_CUSTOM_MAX_CPUS)):
+            problems.add(
+                f"{key}.tier",
+                tier,
+                f"custom tiers take 1 or an even number of vCPU up to {rules.SQL_CUSTOM_MAX_CPUS}",
+            )
+        per_cpu_low, per_cpu_high = rules.SQL_CUSTOM_MEMORY_PER_CPU_MB
+        if memory_mb % rules.SQL_CUSTOM_MEMORY_STEP_MB:
+            problems.add(
+                f"{key}.tier",
+                tier,
+                f"custom tier memory must be a multiple of {rules.SQL_CUSTOM_MEMORY_STEP_MB} MB",
+            )
+        if memory_mb < rules.SQL_CUSTOM_MIN_MEMORY_MB:
+            problems.add(
+                f"{key}.tier",
+                tier,
+                f"custom tier memory must be at least {rules.SQL_CUSTOM_MIN_MEMORY_MB} MB",
+            )
+        if not per_cpu_low * cpus <= memory_mb <= per_cpu_high * cpus:
+            problems.add(f"{key}.tier", tier, "custom tier memory must be 0.9-6.5 GB per vCPU")
+    elif tier not in rules.SQL_SHARED_CORE_TIERS:
+        problems.add(
+            f"{key}.tier",
+            tier,
+            "PostgreSQL on edition ENTERPRISE takes db-custom-<vCPU>-<MB> or shared-core "
+            f"({', '.join(rules.SQL_SHARED_CORE_TIERS)}) tiers",
+        )
+    disk_low, disk_high = rules.SQL_DISK_RANGE_GB
+    if not disk_low <= database.disk_size_gb <= disk_high:
+        problems.add(f"{key}.diskSizeGb", database.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
+    if database.point_in_time_recovery and not database.backups:
+        problems.add(f"{key}.pointInTimeRecovery", True, "point-in-time recovery needs backups: true")
+
+
+def _check_network(config: StackConfig, problems: _Problems) -> None:
+    network = config.network
+    key = f"{NAMESPACE}:network"
+    subnet = ipaddress.ip_network(network.subnet_cidr)
+    if config.platform == "cloudrun" and subnet.prefixlen > rules.DIRECT_VPC_EGRESS_MAX_PREFIX:
+        problems.add(
+            f"{key}.subnetCidr",
+            network.subnet_cidr,
+            f"Direct VPC egress needs a /{rules.DIRECT_VPC_EGRESS_MAX_PREFIX} or larger",
+        )
+    ranges = {f"{key}.subnetCidr": subnet}
+    if config.gke is not None:
+        ranges[f"{key}.podsCidr"] = ipaddress.ip_network(network.pods_cidr)
+        ranges[f"{key}.servicesCidr"] = ipaddress.ip_network(network.services_cidr)
+        ranges[f"{NAMESPACE}:gke.masterCidr"] = ipaddress.ip_network(config.gke.master_cidr)
+    names = list(ranges)
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            if ranges[first].overlaps(ranges[second]):
+                problems.add(second, str(ranges[second]), f"overlaps {first} ({ranges[first]})")
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _machine_types() -> str:
+    return ", ".join(rules.MACHINE_TYPES)
+
+
+# --- the running program ---------------------------------------------------------------------------------------
+
+
+def load_from_pulumi() -> StackConfig:
+    """Read and validate this stack's config from the Pulumi runtime (the real engine or the recording mocks)."""
+    import pulumi
+
+    raw: dict[str, Any] = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    stack = pulumi.get_stack()
+    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack)

@@ -1,0 +1,356 @@
+"""Run the Pulumi program under recording mocks: the code `pulumi up` runs, with a recording engine.
+
+The engine is replaced by `pulumi.runtime.set_mocks`; nothing else changes. Every resource registration the
+mocked monitor receives is recorded (type, name, parent, inputs in the engine's camelCase form, dependencies),
+and the outputs the program reads back (IP addresses, connection names, the image digest, the service URL)
+get deterministic values so the plan is the same on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.stack import Stack, massage, run_pulumi_func, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.config import ConfigError, StackConfig, load_stack_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "[secret]"
+UNKNOWN_PLACEHOLDER = "[unknown]"
+
+_SPECIAL_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_REFERENCE_SIGNATURE = "5cf8f73096256a8f31e491e813e4eb8e"
+_ASSET_SIGNATURE = "c44067f5952c0a294b673a41bacd8c17"
+_ARCHIVE_SIGNATURE = "0def7320c3a5731c473e5ecbe6d01bc7"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource registration as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": list(self.dependencies),
+        }
+
+
+@dataclass
+class Plan:
+    """Everything one run of the program registered, in registration order."""
+
+    stack: str
+    project: str
+    resources: list[PlannedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> list[PlannedResource]:
+        return [resource for resource in self.resources if resource.type == resource_type]
+
+    def one(self, resource_type: str) -> PlannedResource:
+        found = self.of_type(resource_type)
+        if len(found) != 1:
+            raise LookupError(f"expected one {resource_type}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise LookupError(f"no resource with urn {urn}")
+
+    def children_of(self, parent: PlannedResource) -> list[PlannedResource]:
+        return [resource for resource in self.resources if resource.parent == parent.urn]
+
+    def type_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "resources": [resource.to_dict() for resource in self.resources],
+        }
+
+
+def _fake_ip(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    return f"10.{digest[0] % 200 + 20}.{digest[1]}.{digest[2] % 250 + 2}"
+
+
+def _fake_hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+_FAKE_CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIoffline-plan-placeholder\n-----END CERTIFICATE-----\n"
+
+
+def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], project: str) -> dict[str, Any]:
+    """The outputs the provider would compute that the program reads back: deterministic stand-ins."""
+    region = inputs.get("region") or inputs.get("location") or "us-central1"
+    match resource_type:
+        case "gcp:sql/databaseInstance:DatabaseInstance":
+            instance = inputs.get("name", name)
+            return {
+                "name": instance,
+                "connectionName": f"{project}:{region}:{instance}",
+                "privateIpAddress": _fake_ip(name),
+                "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{instance}",
+            }
+        case "gcp:redis/instance:Instance":
+            return {
+                "host": _fake_ip(name),
+                "port": 6378 if inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
+                "authString": f"offline-auth-{_fake_hex(name, 16)}",
+                "serverCaCerts": [{"cert": _FAKE_CA_CERTIFICATE}],
+            }
+        case "gcp:serviceaccount/account:Account":
+            account_id = inputs.get("accountId", name)
+            email = f"{account_id}@{project}.iam.gserviceaccount.com"
+            return {
+                "email": email,
+                "member": f"serviceAccount:{email}",
+                "name": f"projects/{project}/{email}",
+            }
+        case "gcp:artifactregistry/repository:Repository":
+            return {"name": inputs.get("repositoryId", name)}
+        case "docker:index/image:Image":
+            image_name = inputs.get("imageName", name)
+            return {"repoDigest": f"{image_name.split(':')[0]}@sha256:{_fake_hex(image_name, 64)}"}
+        case "gcp:cloudrunv2/service:Service":
+            service = inputs.get("name", name)
+            return {"name": service, "uri": f"https://{service}-{_fake_hex(service, 10)}-uc.a.run.app"}
+        case "gcp:container/cluster:Cluster":
+            return {
+                "endpoint": _fake_ip(name),
+                "masterAuth": {"clusterCaCertificate": "b2ZmbGluZS1wbGFuLWNh"},
+                "name": inputs.get("name", name),
+            }
+        case "gcp:compute/network:Network" | "gcp:compute/subnetwork:Subnetwork" | "gcp:compute/router:Router":
+            kind = resource_type.rsplit(":", 1)[1].lower() + "s"
+            resource_name = inputs.get("name", name)
+            return {
+                "name": resource_name,
+                "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/{kind}/{resource_name}",
+            }
+        case "gcp:compute/globalAddress:GlobalAddress":
+            return {"name": inputs.get("name", name), "address": inputs.get("address", "10.100.0.0")}
+        case "gcp:secretmanager/secret:Secret":
+            return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
+        case "random:index/randomPassword:RandomPassword":
+            return {"result": f"offline-{_fake_hex(name, int(inputs.get('length', 32)))}"}
+        case _:
+            return {}
+
+
+def _placeholders(value: Any) -> Any:
+    """Turn the wire form of a property into plain JSON: secrets and unknowns become placeholders."""
+    if isinstance(value, dict):
+        signature = value.get(_SPECIAL_SIGNATURE_KEY)
+        if signature == _SECRET_SIGNATURE:
+            return SECRET_PLACEHOLDER
+        if signature == _RESOURCE_REFERENCE_SIGNATURE:
+            return value.get("urn")
+        if signature in (_ASSET_SIGNATURE, _ARCHIVE_SIGNATURE):
+            return value.get("path") or value.get("uri") or "[asset]"
+        return {key: _placeholders(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(item) for item in value]
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN_PLACEHOLDER
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _DeterministicMocks(pulumi_mocks.Mocks):
+    def __init__(self, project: str) -> None:
+        self.project = project
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outputs = _computed_outputs(args.typ, args.name, args.inputs, self.project)
+        resource_id = outputs.get("name") or f"{args.name}-id"
+        return str(resource_id), {**args.inputs, **outputs}
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == "gcp:organizations/getClientConfig:getClientConfig":
+            return {
+                "accessToken": "offline-access-token",
+                "project": self.project,
+                "region": "us-central1",
+                "zone": "us-central1-a",
+                "id": "offline",
+            }
+        if args.token == "gcp:organizations/getProject:getProject":
+            return {"projectId": self.project, "number": "123456789012", "name": self.project}
+        return {}
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks, plan: Plan) -> None:
+        super().__init__(mocks)
+        self.plan = plan
+        self.stack_urn: str | None = None
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        dependencies = dict.fromkeys(request.dependencies)
+        for property_dependencies in request.propertyDependencies.values():
+            dependencies.update(dict.fromkeys(property_dependencies.urns))
+        inputs = _placeholders(json_format.MessageToDict(request.object))
+        self.plan.resources.append(
+            PlannedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent if request.parent and request.parent != self.stack_urn else None,
+                custom=bool(request.custom),
+                inputs=inputs,
+                dependencies=tuple(urn for urn in dependencies if urn and urn != self.stack_urn),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        if request.urn == self.stack_urn:
+            self.plan.outputs = _placeholders(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def _engine_config_value(value: Any) -> str:
+    """Pulumi hands every config value to the program as a string; objects and lists as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def read_stack_file(stack: str, project_dir: Path) -> tuple[str, dict[str, Any], set[str]]:
+    """Read Pulumi.yaml and Pulumi.<stack>.yaml as the CLI would: project name, config for the engine, secret keys.
+
+    `secure:` values cannot be decrypted here; they are replaced by a placeholder and kept secret.
+    """
+    project_file = project_dir / "Pulumi.yaml"
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not project_file.is_file():
+        raise ConfigError([f"{project_file}: not found (run from the project root or pass project_dir)"])
+    if not stack_file.is_file():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise ConfigError([f"{stack_file.name}: no such stack file (stacks here: {', '.join(known) or 'none'})"])
+    project = yaml.safe_load(project_file.read_text())["name"]
+    try:
+        stack_document = yaml.safe_load(stack_file.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{stack_file.name}: not valid YAML: {error}"]) from error
+    raw_config = stack_document.get("config") or {}
+    if not isinstance(raw_config, dict):
+        raise ConfigError([f"{stack_file.name}: config: must be a mapping of keys to values"])
+    engine_config: dict[str, Any] = {}
+    secret_keys: set[str] = set()
+    for key, value in raw_config.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            engine_config[full_key] = f"[secure value of {full_key}]"
+            secret_keys.add(full_key)
+        else:
+            engine_config[full_key] = _engine_config_value(value)
+    return project, engine_config, secret_keys
+
+
+@contextmanager
+def _mocked_engine(project: str, stack: str, config: Mapping[str, str], secret_keys: set[str]) -> Iterator[Plan]:
+    plan = Plan(stack=stack, project=project)
+    previous_config = dict(pulumi.runtime.config.CONFIG.get())
+    previous_secret_keys = set(pulumi.runtime.config._SECRET_KEYS.get())
+    pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
+    monitor = _RecordingMonitor(_DeterministicMocks(config.get("gcp:project", project)), plan)
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    try:
+        yield plan
+    finally:
+        pulumi.runtime.set_all_config(previous_config, sorted(previous_secret_keys))
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    project: str = "inference",
+    stack: str = "test",
+    config: Mapping[str, Any] | None = None,
+    secret_keys: set[str] | None = None,
+) -> Plan:
+    """Run any program (a whole stack or one component) under recording mocks and return what it registered."""
+    engine_config = {key: _engine_config_value(value) for key, value in (config or {}).items()}
+    with _mocked_engine(project, stack, engine_config, secret_keys or set()) as plan:
+        root = pulumi.runtime.settings.get_root_resource()
+        _sync_await(run_pulumi_func(program))
+        if isinstance(root, Stack):
+            # set_mocks registered the root stack's (empty) outputs before the program ran; send the exports.
+            root.register_outputs(massage(root.outputs, []))
+            _sync_await(wait_for_rpcs())
+    return plan
+
+
+def run_main(project_dir: Path) -> None:
+    """Run the program's `main` folder the way the Pulumi Python host does: runpy on the folder, cwd at the root."""
+    previous_cwd = Path.cwd()
+    os.chdir(project_dir)
+    saved_path = list(sys.path)
+    try:
+        runpy.run_path(str(project_dir / "infra"), run_name="__main__")
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(previous_cwd)
+
+
+def validate_stack(stack: str, project_dir: Path | None = None) -> StackConfig:
+    """Validate a stack file without running anything: raises ConfigError listing every problem."""
+    project_dir = project_dir or Path.cwd()
+    _project, engine_config, _secret_keys = read_stack_file(stack, project_dir)
+    return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+
+
+def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
+    """Validate Pulumi.<stack>.yaml, then run infra/ under recording mocks and return the plan."""
+    project_dir = (project_dir or Path.cwd()).resolve()
+    project, engine_config, secret_keys = read_stack_file(stack, project_dir)
+    load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return run_program(
+        lambda: run_main(project_dir),
+        project=project,
+        stack=stack,
+        config=engine_config,
+        secret_keys=secret_keys,
+    )

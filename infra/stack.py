@@ -1,0 +1,171 @@
+"""The composition of one stack: which components, wired output to input, for the chosen platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.apis import ProjectApis, ProjectApisArgs
+from components.app_runtime import AppRuntime, SecretEnv
+from components.cache import RedisCache, RedisCacheArgs
+from components.cloudrun import CloudRunService, CloudRunServiceArgs
+from components.database import PostgresDatabase, PostgresDatabaseArgs
+from components.image import ContainerImage, ContainerImageArgs
+from components.network import Network, NetworkArgs
+from components.secrets import Secrets, SecretsArgs
+from infra.config import StackConfig
+from infra.gcp_rules import POSTGRES_PORT
+
+COMMON_APIS = (
+    "compute.googleapis.com",
+    "iam.googleapis.com",
+    "servicenetworking.googleapis.com",
+    "sqladmin.googleapis.com",
+    "redis.googleapis.com",
+    "secretmanager.googleapis.com",
+    "artifactregistry.googleapis.com",
+)
+PLATFORM_APIS = {"cloudrun": ("run.googleapis.com",), "gke": ("container.googleapis.com",)}
+GENERATED_SECRETS = {"db-password": 32, "api-key": 40, "admin-api-key": 40}
+GKE_PODS_RANGE = "pods"
+GKE_SERVICES_RANGE = "services"
+
+
+def build_stack(config: StackConfig) -> dict[str, Any]:
+    """Register every resource of the stack; returns the stack outputs to export."""
+    prefix = config.name_prefix
+    labels = config.all_labels
+    gke = config.platform == "gke"
+
+    apis = ProjectApis(prefix, ProjectApisArgs(services=[*COMMON_APIS, *PLATFORM_APIS[config.platform]]))
+    after_apis = pulumi.ResourceOptions(depends_on=[apis])
+
+    network = Network(
+        prefix,
+        NetworkArgs(
+            region=config.region,
+            subnet_cidr=config.network.subnet_cidr,
+            secondary_ranges={
+                GKE_PODS_RANGE: config.network.pods_cidr,
+                GKE_SERVICES_RANGE: config.network.services_cidr,
+            }
+            if gke
+            else {},
+            private_services_prefix_length=config.network.private_services_prefix_length,
+            cloud_nat=config.network.cloud_nat or gke,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    secrets = Secrets(prefix, SecretsArgs(generated=GENERATED_SECRETS, labels=labels), opts=after_apis)
+    database = PostgresDatabase(
+        f"{prefix}-db",
+        PostgresDatabaseArgs(
+            region=config.region,
+            network_id=network.network_id,
+            private_services_connection=network.private_services_connection,
+            version=config.database.version,
+            edition=config.database.edition,
+            tier=config.database.tier,
+            availability=str(config.database.availability),
+            disk_size_gb=config.database.disk_size_gb,
+            backups=config.database.backups,
+            point_in_time_recovery=bool(config.database.point_in_time_recovery),
+            deletion_protection=bool(config.database.deletion_protection),
+            maintenance_day=config.database.maintenance_day,
+            maintenance_hour=config.database.maintenance_hour,
+            password=secrets.values["db-password"],
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    cache = RedisCache(
+        f"{prefix}-redis",
+        RedisCacheArgs(
+            region=config.region,
+            network_id=network.network_id,
+            private_services_connection=network.private_services_connection,
+            tier=config.redis.tier,
+            memory_size_gb=config.redis.memory_size_gb,
+            version=config.redis.version,
+            read_replicas=config.redis.read_replicas,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    image = ContainerImage(
+        prefix,
+        ContainerImageArgs(
+            region=config.region,
+            project=config.project,
+            context=config.image.context,
+            dockerfile=config.image.dockerfile,
+            variant="cuda" if config.service.gpu else "cpu",
+            tag=config.stack,
+            prebuilt=config.image.prebuilt,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    runtime = AppRuntime(
+        image=image.image_ref,
+        env={
+            "MODEL_DEVICE": "cuda" if config.service.gpu else "cpu",
+            "REDIS_URL": pulumi.Output.format("rediss://{0}:{1}/0", cache.host, cache.port),
+            "REDIS_CA_CERT": cache.ca_certificate,
+            "DATABASE_URL": pulumi.Output.format(
+                "postgresql://{0}@{1}:{2}/{3}?sslmode=require",
+                database.user_name,
+                database.private_ip,
+                POSTGRES_PORT,
+                database.database_name,
+            ),
+        },
+        secret_env={
+            "REDIS_PASSWORD": SecretEnv(
+                secret_id=cache.auth_secret.secret_ids["auth"], value=cache.auth_secret.values["auth"]
+            ),
+            "DATABASE_PASSWORD": SecretEnv(
+                secret_id=secrets.secret_ids["db-password"], value=secrets.values["db-password"]
+            ),
+            "API_KEYS": SecretEnv(secret_id=secrets.secret_ids["api-key"], value=secrets.values["api-key"]),
+            "ADMIN_API_KEYS": SecretEnv(
+                secret_id=secrets.secret_ids["admin-api-key"], value=secrets.values["admin-api-key"]
+            ),
+        },
+    )
+    outputs: dict[str, Any] = {
+        "image_ref": image.image_ref,
+        "database_connection_name": database.connection_name,
+        "redis_host": cache.host,
+        "secret_ids": {**secrets.secret_ids, "redis-auth": cache.auth_secret.secret_ids["auth"]},
+    }
+
+    if gke:
+        raise NotImplementedError(
+            f"{config.stack_file}: inference:platform = gke: the GKE path is not built yet (tracked in issue 3)"
+        )
+    service = CloudRunService(
+        prefix,
+        CloudRunServiceArgs(
+            region=config.region,
+            runtime=runtime,
+            cpu=config.service.cpu,
+            memory=config.service.memory,
+            gpu_type=config.service.gpu.type if config.service.gpu else None,
+            gpu_zonal_redundancy=config.service.gpu.zonal_redundancy if config.service.gpu else False,
+            min_instances=config.service.min_instances,
+            max_instances=config.service.max_instances,
+            concurrency=config.service.concurrency,
+            public=config.service.public,
+            network_id=network.network_id,
+            subnet_id=network.subnet_id,
+            secrets=[secrets, cache.auth_secret],
+            deletion_protection=config.is_prod,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    outputs["service_url"] = service.url
+    return outputs
