@@ -1,0 +1,50 @@
+"""The rules as CrossGuard policies: one ResourceValidationPolicy per rule, running the same function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policy.rules import RULES, Rule
+from policy.stack_policy import EXEMPT_RESOURCES_KEY, REASON_KEY, exempt_resources
+
+PACK_NAME = "inference-security-baseline"
+
+CONFIG_SCHEMA_PROPERTIES: dict[str, dict[str, Any]] = {
+    EXEMPT_RESOURCES_KEY: {"type": "array", "items": {"type": "string"}},
+    REASON_KEY: {"type": "string"},
+}
+
+
+def _validation(rule: Rule) -> ResourceValidation:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.name in exempt_resources(args.get_config()):
+            return
+        for message in rule.check(args.resource_type, args.props):
+            report_violation(message, None)
+
+    return validate
+
+
+def to_policy(rule: Rule) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=rule.name,
+        description=f"{rule.description} ({rule.reference})",
+        validate=_validation(rule),
+        enforcement_level=EnforcementLevel(rule.level.value),
+        config_schema=PolicyConfigSchema(properties=CONFIG_SCHEMA_PROPERTIES),
+    )
+
+
+def build_policies(rules: Iterable[Rule] = RULES) -> list[Policy]:
+    return [to_policy(rule) for rule in rules]
