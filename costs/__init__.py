@@ -1,0 +1,1 @@
+"""Offline cost estimates for the stacks: price catalog, estimator, reports, diff, traffic sweep and chart."""

@@ -1,0 +1,157 @@
+"""The price catalog: a data file of list prices, each with its unit, region, source and date."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+GLOBAL_REGION = "global"
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing, unreadable or breaks its schema."""
+
+
+class UnpricedError(LookupError):
+    """No price is known for what was asked; the message says what and where."""
+
+
+class Tier(BaseModel):
+    """The band of quantity (in the price's unit) a price covers: above `above`, up to `up_to` inclusive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    above: float = Field(ge=0)
+    up_to: float | None = None
+
+    def contains(self, quantity: float) -> bool:
+        return quantity > self.above and (self.up_to is None or quantity <= self.up_to)
+
+
+class Price(BaseModel):
+    """One list price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    description: str
+    unit: str
+    price: float = Field(ge=0)
+    region: str
+    source: str
+    date: str
+    tier: Tier | None = None
+
+    @property
+    def group(self) -> str:
+        return self.id.rsplit(".", 1)[0]
+
+
+class FreeTier(BaseModel):
+    """A monthly free allowance, in the unit of the price it applies to, or as a money credit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    applies_to: str
+    description: str
+    source: str
+    date: str
+    quantity: float | None = Field(default=None, gt=0)
+    credit: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _quantity_or_credit(self) -> FreeTier:
+        if (self.quantity is None) == (self.credit is None):
+            raise ValueError(f"free tier for {self.applies_to!r} needs exactly one of quantity or credit")
+        return self
+
+
+class Catalog(BaseModel):
+    """Every price the estimator knows, the free tiers, and the resource types that are free by themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str
+    hours_per_month: float = Field(gt=0)
+    prices: list[Price]
+    free_tiers: list[FreeTier] = []
+    free_resources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _ids_unique_per_region_and_free_tiers_known(self) -> Catalog:
+        seen: set[tuple[str, str]] = set()
+        for entry in self.prices:
+            key = (entry.id, entry.region)
+            if key in seen:
+                raise ValueError(f"price {entry.id!r} is listed twice for region {entry.region!r}")
+            seen.add(key)
+        known_ids = {entry.id for entry in self.prices}
+        for free_tier in self.free_tiers:
+            if free_tier.applies_to not in known_ids:
+                raise ValueError(f"free tier applies to unknown price id {free_tier.applies_to!r}")
+        return self
+
+    def price(self, price_id: str, region: str) -> Price:
+        """The price for `price_id` in `region` (or its global price); UnpricedError names what is missing."""
+        regional = None
+        for entry in self.prices:
+            if entry.id == price_id:
+                if entry.region in (region, GLOBAL_REGION):
+                    return entry
+                regional = entry
+        if regional is None:
+            raise UnpricedError(f"no catalog price {price_id!r}")
+        raise UnpricedError(f"no catalog price {price_id!r} for region {region!r}")
+
+    def tiers(self, group: str, region: str) -> list[Price]:
+        """The tiered prices of a group in a region, lowest band first."""
+        bands = [
+            entry
+            for entry in self.prices
+            if entry.group == group and entry.tier is not None and entry.region in (region, GLOBAL_REGION)
+        ]
+        if not bands:
+            known = any(entry.group == group for entry in self.prices)
+            where = f" for region {region!r}" if known else ""
+            raise UnpricedError(f"no catalog prices {group + '.*'!r}{where}")
+        return sorted(bands, key=lambda entry: entry.tier.above if entry.tier else 0.0)
+
+    def band(self, group: str, region: str, quantity: float) -> Price:
+        """The tiered price whose band holds `quantity` (a capacity band sets the rate for every unit)."""
+        for entry in self.tiers(group, region):
+            if entry.tier is not None and entry.tier.contains(quantity):
+                return entry
+        raise UnpricedError(f"no band of {group + '.*'!r} holds {quantity:g}")
+
+    def free_tier(self, price_id: str) -> FreeTier | None:
+        return next((tier for tier in self.free_tiers if tier.applies_to == price_id), None)
+
+
+def load_catalog(path: Path = DEFAULT_CATALOG_PATH) -> Catalog:
+    """Read and validate a catalog file; CatalogError names the file and every problem."""
+    return _load_catalog_cached(path.resolve())
+
+
+@cache
+def _load_catalog_cached(path: Path) -> Catalog:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot read the price catalog: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path}: not valid YAML: {error}") from error
+    try:
+        return Catalog.model_validate(raw)
+    except ValidationError as error:
+        raise CatalogError(f"{path}: {_describe(error)}") from error
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or 'file'}: {problem['msg']}" for problem in error.errors()
+    )

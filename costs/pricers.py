@@ -1,0 +1,440 @@
+"""One pricer per billable resource type: reads the engine's inputs and adds priced components.
+
+Prices come from the catalog by id; this module holds how GCP bills each resource (what is multiplied by
+what), never a price.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from costs.catalog import Catalog, UnpricedError
+from costs.plan import PlanResource
+from infra.gcp_rules import BUILT_IN_GPU_SERIES, ZONE
+
+if TYPE_CHECKING:
+    from costs.estimate import ResourcePricing
+
+SECONDS_PER_HOUR = 3600
+MILLION = 1_000_000
+SECRET_ACCESS_UNIT = 10_000
+GPU_LIMIT_KEY = "nvidia.com/gpu"
+# Defaults GCP applies when an input is left out (each from the API reference of the resource).
+CLOUD_RUN_DEFAULT_CPU = "1"
+CLOUD_RUN_DEFAULT_MEMORY = "512Mi"
+CLOUD_RUN_DEFAULT_CONCURRENCY = 80
+GKE_DEFAULT_MACHINE_TYPE = "e2-medium"
+GKE_DEFAULT_DISK_GB = 100
+GKE_DEFAULT_DISK_TYPE = "pd-balanced"
+GKE_REGIONAL_DEFAULT_ZONES = 3
+SQL_DEFAULT_DISK_GB = 10
+SQL_DEFAULT_DISK_TYPE = "PD_SSD"
+VPC_CONNECTOR_DEFAULT_MACHINE = "e2-micro"
+VPC_CONNECTOR_DEFAULT_MIN_INSTANCES = 2
+NAT_VM_CAP = 32
+
+_SQL_CUSTOM_TIER = re.compile(r"^db-custom-(?P<vcpus>\d+)-(?P<memory_mb>\d+)$")
+_SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
+_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_BYTES_PER_SUFFIX = {
+    None: 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
+
+
+def free_reason(resource: PlanResource, catalog: Catalog) -> str | None:
+    """Why a resource costs nothing by itself, or None when it has to be priced."""
+    if not resource.custom:
+        return "a component resource; its children are priced"
+    if resource.type.startswith("pulumi:providers:"):
+        return "a Pulumi provider, not a cloud resource"
+    if resource.type == "kubernetes:core/v1:Service" and _dig(resource.inputs, "spec", "type") != "LoadBalancer":
+        return "a cluster-internal Kubernetes Service"
+    if resource.type in ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/address:Address") and (
+        resource.inputs.get("addressType") == "INTERNAL" or resource.inputs.get("purpose") == "VPC_PEERING"
+    ):
+        return "an internal address range"
+    return catalog.free_resources.get(resource.type)
+
+
+def price_cloud_run_service(pricing: ResourcePricing) -> None:
+    template = pricing.inputs.get("template") or {}
+    containers = template.get("containers") or [{}]
+    cpus = sum(_cpu(_limits(container).get("cpu", CLOUD_RUN_DEFAULT_CPU)) for container in containers)
+    memory_gib = sum(_gib(_limits(container).get("memory", CLOUD_RUN_DEFAULT_MEMORY)) for container in containers)
+    gpus = sum(int(_number(_limits(container).get(GPU_LIMIT_KEY, 0))) for container in containers)
+    instance_based = any(_cpu_always_allocated(container) for container in containers)
+    scaling = template.get("scaling") or {}
+    service_scaling = pricing.inputs.get("scaling") or {}
+    min_instances = max(
+        int(_number(scaling.get("minInstanceCount", 0))),
+        int(_number(service_scaling.get("minInstanceCount", 0))),
+    )
+    max_instances = scaling.get("maxInstanceCount")
+    concurrency = pricing.usage.concurrency or int(
+        _number(template.get("maxInstanceRequestConcurrency", CLOUD_RUN_DEFAULT_CONCURRENCY))
+    )
+    usage = pricing.usage
+    demand_hours = (
+        usage.instance_hours
+        if usage.instance_hours is not None
+        else usage.monthly_requests * usage.request_seconds / concurrency / SECONDS_PER_HOUR
+    )
+    if max_instances is not None and demand_hours > _number(max_instances) * pricing.hours:
+        demand_hours = _number(max_instances) * pricing.hours
+        pricing.note(f"traffic needs more than {max_instances} max instances; capped at max instances all month")
+    gpu_price_id = None
+    if gpus:
+        accelerator = _dig(template, "nodeSelector", "accelerator") or "unknown-gpu"
+        redundancy = "off" if template.get("gpuZonalRedundancyDisabled") is True else "on"
+        gpu_price_id = f"cloudrun.gpu.{accelerator}.zonal-redundancy-{redundancy}"
+        gpu_label = f"GPU {accelerator}, zonal redundancy {redundancy}"
+
+    def add_instance_time(label: str, instance_seconds: float, billing: str) -> None:
+        pricing.add(
+            f"CPU ({cpus:g} vCPU), {label}",
+            "Cloud Run CPU",
+            f"cloudrun.{billing}.cpu",
+            cpus * instance_seconds,
+        )
+        pricing.add(
+            f"memory ({memory_gib:g} GiB), {label}",
+            "Cloud Run memory",
+            f"cloudrun.{billing}.memory",
+            memory_gib * instance_seconds,
+        )
+        if gpu_price_id is not None:
+            pricing.add(f"{gpu_label}, {label}", "Cloud Run GPU", gpu_price_id, gpus * instance_seconds)
+
+    if instance_based:
+        always_on_hours = min_instances * pricing.hours
+        if always_on_hours:
+            add_instance_time(f"{min_instances} min instances", always_on_hours * SECONDS_PER_HOUR, "instance")
+        above_minimum_hours = max(0.0, demand_hours - always_on_hours)
+        if above_minimum_hours:
+            add_instance_time("instances above minimum", above_minimum_hours * SECONDS_PER_HOUR, "instance")
+    else:
+        if gpus:
+            raise UnpricedError("a GPU service must use instance-based billing (cpuIdle false)")
+        if demand_hours:
+            add_instance_time("while serving requests", demand_hours * SECONDS_PER_HOUR, "request")
+        if usage.monthly_requests:
+            pricing.add("requests", "Cloud Run requests", "cloudrun.requests", usage.monthly_requests / MILLION)
+        if min_instances:
+            pricing.gap(
+                f"{min_instances} idle min instances",
+                "the idle min-instance rate of request-based billing is not in the catalog",
+            )
+    if usage.egress_gb:
+        pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", usage.egress_gb)
+
+
+def price_gke_cluster(pricing: ResourcePricing) -> None:
+    location = str(pricing.inputs.get("location", ""))
+    autopilot = pricing.inputs.get("enableAutopilot") is True
+    zonal = ZONE.match(location) is not None
+    pricing.add(
+        "cluster management fee",
+        "GKE cluster fee",
+        "gke.cluster-fee",
+        pricing.hours,
+        free_tier_eligible=zonal or autopilot,
+    )
+    if autopilot:
+        pricing.gap("Autopilot pods", "Autopilot pod resource prices are not in the catalog")
+    elif pricing.inputs.get("removeDefaultNodePool") is not True:
+        nodes = _number(pricing.inputs.get("initialNodeCount", 1)) * _zone_count(pricing.inputs)
+        _price_nodes(pricing, pricing.inputs.get("nodeConfig") or {}, nodes, "default pool nodes")
+
+
+def price_gke_node_pool(pricing: ResourcePricing) -> None:
+    inputs = pricing.inputs
+    node_config = inputs.get("nodeConfig") or {}
+    min_nodes, max_nodes = _node_range(inputs)
+    _price_nodes(pricing, node_config, min_nodes, "nodes, minimum")
+    if max_nodes > min_nodes and _has_gpus(node_config):
+        usage = pricing.usage
+        demand_node_hours = (
+            usage.node_hours
+            if usage.node_hours is not None
+            else usage.monthly_requests / (usage.pod_requests_per_second * SECONDS_PER_HOUR) / usage.pods_per_node
+        )
+        above_minimum = demand_node_hours - min_nodes * pricing.hours
+        headroom = (max_nodes - min_nodes) * pricing.hours
+        if above_minimum > headroom:
+            pricing.note(f"traffic needs more than {max_nodes:g} max nodes; capped at max nodes all month")
+        if above_minimum > 0:
+            _price_nodes(pricing, node_config, min(above_minimum, headroom) / pricing.hours, "nodes above minimum")
+
+
+def _price_nodes(pricing: ResourcePricing, node_config: dict[str, Any], nodes: float, label: str) -> None:
+    if nodes <= 0:
+        return
+    machine_type = str(node_config.get("machineType", GKE_DEFAULT_MACHINE_TYPE))
+    spot = node_config.get("spot") is True or node_config.get("preemptible") is True
+    provisioning = "spot" if spot else "on-demand"
+    pricing.add(
+        f"{label}, {machine_type} {provisioning}",
+        "GKE nodes",
+        f"compute.machine.{machine_type}.{provisioning}",
+        nodes * pricing.hours,
+    )
+    if machine_type.split("-", 1)[0] not in BUILT_IN_GPU_SERIES:
+        for accelerator in node_config.get("guestAccelerators") or []:
+            gpu_type = accelerator.get("type", "unknown-gpu")
+            count = _number(accelerator.get("count", 1))
+            gpu_name = f"{label}, {count:g} x {gpu_type} {provisioning}"
+            if spot:
+                pricing.gap(gpu_name, f"spot price of {gpu_type} on GKE is not in the catalog")
+            else:
+                pricing.add(gpu_name, "GKE GPUs", f"compute.gpu.{gpu_type}", count * nodes * pricing.hours)
+    disk_gb = _number(node_config.get("diskSizeGb", GKE_DEFAULT_DISK_GB))
+    disk_type = str(node_config.get("diskType", GKE_DEFAULT_DISK_TYPE))
+    pricing.add(
+        f"{label}, boot disks {disk_gb:g} GB {disk_type}",
+        "GKE node disks",
+        f"compute.disk.{disk_type}",
+        disk_gb * nodes,
+    )
+
+
+def price_redis_instance(pricing: ResourcePricing) -> None:
+    tier = str(pricing.inputs.get("tier", "BASIC"))
+    size_gb = _required_number(pricing.inputs, "memorySizeGb")
+    group = {"BASIC": "redis.basic", "STANDARD_HA": "redis.standard-ha"}.get(tier)
+    if group is None:
+        raise UnpricedError(f"Redis tier {tier!r} is not in the catalog")
+    pricing.add_band(f"{tier} {size_gb:g} GB", "Memorystore Redis", group, size_gb, size_gb * pricing.hours)
+    replicas = int(_number(pricing.inputs.get("replicaCount", 1)))
+    if pricing.inputs.get("readReplicasMode") == "READ_REPLICAS_ENABLED" and replicas > 1:
+        pricing.gap(f"{replicas - 1} read replicas beyond the first", "read replica prices are not in the catalog")
+
+
+def price_sql_instance(pricing: ResourcePricing) -> None:
+    settings = pricing.inputs.get("settings") or {}
+    version = str(pricing.inputs.get("databaseVersion", ""))
+    if not version.startswith("POSTGRES"):
+        raise UnpricedError(f"only PostgreSQL prices are in the catalog, not {version or 'an unset version'}")
+    if settings.get("edition") == "ENTERPRISE_PLUS":
+        raise UnpricedError("Cloud SQL Enterprise Plus prices are not in the catalog")
+    tier = str(settings.get("tier", ""))
+    high_availability = settings.get("availabilityType") == "REGIONAL"
+    factor = 1.0
+    if high_availability:
+        factor = pricing.catalog.price("cloudsql.high-availability-factor", pricing.region).price
+    suffix = f", HA x{factor:g}" if high_availability else ""
+    custom = _SQL_CUSTOM_TIER.match(tier)
+    if custom:
+        vcpus = int(custom["vcpus"])
+        memory_gb = int(custom["memory_mb"]) / 1024
+        pricing.add(
+            f"{vcpus} vCPU{suffix}",
+            "Cloud SQL compute",
+            "cloudsql.enterprise.vcpu",
+            vcpus * pricing.hours * factor,
+        )
+        pricing.add(
+            f"{memory_gb:g} GB memory{suffix}",
+            "Cloud SQL compute",
+            "cloudsql.enterprise.memory",
+            memory_gb * pricing.hours * factor,
+        )
+    elif tier in _SQL_SHARED_CORE_TIERS:
+        pricing.add(f"{tier}{suffix}", "Cloud SQL compute", f"cloudsql.{tier}", pricing.hours * factor)
+    else:
+        pricing.gap(f"tier {tier or '(unset)'}", "the tier is not in the catalog")
+    disk_gb = _number(settings.get("diskSize", SQL_DEFAULT_DISK_GB))
+    disk_type = str(settings.get("diskType", SQL_DEFAULT_DISK_TYPE))
+    storage_name = f"storage {disk_gb:g} GB {disk_type}{suffix}"
+    if disk_type == "PD_SSD":
+        pricing.add(storage_name, "Cloud SQL storage", "cloudsql.storage.pd-ssd", disk_gb * factor)
+    else:
+        pricing.gap(storage_name, f"Cloud SQL {disk_type} storage is not in the catalog")
+    if _dig(settings, "backupConfiguration", "enabled") is True:
+        backup_gb = pricing.usage.sql_backup_storage_gb
+        backup_gb = disk_gb if backup_gb is None else backup_gb
+        pricing.add(f"backups {backup_gb:g} GB", "Cloud SQL backups", "cloudsql.backup", backup_gb)
+
+
+def price_secret_version(pricing: ResourcePricing) -> None:
+    locations = 1
+    for dependency in pricing.resource.dependencies:
+        secret = pricing.stack.resource(dependency)
+        if secret is not None and secret.type == "gcp:secretmanager/secret:Secret":
+            replicas = _dig(secret.inputs, "replication", "userManaged", "replicas")
+            locations = len(replicas) if isinstance(replicas, list) and replicas else 1
+    pricing.add(
+        f"active version in {locations} location(s)",
+        "Secret Manager",
+        "secretmanager.active-version",
+        locations,
+    )
+    accesses = pricing.usage.secret_accesses_per_version
+    if accesses:
+        pricing.add(f"{accesses:g} accesses", "Secret Manager", "secretmanager.access", accesses / SECRET_ACCESS_UNIT)
+
+
+def price_artifact_registry(pricing: ResourcePricing) -> None:
+    stored_gb = pricing.usage.artifact_registry_storage_gb
+    pricing.add(f"storage {stored_gb:g} GB", "Artifact Registry", "artifactregistry.storage", stored_gb)
+
+
+def price_cloud_nat(pricing: ResourcePricing) -> None:
+    usage = pricing.usage
+    vms = usage.nat_vm_count if usage.nat_vm_count is not None else _minimum_gke_nodes(pricing)
+    if vms > NAT_VM_CAP:
+        pricing.add(f"gateway, {vms:g} VMs (capped)", "Cloud NAT", "nat.gateway-cap", pricing.hours)
+    elif vms:
+        pricing.add(f"gateway, {vms:g} VMs", "Cloud NAT", "nat.vm", vms * pricing.hours)
+    if usage.nat_processed_gb:
+        pricing.add(
+            f"data processed {usage.nat_processed_gb:g} GiB",
+            "Cloud NAT",
+            "nat.data-processed",
+            usage.nat_processed_gb,
+        )
+    if pricing.inputs.get("natIpAllocateOption") == "MANUAL_ONLY":
+        ips = len(pricing.inputs.get("natIps") or [])
+    else:
+        ips = usage.nat_ip_count
+    if ips:
+        pricing.add(f"{ips} NAT IP(s)", "Cloud NAT", "nat.ip", ips * pricing.hours)
+
+
+def price_forwarding_rule(pricing: ResourcePricing) -> None:
+    pricing.stack.forwarding_rules_seen += 1
+    ordinal = pricing.stack.forwarding_rules_seen
+    pricing.add_band(f"forwarding rule #{ordinal}", "Load balancing", "lb.forwarding-rule", ordinal, pricing.hours)
+    processed = pricing.usage.load_balancer_processed_gb
+    if processed:
+        pricing.add(f"data processed {processed:g} GiB", "Load balancing", "lb.data-processed", processed)
+    if pricing.resource.type == "kubernetes:core/v1:Service" and pricing.usage.egress_gb:
+        pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", pricing.usage.egress_gb)
+
+
+def price_static_ip(pricing: ResourcePricing) -> None:
+    pricing.add("external IP, in use", "Static IPs", "ip.static-external.in-use", pricing.hours)
+
+
+def price_vpc_connector(pricing: ResourcePricing) -> None:
+    machine_type = str(pricing.inputs.get("machineType", VPC_CONNECTOR_DEFAULT_MACHINE))
+    instances = _number(pricing.inputs.get("minInstances", VPC_CONNECTOR_DEFAULT_MIN_INSTANCES))
+    pricing.add(
+        f"{instances:g} x {machine_type} connector instances",
+        "VPC connector",
+        f"compute.machine.{machine_type}.on-demand",
+        instances * pricing.hours,
+    )
+
+
+PRICERS = {
+    "gcp:cloudrunv2/service:Service": price_cloud_run_service,
+    "gcp:container/cluster:Cluster": price_gke_cluster,
+    "gcp:container/nodePool:NodePool": price_gke_node_pool,
+    "gcp:redis/instance:Instance": price_redis_instance,
+    "gcp:sql/databaseInstance:DatabaseInstance": price_sql_instance,
+    "gcp:secretmanager/secretVersion:SecretVersion": price_secret_version,
+    "gcp:artifactregistry/repository:Repository": price_artifact_registry,
+    "gcp:compute/routerNat:RouterNat": price_cloud_nat,
+    "gcp:compute/forwardingRule:ForwardingRule": price_forwarding_rule,
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": price_forwarding_rule,
+    "kubernetes:core/v1:Service": price_forwarding_rule,
+    "gcp:compute/address:Address": price_static_ip,
+    "gcp:compute/globalAddress:GlobalAddress": price_static_ip,
+    "gcp:vpcaccess/connector:Connector": price_vpc_connector,
+}
+
+
+def _minimum_gke_nodes(pricing: ResourcePricing) -> float:
+    pools = pricing.stack.of_type("gcp:container/nodePool:NodePool")
+    return sum(_node_range(pool.inputs)[0] for pool in pools)
+
+
+def _node_range(inputs: dict[str, Any]) -> tuple[float, float]:
+    """A node pool's minimum and maximum node count over all its zones (autoscaling counts are per zone
+    unless given as totals)."""
+    zones = _zone_count(inputs)
+    autoscaling = inputs.get("autoscaling")
+    if not autoscaling:
+        fixed = _number(inputs.get("nodeCount", inputs.get("initialNodeCount", 1))) * zones
+        return fixed, fixed
+    if "totalMinNodeCount" in autoscaling or "totalMaxNodeCount" in autoscaling:
+        return _number(autoscaling.get("totalMinNodeCount", 0)), _number(autoscaling.get("totalMaxNodeCount", 0))
+    return _number(autoscaling.get("minNodeCount", 0)) * zones, _number(autoscaling.get("maxNodeCount", 0)) * zones
+
+
+def _zone_count(inputs: dict[str, Any]) -> int:
+    node_locations = inputs.get("nodeLocations")
+    if isinstance(node_locations, list) and node_locations:
+        return len(node_locations)
+    return 1 if ZONE.match(str(inputs.get("location", ""))) else GKE_REGIONAL_DEFAULT_ZONES
+
+
+def _has_gpus(node_config: dict[str, Any]) -> bool:
+    machine_series = str(node_config.get("machineType", GKE_DEFAULT_MACHINE_TYPE)).split("-", 1)[0]
+    return machine_series in BUILT_IN_GPU_SERIES or bool(node_config.get("guestAccelerators"))
+
+
+def _limits(container: dict[str, Any]) -> dict[str, Any]:
+    return _dig(container, "resources", "limits") or {}
+
+
+def _cpu_always_allocated(container: dict[str, Any]) -> bool:
+    """Cloud Run v2 leaves CPU allocated (instance-based billing) unless cpuIdle is true; cpuIdle defaults
+    to true only when the container sets no resources at all."""
+    resources = container.get("resources")
+    cpu_idle = resources.get("cpuIdle") if isinstance(resources, dict) else None
+    if cpu_idle is None:
+        return isinstance(resources, dict)
+    return cpu_idle is False
+
+
+def _dig(value: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise UnpricedError(f"expected a number, found {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError as error:
+        raise UnpricedError(f"expected a number, found {value!r} (unknown until deployment?)") from error
+
+
+def _required_number(inputs: dict[str, Any], key: str) -> float:
+    if key not in inputs:
+        raise UnpricedError(f"{key} is not set")
+    try:
+        return _number(inputs[key])
+    except UnpricedError as error:
+        raise UnpricedError(f"{key}: {error}") from error
+
+
+def _cpu(value: Any) -> float:
+    match = _QUANTITY.match(str(value))
+    if match is None or match["suffix"] not in (None, "m"):
+        raise UnpricedError(f"CPU limit {value!r} is not a CPU quantity")
+    number = float(match["number"])
+    return number / 1000 if match["suffix"] == "m" else number
+
+
+def _gib(value: Any) -> float:
+    match = _QUANTITY.match(str(value))
+    if match is None or match["suffix"] == "m":
+        raise UnpricedError(f"memory limit {value!r} is not a memory quantity")
+    return float(match["number"]) * _BYTES_PER_SUFFIX[match["suffix"]] / 2**30
