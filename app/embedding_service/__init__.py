@@ -1,0 +1,1 @@
+"""An OpenAI-compatible embeddings service for sentence-transformers/all-MiniLM-L6-v2."""

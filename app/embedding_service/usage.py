@@ -1,0 +1,307 @@
+"""The usage log: rows queued in memory, written in batches by one background task.
+
+Requests never wait for the database: a full queue drops the row (and counts it); a failed write keeps its
+batch and retries, so rows survive a database outage as long as the queue has room.
+"""
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+logger = logging.getLogger(__name__)
+
+USAGE_COLUMNS = ("created_at", "key_id", "model", "inputs", "tokens", "cache_hits", "latency_ms", "status")
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One embeddings request: who (key id, never the key), how much, how fast, and its HTTP status."""
+
+    created_at: datetime
+    key_id: str
+    model: str
+    inputs: int
+    tokens: int
+    cache_hits: int
+    latency_ms: float
+    status: int
+
+
+@dataclass(frozen=True)
+class DailyUsage:
+    key_id: str
+    day: date
+    requests: int
+    inputs: int
+    tokens: int
+    cache_hits: int
+    errors: int
+
+
+class UsageStore(Protocol):
+    async def open(self) -> None: ...
+
+    async def migrate(self) -> None: ...
+
+    async def write(self, rows: list[UsageRecord]) -> None: ...
+
+    async def daily_usage(self, since: date, until: date) -> list[DailyUsage]: ...
+
+    async def close(self) -> None: ...
+
+
+POSTGRES_MIGRATIONS = (
+    """CREATE TABLE usage_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        created_at timestamptz NOT NULL,
+        key_id text NOT NULL,
+        model text NOT NULL,
+        inputs integer NOT NULL,
+        tokens integer NOT NULL,
+        cache_hits integer NOT NULL,
+        latency_ms double precision NOT NULL,
+        status smallint NOT NULL
+    )""",
+    "CREATE INDEX usage_log_created_at_key_id ON usage_log (created_at, key_id)",
+)
+
+# Any constant shared by all instances: it serialises concurrent migrations at start-up.
+MIGRATION_LOCK_ID = 4_242_001
+
+DAILY_USAGE_SQL = """
+    SELECT key_id, {day} AS day, count(*), sum(inputs), sum(tokens), sum(cache_hits),
+           sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END)
+    FROM usage_log WHERE created_at >= {since} AND created_at < {until}
+    GROUP BY key_id, day ORDER BY day, key_id
+"""
+
+
+class PostgresUsageStore:
+    """Usage rows in PostgreSQL through a small pool (DATABASE_POOL_SIZE connections at most)."""
+
+    def __init__(self, url: str, password: str | None, pool_size: int) -> None:
+        connection_options: dict[str, Any] = {"connect_timeout": 5, "application_name": "embedding-service"}
+        if password is not None:
+            connection_options["password"] = password
+        self._pool = AsyncConnectionPool(
+            url,
+            kwargs=connection_options,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            timeout=5.0,
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=float("inf"),
+        )
+
+    async def open(self) -> None:
+        await self._pool.open(wait=False)
+
+    async def migrate(self) -> None:
+        async with self._pool.connection() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            cursor = await connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            row = await cursor.fetchone()
+            applied = row[0] if row else 0
+            for version, statement in enumerate(POSTGRES_MIGRATIONS, start=1):
+                if version > applied:
+                    await connection.execute(statement)
+                    await connection.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+    async def write(self, rows: list[UsageRecord]) -> None:
+        copy_sql = f"COPY usage_log ({', '.join(USAGE_COLUMNS)}) FROM STDIN"
+        async with (
+            self._pool.connection() as connection,
+            connection.cursor() as cursor,
+            cursor.copy(copy_sql) as copy,
+        ):
+            for row in rows:
+                await copy.write_row(astuple(row))
+
+    async def daily_usage(self, since: date, until: date) -> list[DailyUsage]:
+        query = DAILY_USAGE_SQL.format(
+            day="(created_at AT TIME ZONE 'UTC')::date",
+            since="(%(since)s::date AT TIME ZONE 'UTC')",
+            until="(%(until)s::date AT TIME ZONE 'UTC')",
+        )
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(query, {"since": since, "until": until})
+            return [DailyUsage(*row) for row in await cursor.fetchall()]
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+SQLITE_MIGRATIONS = (
+    """CREATE TABLE usage_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        inputs INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        cache_hits INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        status INTEGER NOT NULL
+    )""",
+    "CREATE INDEX usage_log_created_at_key_id ON usage_log (created_at, key_id)",
+)
+
+
+class SqliteUsageStore:
+    """Usage rows in a local SQLite file, for a laptop without PostgreSQL."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    async def open(self) -> None:
+        return None
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
+
+    def _migrate(self) -> None:
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+            applied = connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            for version, statement in enumerate(SQLITE_MIGRATIONS, start=1):
+                if version > applied:
+                    connection.execute(statement)
+                    connection.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
+            connection.execute("COMMIT")
+
+    def _write(self, rows: list[UsageRecord]) -> None:
+        placeholders = ", ".join("?" for _ in USAGE_COLUMNS)
+        with self._connect() as connection:
+            connection.execute("BEGIN")
+            connection.executemany(
+                f"INSERT INTO usage_log ({', '.join(USAGE_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
+                [(row.created_at.isoformat(), *astuple(row)[1:]) for row in rows],
+            )
+            connection.execute("COMMIT")
+
+    def _daily_usage(self, since: date, until: date) -> list[DailyUsage]:
+        query = DAILY_USAGE_SQL.format(day="date(created_at)", since=":since", until=":until")
+        with self._connect() as connection:
+            cursor = connection.execute(query, {"since": since.isoformat(), "until": until.isoformat()})
+            return [DailyUsage(key_id, date.fromisoformat(day), *counts) for key_id, day, *counts in cursor.fetchall()]
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(self._migrate)
+
+    async def write(self, rows: list[UsageRecord]) -> None:
+        await asyncio.to_thread(self._write, rows)
+
+    async def daily_usage(self, since: date, until: date) -> list[DailyUsage]:
+        return await asyncio.to_thread(self._daily_usage, since, until)
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class UsageLog:
+    """A bounded queue of usage rows and the task that writes them in batches."""
+
+    store: UsageStore
+    queue_size: int
+    batch_rows: int
+    flush_interval_s: float
+    retry_interval_s: float
+    on_written: Callable[[int], None] = lambda _rows: None
+    on_dropped: Callable[[], None] = lambda: None
+    on_write_error: Callable[[], None] = lambda: None
+    schema_ready: bool = field(default=False, init=False)
+    store_available: bool = field(default=False, init=False)
+    last_error: str | None = field(default=None, init=False)
+    _queue: asyncio.Queue[UsageRecord] = field(init=False)
+    _writer: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(maxsize=self.queue_size)
+
+    @property
+    def pending_rows(self) -> int:
+        return self._queue.qsize()
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self._try_migrate()
+        self._writer = asyncio.create_task(self._run(), name="usage-writer")
+
+    def record(self, row: UsageRecord) -> None:
+        """Queue a row without waiting; a full queue drops it."""
+        try:
+            self._queue.put_nowait(row)
+        except asyncio.QueueFull:
+            self.on_dropped()
+
+    async def stop(self, timeout_s: float) -> None:
+        """Write what is queued (waiting at most timeout_s), then stop the writer and close the store."""
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout_s)
+        except TimeoutError:
+            logger.error("usage log: %d rows not written at shutdown", self._queue.qsize())
+        if self._writer:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+        await self.store.close()
+
+    async def _try_migrate(self) -> None:
+        try:
+            await self.store.migrate()
+        except (psycopg.Error, sqlite3.Error, OSError, TimeoutError) as error:
+            self._failed("migrate", error)
+        else:
+            self.schema_ready = True
+            self.store_available = True
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            deadline = loop.time() + self.flush_interval_s
+            while len(batch) < self.batch_rows and (remaining := deadline - loop.time()) > 0:
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            await self._write_until_stored(batch)
+            for _ in batch:
+                self._queue.task_done()
+
+    async def _write_until_stored(self, batch: list[UsageRecord]) -> None:
+        while True:
+            if not self.schema_ready:
+                await self._try_migrate()
+            if self.schema_ready:
+                try:
+                    await self.store.write(batch)
+                except (psycopg.Error, sqlite3.Error, OSError, TimeoutError) as error:
+                    self._failed("write", error)
+                else:
+                    self.store_available = True
+                    self.last_error = None
+                    self.on_written(len(batch))
+                    return
+            await asyncio.sleep(self.retry_interval_s)
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        if self.store_available or self.last_error is None:
+            logger.warning("usage log %s failed: %s", operation, error)
+        self.on_write_error()
+        self.store_available = False
+        self.last_error = f"{type(error).__name__}: {error}"
