@@ -77,7 +77,7 @@ GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 DEFAULT_COMPUTE_SERVICE_ACCOUNT_SUFFIX = "-compute@developer.gserviceaccount.com"
 HIGH_UID = 10000
-SECRET_LIKE_ENV_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIALS?)$")
+SECRET_LIKE_ENV_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL)S?$")
 
 
 class Level(StrEnum):
@@ -433,9 +433,7 @@ def gke_node_auto_repair_upgrade(resource_type: str, props: Mapping[str, Any]) -
     if resource_type != GKE_NODE_POOL:
         return []
     management = props.get("management") or {}
-    return [
-        f"management.{key} is false" for key in ("autoRepair", "autoUpgrade") if management.get(key) is False
-    ]
+    return [f"management.{key} is false" for key in ("autoRepair", "autoUpgrade") if management.get(key) is False]
 
 
 @_rule(
@@ -502,9 +500,7 @@ def cloudrun_secrets_from_secret_manager(resource_type: str, props: Mapping[str,
             if env.get("value") == SECRET_PLACEHOLDER:
                 problems.append(f"{where} holds a secret as a plain value: use valueSource.secretKeyRef")
             elif SECRET_LIKE_ENV_NAME.search(name.upper()):
-                problems.append(
-                    f"{where} is named like a secret but is a plain value: use valueSource.secretKeyRef"
-                )
+                problems.append(f"{where} is named like a secret but is a plain value: use valueSource.secretKeyRef")
     return problems
 
 
@@ -608,7 +604,8 @@ def k8s_high_uid(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     problems = []
     for where, container in _containers(pod, with_init=True):
         uid = _effective("runAsUser", container.get("securityContext") or {}, pod_context)
-        if not isinstance(uid, int) or uid < HIGH_UID:
+        # CrossGuard hands numbers over as floats (protobuf Struct); the offline plan as ints.
+        if isinstance(uid, bool) or not isinstance(uid, int | float) or uid < HIGH_UID:
             problems.append(f"{where}: runAsUser is {uid!r}; expected at least {HIGH_UID}")
     return problems
 

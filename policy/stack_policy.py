@@ -93,9 +93,7 @@ def _parse_entry(entry: Any, default_level: Level) -> RuleSetting:
         raise ValueError(f"unknown keys {', '.join(unknown)}; allowed: {', '.join(CONFIG_KEYS)}")
     level_text = entry.get(ENFORCEMENT_LEVEL_KEY, default_level.value)
     if level_text not in {level.value for level in Level}:
-        raise ValueError(
-            f"enforcementLevel '{level_text}' is not one of {', '.join(level.value for level in Level)}"
-        )
+        raise ValueError(f"enforcementLevel '{level_text}' is not one of {', '.join(level.value for level in Level)}")
     exempt = entry.get(EXEMPT_RESOURCES_KEY, [])
     if not isinstance(exempt, list) or not all(isinstance(name, str) for name in exempt):
         raise ValueError("exemptResources must be a list of resource names")

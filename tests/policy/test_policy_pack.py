@@ -1,0 +1,103 @@
+"""The pack as Pulumi runs it (policy/__main__.py under `python -m pulumi.policy`), spoken to over gRPC."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from policy.rules import RULES
+from tests.policy.resources import changed, good_inputs
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
+SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def test_the_pack_module_lists_every_rule_without_starting_the_server() -> None:
+    pack_globals = runpy.run_path(str(POLICY_DIR / "__main__.py"), run_name="imported_by_a_test")
+
+    assert [policy.name for policy in pack_globals["POLICIES"]] == [rule.name for rule in RULES]
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[Any]:
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import runpy; runpy.run_path('.', run_name='__main__')"],
+        cwd=POLICY_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first_line = server.stdout.readline().strip()
+        assert first_line.isdigit(), f"the pack did not print its port: {first_line!r} {server.stderr.read()}"
+        channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+
+def analyze(analyzer: Any, resource_type: str, props: dict[str, Any], name: str = "res") -> list[Any]:
+    properties = struct_pb2.Struct()
+    properties.update(props)
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource_type, properties=properties, urn=f"urn:pulumi:prod::inference::{resource_type}::{name}", name=name
+    )
+    return list(analyzer.Analyze(request, timeout=30).diagnostics)
+
+
+def test_the_running_pack_announces_every_rule_at_its_level(analyzer: Any) -> None:
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+
+    levels = {policy.name: analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel) for policy in info.policies}
+    assert levels == {rule.name: rule.level.value.upper() for rule in RULES}
+
+
+def test_the_running_pack_blocks_a_public_cloud_sql_instance(analyzer: Any) -> None:
+    public_sql = changed(good_inputs()[SQL], ("settings", "ipConfiguration", "ipv4Enabled"), True)
+
+    diagnostics = analyze(analyzer, SQL, public_sql)
+
+    assert [(d.policyName, analyzer_pb2.EnforcementLevel.Name(d.enforcementLevel)) for d in diagnostics] == [
+        ("cloudsql-no-public-ip", "MANDATORY")
+    ]
+    assert "ipv4Enabled must be false" in diagnostics[0].message
+
+
+def test_the_running_pack_passes_compliant_resources_with_numbers_sent_as_floats(analyzer: Any) -> None:
+    for resource_type in (SQL, DEPLOYMENT):
+        assert analyze(analyzer, resource_type, good_inputs()[resource_type]) == [], resource_type
+
+
+def test_the_running_pack_honours_an_exemption_from_the_policy_config(analyzer: Any) -> None:
+    public_sql = changed(good_inputs()[SQL], ("settings", "ipConfiguration", "ipv4Enabled"), True)
+    properties = struct_pb2.Struct()
+    properties.update({"exemptResources": ["legacy-db"], "reason": "being migrated"})
+    analyzer.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                "cloudsql-no-public-ip": analyzer_pb2.PolicyConfig(
+                    enforcementLevel=analyzer_pb2.MANDATORY, properties=properties
+                )
+            }
+        ),
+        timeout=30,
+    )
+
+    assert analyze(analyzer, SQL, public_sql, name="legacy-db") == []
+    assert [d.policyName for d in analyze(analyzer, SQL, public_sql, name="other-db")] == ["cloudsql-no-public-ip"]
