@@ -9,6 +9,7 @@ get deterministic values so the plan is the same on every run.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import runpy
@@ -97,12 +98,27 @@ class Plan:
             counts[resource.type] = counts.get(resource.type, 0) + 1
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, include_outputs: bool = False) -> dict[str, Any]:
+        document: dict[str, Any] = {
             "stack": self.stack,
             "project": self.project,
             "resources": [resource.to_dict() for resource in self.resources],
         }
+        if include_outputs:
+            document["outputs"] = self.outputs
+        return document
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Plan:
+        return cls(
+            stack=document["stack"],
+            project=document["project"],
+            resources=[
+                PlannedResource(**{**resource, "dependencies": tuple(resource["dependencies"])})
+                for resource in document["resources"]
+            ],
+            outputs=document.get("outputs", {}),
+        )
 
 
 def _fake_ip(seed: str) -> str:
@@ -342,15 +358,42 @@ def validate_stack(stack: str, project_dir: Path | None = None) -> StackConfig:
     return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
 
 
-def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
-    """Validate Pulumi.<stack>.yaml, then run infra/ under recording mocks and return the plan."""
+def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = True) -> Plan:
+    """Validate Pulumi.<stack>.yaml, then run infra/ under recording mocks and return the plan.
+
+    With `cache`, a plan is reused while nothing it depends on has changed (see `_cache_key`): importing
+    pulumi-gcp's compute module alone takes seconds, and CI plans every stack several times (plan, check, cost).
+    """
     project_dir = (project_dir or Path.cwd()).resolve()
     project, engine_config, secret_keys = read_stack_file(stack, project_dir)
     load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
-    return run_program(
-        lambda: run_main(project_dir),
-        project=project,
-        stack=stack,
-        config=engine_config,
-        secret_keys=secret_keys,
+    cache_file = project_dir / PLAN_CACHE_DIR / f"{stack}-{_cache_key(stack, project_dir)}.json"
+    if cache and cache_file.is_file():
+        return Plan.from_dict(json.loads(cache_file.read_text()))
+    plan = run_program(
+        lambda: run_main(project_dir), project=project, stack=stack, config=engine_config, secret_keys=secret_keys
     )
+    if cache:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        for stale in cache_file.parent.glob(f"{stack}-*.json"):
+            stale.unlink()
+        cache_file.write_text(json.dumps(plan.to_dict(include_outputs=True)))
+    return plan
+
+
+PLAN_CACHE_DIR = Path(".cache") / "plans"
+_PLAN_INPUT_PACKAGES = ("pulumi", "pulumi-gcp", "pulumi-docker", "pulumi-kubernetes", "pulumi-random", "pydantic")
+
+
+def _cache_key(stack: str, project_dir: Path) -> str:
+    """Everything a plan depends on: the program's source, the project and stack files, the SDK versions."""
+    digest = hashlib.sha256(sys.version.encode())
+    for package in _PLAN_INPUT_PACKAGES:
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+    sources = [project_dir / "Pulumi.yaml", project_dir / f"Pulumi.{stack}.yaml"]
+    for package_dir in ("infra", "components"):
+        sources.extend(sorted((project_dir / package_dir).rglob("*.py")))
+    for source in sources:
+        digest.update(str(source.relative_to(project_dir)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:20]
