@@ -106,6 +106,8 @@ class Catalog(BaseModel):
                 regional = entry
         if regional is None:
             raise UnpricedError(f"no catalog price {price_id!r}")
+        if region == GLOBAL_REGION:
+            raise UnpricedError(f"{price_id!r} is priced per region and no region is known for this resource")
         raise UnpricedError(f"no catalog price {price_id!r} for region {region!r}")
 
     def tiers(self, group: str, region: str) -> list[Price]:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from costs.catalog import Catalog, Price, UnpricedError
+from costs.catalog import GLOBAL_REGION, Catalog, Price, UnpricedError
 from costs.plan import PlanResource, StackPlan
 from costs.pricers import PRICERS, free_reason
 from costs.usage import Usage
@@ -178,10 +178,7 @@ def estimate_stack(plan: StackPlan, usage: Usage, catalog: Catalog, free_tier: b
         if pricer is None:
             unpriced.append(_unpriced(resource, f"no price model for resource type {resource.type}"))
             continue
-        region = resource_region(resource) or default_region
-        if region is None:
-            unpriced.append(_unpriced(resource, "no region or location in its inputs or anywhere in the plan"))
-            continue
+        region = resource_region(resource) or default_region or GLOBAL_REGION
         pricing = ResourcePricing(resource, region, usage, catalog, context)
         try:
             pricer(pricing)

@@ -265,12 +265,9 @@ def price_sql_instance(pricing: ResourcePricing) -> None:
 
 
 def price_secret_version(pricing: ResourcePricing) -> None:
-    locations = 1
-    for dependency in pricing.resource.dependencies:
-        secret = pricing.stack.resource(dependency)
-        if secret is not None and secret.type == "gcp:secretmanager/secret:Secret":
-            replicas = _dig(secret.inputs, "replication", "userManaged", "replicas")
-            locations = len(replicas) if isinstance(replicas, list) and replicas else 1
+    secret = _secret_of_version(pricing)
+    replicas = _dig(secret.inputs, "replication", "userManaged", "replicas") if secret else None
+    locations = len(replicas) if isinstance(replicas, list) and replicas else 1
     pricing.add(
         f"active version in {locations} location(s)",
         "Secret Manager",
@@ -351,6 +348,15 @@ PRICERS = {
     "gcp:compute/globalAddress:GlobalAddress": price_static_ip,
     "gcp:vpcaccess/connector:Connector": price_vpc_connector,
 }
+
+
+def _secret_of_version(pricing: ResourcePricing) -> PlanResource | None:
+    """The Secret a version belongs to: by the id at the end of its `secret` input, else by dependency."""
+    secret_id = str(pricing.inputs.get("secret", "")).rsplit("/", 1)[-1]
+    secrets = pricing.stack.of_type("gcp:secretmanager/secret:Secret")
+    by_id = [secret for secret in secrets if secret.inputs.get("secretId") == secret_id]
+    by_dependency = [secret for secret in secrets if secret.urn in pricing.resource.dependencies]
+    return next(iter(by_id or by_dependency), None)
 
 
 def _minimum_gke_nodes(pricing: ResourcePricing) -> float:
