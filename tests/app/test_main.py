@@ -1,0 +1,315 @@
+"""The service end to end: the official openai client against a live uvicorn, real Redis and PostgreSQL."""
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+
+import httpx
+import numpy as np
+import openai
+import pytest
+from embedding_service.auth import key_id
+from embedding_service.model import EmbeddingModel
+
+from tests.app.conftest import (
+    ADMIN_KEY,
+    API_KEY,
+    MODEL_NAME,
+    OTHER_API_KEY,
+    LiveServer,
+    PostgresServer,
+    RedisServer,
+    make_settings,
+    run_live_server,
+)
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "Embeddings map text to vectors.",
+    "Cloud Run can attach an NVIDIA L4 GPU.",
+    "naïve café — unicode is fine ✓",
+]
+
+SERVICE_DATABASE = "service_tests"
+ServerFactory = Callable[..., AbstractContextManager[LiveServer]]
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 15.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout_s}s")
+        time.sleep(0.05)
+
+
+def openai_client(server: LiveServer, api_key: str = API_KEY, max_retries: int = 0) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.base_url}/v1", api_key=api_key, max_retries=max_retries)
+
+
+def metric_value(server: LiveServer, name: str, labels: str = "") -> float:
+    text = httpx.get(f"{server.base_url}/metrics").text
+    prefix = f"{name}{{{labels}}} " if labels else f"{name} "
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix)]
+    return values[0] if values else 0.0
+
+
+@pytest.fixture(scope="module")
+def service(
+    redis_server: RedisServer, postgres_server: PostgresServer, embedding_model: EmbeddingModel
+) -> Iterator[LiveServer]:
+    """One service with Redis and PostgreSQL for the tests that do not break anything."""
+    postgres_server.execute(f"CREATE DATABASE {SERVICE_DATABASE}")
+    settings = make_settings(
+        redis_url=redis_server.url,
+        database_url=postgres_server.url_of(SERVICE_DATABASE),
+        max_inputs_per_request=64,
+        max_input_chars=1000,
+        max_body_bytes=64 * 1024,
+    )
+    with run_live_server(settings, lambda _settings: embedding_model) as server:
+        yield server
+    postgres_server.execute(f"DROP DATABASE {SERVICE_DATABASE} WITH (FORCE)")
+
+
+def test_float_embeddings_equal_the_models_own_encode(service: LiveServer, embedding_model: EmbeddingModel):
+    response = openai_client(service).embeddings.create(
+        model=MODEL_NAME, input=SENTENCES, encoding_format="float"
+    )
+
+    expected = embedding_model.encode(SENTENCES)
+    got = np.array([item.embedding for item in sorted(response.data, key=lambda item: item.index)])
+    assert got.shape == (len(SENTENCES), 384)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert response.model == MODEL_NAME
+    assert response.usage.prompt_tokens == sum(embedding_model.count_tokens(SENTENCES))
+
+
+def test_base64_embeddings_are_little_endian_float32_equal_to_encode(
+    service: LiveServer, embedding_model: EmbeddingModel
+):
+    with service.client() as client:
+        body = client.post(
+            "/v1/embeddings", json={"model": MODEL_NAME, "input": SENTENCES, "encoding_format": "base64"}
+        ).json()
+    decoded = np.array([np.frombuffer(base64.b64decode(item["embedding"]), dtype="<f4") for item in body["data"]])
+
+    np.testing.assert_allclose(decoded, embedding_model.encode(SENTENCES), atol=1e-5)
+
+
+def test_openai_client_default_base64_path_decodes_to_the_models_embeddings(
+    service: LiveServer, embedding_model: EmbeddingModel
+):
+    response = openai_client(service).embeddings.create(model=MODEL_NAME, input="a single string input")
+
+    np.testing.assert_allclose(
+        response.data[0].embedding, embedding_model.encode(["a single string input"])[0], atol=1e-5
+    )
+
+
+def test_many_inputs_in_one_request_come_back_in_order(service: LiveServer, embedding_model: EmbeddingModel):
+    texts = [f"sentence number {i} about topic {i % 7}" for i in range(64)]
+
+    response = openai_client(service).embeddings.create(model=MODEL_NAME, input=texts, encoding_format="float")
+
+    assert [item.index for item in response.data] == list(range(64))
+    np.testing.assert_allclose(
+        np.array([item.embedding for item in response.data]), embedding_model.encode(texts), atol=1e-5
+    )
+
+
+def test_models_route_lists_the_served_model(service: LiveServer):
+    models = openai_client(service).models.list()
+
+    assert [model.id for model in models] == [MODEL_NAME]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "param", "message_part"),
+    [
+        ({"model": MODEL_NAME, "input": ""}, 400, "input", "empty string"),
+        ({"model": MODEL_NAME, "input": ["ok", ""]}, 400, "input", "'input[1]' is an empty string"),
+        ({"model": MODEL_NAME, "input": []}, 400, "input", "empty array"),
+        ({"model": MODEL_NAME, "input": ["x"] * 65}, 400, "input", "at most 64"),
+        ({"model": MODEL_NAME, "input": "x" * 1001}, 400, "input", "at most 1000"),
+        ({"model": MODEL_NAME, "input": 42}, 400, "input", "string or an array of strings"),
+        ({"model": MODEL_NAME, "input": ["ok", None]}, 400, "input", "'input[1]' must be a string"),
+        ({"model": MODEL_NAME, "input": {"text": "hi"}}, 400, "input", "string or an array of strings"),
+        ({"model": MODEL_NAME, "input": [101, 7592, 102]}, 400, "input", "token-id arrays"),
+        ({"model": MODEL_NAME, "input": [[101, 7592, 102]]}, 400, "input", "token-id arrays"),
+        ({"input": "hello"}, 400, "model", "Missing required parameter 'model'"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": 128}, 400, "dimensions", "must be 384"),
+        ({"model": MODEL_NAME, "input": "hi", "encoding_format": "int8"}, 400, "encoding_format", "float"),
+        ({"model": "text-embedding-3-small", "input": "hi"}, 404, "model", "does not exist"),
+        ([1, 2], 400, None, "JSON object"),
+    ],
+    ids=[
+        "empty-string",
+        "empty-string-in-array",
+        "empty-array",
+        "too-many-inputs",
+        "input-too-long",
+        "number",
+        "null-in-array",
+        "object",
+        "token-ids",
+        "token-id-arrays",
+        "missing-model",
+        "unsupported-dimensions",
+        "unknown-encoding-format",
+        "unknown-model",
+        "body-not-an-object",
+    ],
+)
+def test_bad_inputs_get_4xx_in_the_openai_error_shape(
+    service: LiveServer, body: object, status: int, param: str | None, message_part: str
+):
+    with service.client() as client:
+        response = client.post("/v1/embeddings", json=body)
+
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert message_part in error["message"]
+    assert error["param"] == param
+    assert error["type"] in {"invalid_request_error", "not_found_error"}
+
+
+def test_invalid_json_is_a_400_not_a_500(service: LiveServer):
+    with service.client() as client:
+        response = client.post("/v1/embeddings", content=b'{"input": "hi", ', headers={"content-type": "json"})
+
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
+
+
+def test_openai_client_raises_bad_request_for_token_ids(service: LiveServer):
+    with pytest.raises(openai.BadRequestError, match="token-id arrays"):
+        openai_client(service).embeddings.create(model=MODEL_NAME, input=[[1, 2, 3]])
+
+
+def test_body_over_the_size_limit_is_refused_with_413(service: LiveServer):
+    with service.client() as client:
+        declared = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ["x" * 900] * 80})
+        streamed = client.post(
+            "/v1/embeddings", content=iter([b'{"model": "m", "input": "', b"y" * 70_000, b'"}'])
+        )
+
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "request_too_large"
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-key", "Basic dGVzdA==", "Bearer"])
+def test_requests_without_a_valid_key_get_401(service: LiveServer, authorization: str | None):
+    headers = {"authorization": authorization} if authorization else {}
+    response = httpx.post(
+        f"{service.base_url}/v1/embeddings", json={"model": MODEL_NAME, "input": "hi"}, headers=headers
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_openai_client_with_a_wrong_key_raises_authentication_error(service: LiveServer):
+    with pytest.raises(openai.AuthenticationError):
+        openai_client(service, api_key="not-a-key").embeddings.create(model=MODEL_NAME, input="hi")
+
+
+def test_repeated_inputs_are_served_from_the_redis_cache(service: LiveServer):
+    text = f"cache me {time.monotonic_ns()}"
+    with service.client() as client:
+        first = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": [text, "other " + text]})
+        second = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": [text, "new " + text]})
+
+    assert first.headers["x-cache-hits"] == "0"
+    assert second.headers["x-cache-hits"] == "1"
+    assert second.json()["data"][0]["embedding"] == first.json()["data"][0]["embedding"]
+    assert metric_value(service, "embedding_cache_hits_total") >= 1
+
+
+def test_responses_carry_timing_and_rate_limit_headers(service: LiveServer):
+    with service.client() as client:
+        response = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "timing"})
+
+    assert float(response.headers["x-compute-time"]) >= 0
+    assert float(response.headers["x-queue-time"]) >= 0
+    assert int(response.headers["x-ratelimit-limit-requests"]) == 600
+
+
+def test_usage_rows_land_in_postgresql_with_the_key_id_never_the_key(
+    service: LiveServer, postgres_server: PostgresServer
+):
+    with service.client(OTHER_API_KEY) as client:
+        for _ in range(3):
+            assert client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ["a b", "c"]}).is_success
+        assert client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ""}).status_code == 400
+
+    query = "SELECT count(*), sum(inputs), sum(CASE WHEN status = 400 THEN 1 ELSE 0 END) FROM usage_log"
+    rows_of_key = f"{query} WHERE key_id = '{key_id(OTHER_API_KEY)}'"
+    wait_until(
+        lambda: postgres_server.execute(rows_of_key, SERVICE_DATABASE) == "4|6|1", what="4 usage rows for the key"
+    )
+    rows_naming_the_key = f"SELECT count(*) FROM usage_log WHERE key_id = '{OTHER_API_KEY}'"
+    assert postgres_server.execute(rows_naming_the_key, SERVICE_DATABASE) == "0"
+
+
+def test_usage_route_sums_per_key_per_day_for_admin_keys_only(service: LiveServer):
+    with service.client(OTHER_API_KEY) as client:
+        client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ["one", "two", "three"]})
+        refused = client.get("/v1/usage")
+
+    def today_for_key() -> dict[str, object]:
+        with service.client(ADMIN_KEY) as admin:
+            rows = admin.get("/v1/usage").json()["data"]
+        return next((row for row in rows if row["key_id"] == key_id(OTHER_API_KEY)), {})
+
+    wait_until(lambda: int(today_for_key().get("inputs", 0)) >= 3, what="usage summed for the key")  # type: ignore[call-overload]
+    summary = today_for_key()
+    assert summary["day"] == time.strftime("%Y-%m-%d", time.gmtime())
+    assert int(summary["requests"]) >= 1  # type: ignore[call-overload]
+    assert refused.status_code == 401
+
+
+def test_usage_route_refuses_a_start_after_the_end(service: LiveServer):
+    with service.client(ADMIN_KEY) as admin:
+        response = admin.get("/v1/usage", params={"start": "2026-02-02", "end": "2026-02-01"})
+        malformed = admin.get("/v1/usage", params={"start": "yesterday"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "start"
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["param"] == "start"
+
+
+def test_metrics_expose_requests_latency_batches_tokens_and_usage_rows(service: LiveServer):
+    with service.client() as client:
+        client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "metrics please"})
+    wait_until(lambda: metric_value(service, "embedding_usage_rows_written_total") > 0, what="rows written")
+
+    text = httpx.get(f"{service.base_url}/metrics").text
+
+    assert metric_value(service, "embedding_http_requests_total", 'route="/v1/embeddings",status="200"') >= 1
+    for name in (
+        "embedding_http_request_duration_seconds_bucket",
+        "embedding_queue_depth_inputs",
+        "embedding_batch_size_inputs_bucket",
+        "embedding_tokens_total",
+        "embedding_cache_misses_total",
+        "embedding_rate_limit_rejections_total",
+        "embedding_usage_rows_dropped_total",
+    ):
+        assert name in text
+
+
+def test_liveness_and_readiness_report_ok_with_all_dependencies(service: LiveServer):
+    health = httpx.get(f"{service.base_url}/healthz")
+    ready = httpx.get(f"{service.base_url}/readyz").json()
+
+    assert health.json() == {"status": "ok"}
+    assert ready["status"] == "ok"
+    assert ready["checks"]["model"]["device"] == "cpu"
+    assert ready["checks"]["redis"]["status"] == "ok"
+    assert ready["checks"]["database"]["backend"] == "postgresql"
