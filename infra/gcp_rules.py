@@ -79,8 +79,7 @@ GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISAB
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
 GKE_CLUSTER_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 GKE_CLUSTER_NAME_MAX = 40
-GPU_TAINT = ("nvidia.com/gpu", "present", "NO_SCHEDULE")
-GPU_NODE_SELECTOR_LABEL = "cloud.google.com/gke-accelerator"
+# The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
 # Which machine series each accelerator attaches to.
 ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {

@@ -11,9 +11,11 @@ from components.app_runtime import AppRuntime, SecretEnv
 from components.cache import RedisCache, RedisCacheArgs
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.database import PostgresDatabase, PostgresDatabaseArgs
+from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
+from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from infra.config import StackConfig
 from infra.gcp_rules import POSTGRES_PORT
 
@@ -143,9 +145,74 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     }
 
     if gke:
-        raise NotImplementedError(
-            f"{config.stack_file}: inference:platform = gke: the GKE path is not built yet (tracked in issue 3)"
+        assert config.gke is not None
+        gke_settings = config.gke
+        gpu_pool = gke_settings.gpu_pool
+        cluster = GkeCluster(
+            prefix,
+            GkeClusterArgs(
+                project=config.project,
+                location=gke_settings.location,
+                cluster_name=config.cluster_name,
+                network_id=network.network_id,
+                subnet_id=network.subnet_id,
+                pods_range_name=GKE_PODS_RANGE,
+                services_range_name=GKE_SERVICES_RANGE,
+                master_cidr=gke_settings.master_cidr,
+                authorized_networks=[
+                    AuthorizedNetworkArgs(cidr=authorized.cidr, name=authorized.name)
+                    for authorized in gke_settings.master_authorized_networks
+                ],
+                release_channel=gke_settings.release_channel,
+                system_pool=SystemPoolArgs(
+                    machine_type=gke_settings.system_pool.machine_type,
+                    node_count=gke_settings.system_pool.node_count,
+                ),
+                gpu_pool=GpuPoolArgs(
+                    machine_type=gpu_pool.machine_type,
+                    accelerator=gpu_pool.accelerator,
+                    accelerator_count=gpu_pool.accelerator_count,
+                    driver_version=gpu_pool.driver_version,
+                    min_nodes=gpu_pool.min_nodes,
+                    max_nodes=gpu_pool.max_nodes,
+                    spot=gpu_pool.spot,
+                    disk_size_gb=gpu_pool.disk_size_gb,
+                    disk_type=gpu_pool.disk_type,
+                ),
+                deletion_protection=config.is_prod,
+                labels=labels,
+            ),
+            opts=after_apis,
         )
+        workload = KubernetesWorkload(
+            prefix,
+            KubernetesWorkloadArgs(
+                project=config.project,
+                provider=cluster.provider,
+                workload_pool=cluster.workload_pool,
+                runtime=runtime,
+                cpu=config.service.cpu,
+                memory=config.service.memory,
+                gpu_type=gpu_pool.accelerator,
+                min_replicas=gke_settings.replicas.min,
+                max_replicas=gke_settings.replicas.max,
+                target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
+                public=config.service.public,
+                internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
+                redis_host=cache.host,
+                redis_port=cache.port,
+                database_host=database.private_ip,
+                database_port=POSTGRES_PORT,
+                secrets=[secrets, cache.auth_secret],
+                labels=labels,
+            ),
+            opts=after_apis,
+        )
+        outputs["cluster_name"] = cluster.cluster_name
+        outputs["kubeconfig"] = cluster.kubeconfig
+        outputs["namespace"] = workload.namespace
+        outputs["service_name"] = workload.service_name
+        return outputs
     service = CloudRunService(
         prefix,
         CloudRunServiceArgs(

@@ -1,0 +1,316 @@
+"""A private GKE Standard cluster with a system pool, a GPU pool and a Kubernetes provider that talks to it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as kubernetes
+import yaml
+
+from components._options import child_options
+
+GPU_TAINT_KEY = "nvidia.com/gpu"
+GPU_TAINT_VALUE = "present"
+GPU_TAINT_EFFECT = "NO_SCHEDULE"
+GPU_NODE_LABEL = "cloud.google.com/gke-accelerator"
+NODE_IMAGE = "COS_CONTAINERD"
+# What the nodes' own identity needs: write logs and metrics, pull images. Nothing else.
+NODE_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/artifactregistry.reader",
+)
+AUTH_PLUGIN = "gke-gcloud-auth-plugin"
+AUTH_PLUGIN_HINT = (
+    "gke-gcloud-auth-plugin must be installed where `pulumi up` runs: "
+    "`gcloud components install gke-gcloud-auth-plugin` or "
+    "`apt-get install google-cloud-cli-gke-gcloud-auth-plugin` "
+    "(https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin)"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemPoolArgs:
+    """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
+
+    machine_type: str = "e2-standard-2"
+    """Machine type of the system nodes."""
+    node_count: int = 1
+    """Nodes per zone of the cluster's location."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuPoolArgs:
+    """Autoscaled GPU nodes, tainted so that only pods that tolerate the taint and ask for a GPU land there."""
+
+    machine_type: str
+    """A machine type the accelerator attaches to (g2-standard-4 for one L4)."""
+    accelerator: str
+    """Accelerator type, e.g. nvidia-l4."""
+    accelerator_count: int
+    """GPUs per node (fixed by the machine type on G2/A2/A3)."""
+    driver_version: str
+    """gpu_driver_installation_config.gpu_driver_version: DEFAULT, LATEST, INSTALLATION_DISABLED."""
+    min_nodes: int
+    """Fewest nodes in the pool across all its zones (0 lets it scale to zero)."""
+    max_nodes: int
+    """Most nodes in the pool across all its zones."""
+    spot: bool
+    """Spot VMs: much cheaper, reclaimable at any time."""
+    disk_size_gb: int = 100
+    """Boot disk per node."""
+    disk_type: str = "pd-balanced"
+    """Boot disk type per node."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthorizedNetworkArgs:
+    cidr: str
+    """A range allowed to reach the control plane's endpoint."""
+    name: str
+    """What the range is (shown in the console)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GkeClusterArgs:
+    project: str
+    """The project (its Workload Identity pool is `<project>.svc.id.goog`)."""
+    location: str
+    """A zone (zonal cluster) or a region (regional cluster)."""
+    cluster_name: str
+    """The cluster's name in GCP."""
+    network_id: pulumi.Input[str]
+    """The VPC."""
+    subnet_id: pulumi.Input[str]
+    """The subnet with the pods and services secondary ranges."""
+    pods_range_name: str
+    """Name of the subnet's secondary range for pods."""
+    services_range_name: str
+    """Name of the subnet's secondary range for services."""
+    master_cidr: str
+    """The control plane's private /28."""
+    authorized_networks: Sequence[AuthorizedNetworkArgs]
+    """Ranges allowed to reach the control plane (where `pulumi up` and kubectl run must be among them)."""
+    release_channel: str
+    """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
+    system_pool: SystemPoolArgs
+    """The pool for GKE's own pods."""
+    gpu_pool: GpuPoolArgs
+    """The pool the inference pods run on."""
+    deletion_protection: bool
+    """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
+    labels: Mapping[str, str]
+    """Labels for the cluster, its nodes and the node service account's resources."""
+
+
+class GkeCluster(pulumi.ComponentResource):
+    """A private, VPC-native GKE Standard cluster with Workload Identity, Dataplane V2 and shielded COS nodes."""
+
+    cluster_name: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a Pulumi secret)."""
+    provider: kubernetes.Provider
+    """The Kubernetes provider for objects in this cluster; it waits until both node pools exist."""
+    workload_pool: str
+    """The Workload Identity pool (`<project>.svc.id.goog`) Kubernetes service accounts are members of."""
+
+    def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("inference:gke:GkeCluster", name, None, opts)
+        child = child_options(self, opts)
+        labels = dict(args.labels)
+        self.workload_pool = f"{args.project}.svc.id.goog"
+
+        node_account = gcp.serviceaccount.Account(
+            f"{name}-nodes",
+            account_id=f"{name}-gke",
+            display_name=f"Nodes of {args.cluster_name}",
+            description="GKE node identity: writes logs and metrics, reads images. No other role.",
+            opts=child,
+        )
+        node_roles = [
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.rsplit('/', 1)[1]}",
+                project=args.project,
+                role=role,
+                member=node_account.member,
+                opts=child,
+            )
+            for role in NODE_ROLES
+        ]
+
+        cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            location=args.location,
+            network=args.network_id,
+            subnetwork=args.subnet_id,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
+                cluster_secondary_range_name=args.pods_range_name,
+                services_secondary_range_name=args.services_range_name,
+            ),
+            # The default pool cannot be configured like ours; GKE needs one node to create the cluster, then it goes.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            node_config=gcp.container.ClusterNodeConfigArgs(
+                service_account=node_account.email,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                image_type=NODE_IMAGE,
+                shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                workload_metadata_config=gcp.container.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
+            ),
+            private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+                enable_private_nodes=True,
+                enable_private_endpoint=False,
+                master_ipv4_cidr_block=args.master_cidr,
+            ),
+            master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+                cidr_blocks=[
+                    gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                        cidr_block=network.cidr, display_name=network.name
+                    )
+                    for network in args.authorized_networks
+                ],
+            ),
+            master_auth=gcp.container.ClusterMasterAuthArgs(
+                client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
+                    issue_client_certificate=False
+                )
+            ),
+            enable_legacy_abac=False,
+            enable_shielded_nodes=True,
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(workload_pool=self.workload_pool),
+            # Dataplane V2 enforces NetworkPolicy itself; the legacy network_policy addon must stay off with it.
+            datapath_provider="ADVANCED_DATAPATH",
+            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
+            deletion_protection=args.deletion_protection,
+            resource_labels=labels,
+            opts=child_options(self, opts, depends_on=node_roles).merge(
+                # The removed default pool's node_config would otherwise show as a change on every run.
+                pulumi.ResourceOptions(ignore_changes=["nodeConfig"])
+            ),
+        )
+
+        management = gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True)
+        shielded = gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+            enable_secure_boot=True, enable_integrity_monitoring=True
+        )
+        metadata_server = gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA")
+
+        system_pool = gcp.container.NodePool(
+            f"{name}-system",
+            name="system",
+            cluster=cluster.id,
+            location=args.location,
+            node_count=args.system_pool.node_count,
+            management=management,
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                machine_type=args.system_pool.machine_type,
+                image_type=NODE_IMAGE,
+                service_account=node_account.email,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                shielded_instance_config=shielded,
+                workload_metadata_config=metadata_server,
+                resource_labels=labels,
+                labels={"pool": "system"},
+                metadata={"disable-legacy-endpoints": "true"},
+            ),
+            opts=child,
+        )
+
+        gpu = args.gpu_pool
+        gpu_pool = gcp.container.NodePool(
+            f"{name}-gpu",
+            name="gpu",
+            cluster=cluster.id,
+            location=args.location,
+            autoscaling=gcp.container.NodePoolAutoscalingArgs(
+                # total_* bounds count nodes across every zone, so min/max mean the same for zonal and regional.
+                total_min_node_count=gpu.min_nodes,
+                total_max_node_count=gpu.max_nodes,
+                # Spot capacity comes and goes per zone: take it wherever it is.
+                location_policy="ANY" if gpu.spot else "BALANCED",
+            ),
+            management=management,
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                machine_type=gpu.machine_type,
+                image_type=NODE_IMAGE,
+                disk_size_gb=gpu.disk_size_gb,
+                disk_type=gpu.disk_type,
+                spot=gpu.spot,
+                service_account=node_account.email,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                shielded_instance_config=shielded,
+                workload_metadata_config=metadata_server,
+                guest_accelerators=[
+                    gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                        type=gpu.accelerator,
+                        count=gpu.accelerator_count,
+                        # Explicit: left out, GKE picks DEFAULT and the provider shows a diff forever.
+                        gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                            gpu_driver_version=gpu.driver_version
+                        ),
+                    )
+                ],
+                taints=[
+                    gcp.container.NodePoolNodeConfigTaintArgs(
+                        key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
+                    )
+                ],
+                resource_labels=labels,
+                labels={"pool": "gpu"},
+                metadata={"disable-legacy-endpoints": "true"},
+            ),
+            opts=child,
+        )
+
+        kubeconfig = pulumi.Output.all(
+            cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+        ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
+        self.kubeconfig = pulumi.Output.secret(kubeconfig)
+        self.cluster_name = cluster.name
+        self.provider = kubernetes.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=self.kubeconfig,
+            opts=child_options(self, opts, depends_on=[system_pool, gpu_pool]),
+        )
+        self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
+
+
+def _kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str) -> str:
+    """A kubeconfig that gets short-lived tokens from gke-gcloud-auth-plugin; it holds no credential itself."""
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_certificate},
+                }
+            ],
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": AUTH_PLUGIN,
+                            "installHint": AUTH_PLUGIN_HINT,
+                            "provideClusterInfo": True,
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+        },
+        sort_keys=False,
+    )

@@ -1,0 +1,390 @@
+"""The inference service on GKE: one GPU per pod, restricted pods, an entry point, autoscaling and network policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as kubernetes
+
+from components._options import child_options
+from components.app_runtime import (
+    LIVENESS_PATH,
+    READINESS_PATH,
+    STARTUP_FAILURE_THRESHOLD,
+    STARTUP_PERIOD_SECONDS,
+    AppRuntime,
+)
+from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from components.secrets import Secrets
+
+APP_UID = 10001
+APP_LABEL = "app.kubernetes.io/name"
+SCRATCH_PATH = "/tmp"  # noqa: S108 - the app's only writable path, an emptyDir of its own
+SCRATCH_SIZE = "1Gi"
+SERVICE_PORT = 80
+DNS_PORT = 53
+# Where pods reach Google APIs from GKE: the metadata servers (Workload Identity tokens) and the
+# private.googleapis.com VIP that Private Google Access serves.
+GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
+    ("169.254.169.254/32", 80),
+    ("169.254.169.252/32", 988),
+    ("199.36.153.8/30", 443),
+)
+ANYWHERE = "0.0.0.0/0"
+# A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
+ROLLOUT_TIMEOUT = "30m"
+INTERNAL_LOAD_BALANCER = {"networking.gke.io/load-balancer-type": "Internal"}
+SECRETS_AS_ENV_SKIP = (
+    "CKV_K8S_35=The app reads its settings from the environment under the same names as on Cloud Run; "
+    "the values come from a Kubernetes Secret, never from the manifest"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubernetesWorkloadArgs:
+    project: str
+    """The project that holds the secrets and the pod's Google service account."""
+    provider: kubernetes.Provider
+    """The cluster's Kubernetes provider (GkeCluster.provider)."""
+    workload_pool: str
+    """The cluster's Workload Identity pool (`<project>.svc.id.goog`)."""
+    runtime: AppRuntime
+    """Image, environment, secrets and port of the app container."""
+    cpu: float
+    """vCPU the pod requests and is limited to."""
+    memory: str
+    """Memory the pod requests and is limited to (Mi/Gi)."""
+    gpu_type: str
+    """Accelerator of the GPU pool (the pod's node selector); one GPU per pod."""
+    min_replicas: int
+    """Fewest pods the autoscaler keeps."""
+    max_replicas: int
+    """Most pods the autoscaler runs (the GPU pool must have a node for each)."""
+    target_cpu_utilization: int
+    """Average CPU use (percent of the request) the autoscaler aims for."""
+    public: bool
+    """An external load balancer open to anyone; otherwise an internal one reachable from `internal_client_cidrs`."""
+    internal_client_cidrs: Sequence[str]
+    """Who may call an internal entry point (the VPC's ranges)."""
+    redis_host: pulumi.Input[str]
+    """The Redis private IP the pods may reach."""
+    redis_port: pulumi.Input[int]
+    database_host: pulumi.Input[str]
+    """The database private IP the pods may reach."""
+    database_port: int
+    secrets: Sequence[Secrets]
+    """Secrets the pod's Google service account may read."""
+    labels: Mapping[str, str]
+    """Labels for every Kubernetes object and every Google resource that takes labels."""
+    namespace: str = "inference"
+    """The namespace everything lives in (never `default`)."""
+    app_name: str = "embeddings"
+    """Name of the Deployment, Service, autoscaler and service account."""
+
+
+def _cpu_quantity(cpu: float) -> str:
+    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"
+
+
+def _to_cidrs(cidrs: Sequence[pulumi.Input[str]]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:
+    return [
+        kubernetes.networking.v1.NetworkPolicyPeerArgs(ip_block=kubernetes.networking.v1.IPBlockArgs(cidr=cidr))
+        for cidr in cidrs
+    ]
+
+
+def _tcp(port: pulumi.Input[int | str]) -> kubernetes.networking.v1.NetworkPolicyPortArgs:
+    return kubernetes.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)
+
+
+class KubernetesWorkload(pulumi.ComponentResource):
+    """A namespace with the inference Deployment, its Service, autoscaler, disruption budget and network policies."""
+
+    namespace: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    service_account_email: pulumi.Output[str]
+    """The Google identity the pods act as (through Workload Identity)."""
+
+    def __init__(self, name: str, args: KubernetesWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("inference:workload:KubernetesWorkload", name, None, opts)
+        child = child_options(self, opts)
+        in_cluster = child.merge(pulumi.ResourceOptions(provider=args.provider))
+        selector = {APP_LABEL: args.app_name}
+        labels = {**args.labels, **selector}
+
+        google_account = gcp.serviceaccount.Account(
+            f"{name}-pod",
+            account_id=f"{name}-pod",
+            display_name=f"Pods of {args.app_name} on GKE",
+            description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
+            opts=child,
+        )
+        secret_access = [
+            binding
+            for secrets in args.secrets
+            for binding in secrets.grant_access(f"{name}-pod", google_account.member)
+        ]
+
+        namespace = kubernetes.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=kubernetes.meta.v1.ObjectMetaArgs(name=args.namespace, labels=dict(args.labels)),
+            opts=in_cluster,
+        )
+        namespace_name = namespace.metadata.apply(lambda metadata: str(metadata.name))
+
+        def metadata(
+            object_name: str, annotations: Mapping[str, pulumi.Input[str]] | None = None
+        ) -> kubernetes.meta.v1.ObjectMetaArgs:
+            return kubernetes.meta.v1.ObjectMetaArgs(
+                name=object_name, namespace=namespace_name, labels=labels, annotations=annotations
+            )
+
+        service_account = kubernetes.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=metadata(args.app_name, annotations={"iam.gke.io/gcp-service-account": google_account.email}),
+            # Workload Identity works through the node's metadata server, so the pod needs no API token.
+            automount_service_account_token=False,
+            opts=in_cluster,
+        )
+        workload_identity = gcp.serviceaccount.IAMMember(
+            f"{name}-workload-identity",
+            service_account_id=google_account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=f"serviceAccount:{args.workload_pool}[{args.namespace}/{args.app_name}]",
+            opts=child,
+        )
+
+        secret_name = f"{args.app_name}-secrets"
+        secret = kubernetes.core.v1.Secret(
+            f"{name}-secrets",
+            metadata=metadata(secret_name),
+            type="Opaque",
+            string_data={
+                env_name: pulumi.Output.secret(secret_env.value)
+                for env_name, secret_env in args.runtime.secret_env.items()
+            },
+            opts=in_cluster,
+        )
+
+        env = [
+            kubernetes.core.v1.EnvVarArgs(name=env_name, value=value) for env_name, value in args.runtime.env.items()
+        ]
+        env += [
+            kubernetes.core.v1.EnvVarArgs(
+                name=env_name,
+                value_from=kubernetes.core.v1.EnvVarSourceArgs(
+                    secret_key_ref=kubernetes.core.v1.SecretKeySelectorArgs(name=secret_name, key=env_name)
+                ),
+            )
+            for env_name in args.runtime.secret_env
+        ]
+        resources = {"cpu": _cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
+        seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
+
+        def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:
+            return kubernetes.core.v1.ProbeArgs(
+                http_get=kubernetes.core.v1.HTTPGetActionArgs(path=path, port="http"),
+                period_seconds=period,
+                timeout_seconds=5,
+                failure_threshold=failures,
+            )
+
+        pod = kubernetes.core.v1.PodSpecArgs(
+            service_account_name=args.app_name,
+            automount_service_account_token=False,
+            enable_service_links=False,
+            node_selector={GPU_NODE_LABEL: args.gpu_type},
+            tolerations=[
+                kubernetes.core.v1.TolerationArgs(
+                    key=GPU_TAINT_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect="NoSchedule"
+                )
+            ],
+            security_context=kubernetes.core.v1.PodSecurityContextArgs(
+                run_as_non_root=True,
+                run_as_user=APP_UID,
+                run_as_group=APP_UID,
+                fs_group=APP_UID,
+                seccomp_profile=seccomp,
+            ),
+            containers=[
+                kubernetes.core.v1.ContainerArgs(
+                    name="app",
+                    image=args.runtime.image,
+                    # The image is pinned by digest, so Always costs one manifest lookup and never changes the bits.
+                    image_pull_policy="Always",
+                    ports=[kubernetes.core.v1.ContainerPortArgs(name="http", container_port=args.runtime.port)],
+                    env=env,
+                    resources=kubernetes.core.v1.ResourceRequirementsArgs(requests=resources, limits=resources),
+                    startup_probe=http_probe(READINESS_PATH, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
+                    readiness_probe=http_probe(READINESS_PATH, 10, 3),
+                    liveness_probe=http_probe(LIVENESS_PATH, 30, 3),
+                    security_context=kubernetes.core.v1.SecurityContextArgs(
+                        run_as_non_root=True,
+                        run_as_user=APP_UID,
+                        run_as_group=APP_UID,
+                        allow_privilege_escalation=False,
+                        privileged=False,
+                        read_only_root_filesystem=True,
+                        capabilities=kubernetes.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                        seccomp_profile=seccomp,
+                    ),
+                    volume_mounts=[kubernetes.core.v1.VolumeMountArgs(name="scratch", mount_path=SCRATCH_PATH)],
+                )
+            ],
+            volumes=[
+                kubernetes.core.v1.VolumeArgs(
+                    name="scratch", empty_dir=kubernetes.core.v1.EmptyDirVolumeSourceArgs(size_limit=SCRATCH_SIZE)
+                )
+            ],
+        )
+        deployment = kubernetes.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=metadata(args.app_name, annotations={"checkov.io/skip1": SECRETS_AS_ENV_SKIP}),
+            spec=kubernetes.apps.v1.DeploymentSpecArgs(
+                selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels=selector),
+                # A new pod must be ready before an old one goes: a GPU pod takes minutes to warm up.
+                strategy=kubernetes.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate",
+                    rolling_update=kubernetes.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
+                ),
+                template=kubernetes.core.v1.PodTemplateSpecArgs(
+                    metadata=kubernetes.meta.v1.ObjectMetaArgs(labels=labels), spec=pod
+                ),
+            ),
+            opts=in_cluster.merge(
+                pulumi.ResourceOptions(
+                    depends_on=[service_account, secret, workload_identity, *secret_access],
+                    custom_timeouts=pulumi.CustomTimeouts(create=ROLLOUT_TIMEOUT, update=ROLLOUT_TIMEOUT),
+                )
+            ),
+        )
+
+        service = kubernetes.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata(args.app_name, annotations=None if args.public else INTERNAL_LOAD_BALANCER),
+            spec=kubernetes.core.v1.ServiceSpecArgs(
+                type="LoadBalancer",
+                selector=selector,
+                # Local keeps the client's address, which the load balancer's source ranges and the pods'
+                # NetworkPolicy both filter on.
+                external_traffic_policy="Local",
+                load_balancer_source_ranges=None if args.public else list(args.internal_client_cidrs),
+                ports=[
+                    kubernetes.core.v1.ServicePortArgs(
+                        name="http", protocol="TCP", port=SERVICE_PORT, target_port="http"
+                    )
+                ],
+            ),
+            opts=in_cluster,
+        )
+
+        kubernetes.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-autoscaler",
+            metadata=metadata(args.app_name),
+            spec=kubernetes.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=kubernetes.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name=args.app_name
+                ),
+                min_replicas=args.min_replicas,
+                max_replicas=args.max_replicas,
+                metrics=[
+                    kubernetes.autoscaling.v2.MetricSpecArgs(
+                        type="Resource",
+                        resource=kubernetes.autoscaling.v2.ResourceMetricSourceArgs(
+                            name="cpu",
+                            target=kubernetes.autoscaling.v2.MetricTargetArgs(
+                                type="Utilization", average_utilization=args.target_cpu_utilization
+                            ),
+                        ),
+                    )
+                ],
+            ),
+            opts=in_cluster.merge(pulumi.ResourceOptions(depends_on=[deployment])),
+        )
+        kubernetes.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata=metadata(args.app_name),
+            # maxUnavailable, not minAvailable: with one replica, minAvailable 1 would block node upgrades forever.
+            spec=kubernetes.policy.v1.PodDisruptionBudgetSpecArgs(
+                max_unavailable=1, selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels=selector)
+            ),
+            opts=in_cluster,
+        )
+        self._network_policies(name, args, metadata, selector, in_cluster)
+
+        self.namespace = namespace_name
+        self.service_name = service.metadata.apply(lambda service_metadata: str(service_metadata.name))
+        self.service_account_email = google_account.email
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "service_name": self.service_name,
+                "service_account_email": self.service_account_email,
+            }
+        )
+
+    def _network_policies(
+        self,
+        name: str,
+        args: KubernetesWorkloadArgs,
+        metadata: Callable[[str], kubernetes.meta.v1.ObjectMetaArgs],
+        selector: Mapping[str, str],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """Deny everything, then let clients reach the app port and the pods reach DNS, Redis, the database and
+        Google APIs only."""
+        networking = kubernetes.networking.v1
+        pods = kubernetes.meta.v1.LabelSelectorArgs(match_labels=dict(selector))
+        networking.NetworkPolicy(
+            f"{name}-deny-all",
+            metadata=metadata("default-deny"),
+            spec=networking.NetworkPolicySpecArgs(
+                pod_selector=kubernetes.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
+            ),
+            opts=opts,
+        )
+        clients = [ANYWHERE] if args.public else list(args.internal_client_cidrs)
+        networking.NetworkPolicy(
+            f"{name}-allow-clients",
+            metadata=metadata(f"{args.app_name}-ingress"),
+            spec=networking.NetworkPolicySpecArgs(
+                pod_selector=pods,
+                policy_types=["Ingress"],
+                ingress=[networking.NetworkPolicyIngressRuleArgs(from_=_to_cidrs(clients), ports=[_tcp("http")])],
+            ),
+            opts=opts,
+        )
+        kube_dns = networking.NetworkPolicyPeerArgs(
+            namespace_selector=kubernetes.meta.v1.LabelSelectorArgs(
+                match_labels={"kubernetes.io/metadata.name": "kube-system"}
+            ),
+            pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}),
+        )
+        egress = [
+            networking.NetworkPolicyEgressRuleArgs(
+                to=[kube_dns],
+                ports=[
+                    networking.NetworkPolicyPortArgs(protocol="UDP", port=DNS_PORT),
+                    _tcp(DNS_PORT),
+                ],
+            ),
+            networking.NetworkPolicyEgressRuleArgs(
+                to=_to_cidrs([pulumi.Output.format("{0}/32", args.redis_host)]), ports=[_tcp(args.redis_port)]
+            ),
+            networking.NetworkPolicyEgressRuleArgs(
+                to=_to_cidrs([pulumi.Output.format("{0}/32", args.database_host)]), ports=[_tcp(args.database_port)]
+            ),
+            *(
+                networking.NetworkPolicyEgressRuleArgs(to=_to_cidrs([cidr]), ports=[_tcp(port)])
+                for cidr, port in GOOGLE_API_ENDPOINTS
+            ),
+        ]
+        networking.NetworkPolicy(
+            f"{name}-allow-egress",
+            metadata=metadata(f"{args.app_name}-egress"),
+            spec=networking.NetworkPolicySpecArgs(pod_selector=pods, policy_types=["Egress"], egress=egress),
+            opts=opts,
+        )
