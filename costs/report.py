@@ -197,7 +197,7 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.extend(_footnotes(report))
     if report.sweep:
-        stacks = [stack.stack for stack in report.stacks]
+        stacks = list(report.sweep.points[0].totals)
         lines += ["", f"Monthly cost against {report.sweep.parameter}:", ""]
         lines.append(_markdown_row([report.sweep.parameter, *stacks, "cheapest"]))
         lines.append(_markdown_row(["---:", *["---:"] * len(stacks), "---"]))
@@ -226,7 +226,7 @@ def render_table(report: Report, width: int = 160) -> str:
     for line in _footnotes(report):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.sweep:
-        stacks = [stack.stack for stack in report.stacks]
+        stacks = list(report.sweep.points[0].totals)
         sweep_table = Table(title=f"Monthly cost against {report.sweep.parameter}")
         sweep_table.add_column(report.sweep.parameter, justify="right")
         for name in stacks:

@@ -1,0 +1,21 @@
+"""The chart is a PNG of cost against traffic, one line per stack."""
+
+from __future__ import annotations
+
+from costs.catalog import load_catalog
+from costs.chart import draw_sweep_chart
+from costs.sweep import SweepRange, sweep
+from costs.usage import Usage
+from tests.costs.builders import cloud_run_service, gpu_node_pool, plan
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_is_written_as_a_png(tmp_path):
+    plans = [plan(cloud_run_service(min_instances=0), stack="cloudrun"), plan(gpu_node_pool(), stack="gke")]
+    usages = {"cloudrun": Usage(), "gke": Usage()}
+    result = sweep(plans, usages, load_catalog(), SweepRange("instance_hours", 10, 2000), points=9)
+    path = tmp_path / "cost.png"
+    draw_sweep_chart(result, path)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
+    assert path.stat().st_size > 10_000
