@@ -297,6 +297,17 @@ def _aliases(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
+def _without(value: Any, locations: list[tuple[Any, ...]]) -> Any:
+    """A copy of a nested mapping with the keys at `locations` removed."""
+    copy = json.loads(json.dumps(value))
+    for location in locations:
+        container = copy
+        for part in location[:-1]:
+            container = container[part]
+        container.pop(location[-1], None)
+    return copy
+
+
 def _decode(value: str | Any) -> Any:
     """Config values arrive as strings from the engine; objects and lists as JSON."""
     if not isinstance(value, str):
@@ -350,6 +361,7 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
             problems.add(where, label_value, "label keys are 1-63 lowercase letters, digits, _ or -, from a letter")
         if not isinstance(label_value, str) or not rules.LABEL_VALUE.match(label_value):
             problems.add(where, label_value, "label values are strings of 0-63 lowercase letters, digits, _ or -")
+    labels = {str(label_key): str(label_value) for label_key, label_value in labels.items()}
     if len(labels) + 3 > rules.MAX_LABELS:
         problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {rules.MAX_LABELS - 3} labels")
 
@@ -366,8 +378,12 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
             sections[name] = model.model_validate(value)
         except ValidationError as error:
             _pydantic_problems(problems, key, error, value)
+            if all(detail["type"] == "extra_forbidden" for detail in error.errors()):
+                # Unknown keys change no value, so the rules below can still judge the rest of the section.
+                known_only = _without(value, [detail["loc"] for detail in error.errors()])
+                sections[name] = model.model_validate(known_only)
 
-    if problems.messages or len(sections) != len(SECTIONS):
+    if len(sections) != len(SECTIONS) or environment not in ("dev", "prod") or platform not in ("cloudrun", "gke"):
         raise ConfigError(problems.messages)
 
     database: DatabaseSettings = sections["database"]

@@ -257,7 +257,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent if request.parent and request.parent != self.stack_urn else None,
                 custom=bool(request.custom),
                 inputs=inputs,
-                dependencies=tuple(urn for urn in dependencies if urn and urn != self.stack_urn),
+                dependencies=tuple(sorted(urn for urn in dependencies if urn and urn != self.stack_urn)),
             )
         )
         return response
@@ -311,6 +311,8 @@ def _mocked_engine(project: str, stack: str, config: Mapping[str, str], secret_k
     previous_config = dict(pulumi.runtime.config.CONFIG.get())
     previous_secret_keys = set(pulumi.runtime.config._SECRET_KEYS.get())
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
+    # A fresh root stack per run, so several stacks can be planned in one process.
+    pulumi.runtime.reset_options(project=project, stack=stack)
     monitor = _RecordingMonitor(_DeterministicMocks(config.get("gcp:project", project)), plan)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     try:
