@@ -150,7 +150,7 @@ def _offline_plan(stack: str) -> StackPlan:
     try:
         return plan_from_dict(plan_stack(stack).to_dict(), source=f"stack {stack}")
     except ConfigError as error:
-        _fail(str(error))
+        _fail(f"invalid configuration for stack {stack}:\n{error}")
 
 
 def _deltas_json(deltas: list[StackDelta], currency: str) -> str:

@@ -95,5 +95,5 @@ def test_a_free_tier_for_an_unknown_price_is_refused(tmp_path):
 
 
 def test_a_missing_catalog_file_is_named(tmp_path):
-    with pytest.raises(CatalogError, match="absent.yaml: cannot read"):
+    with pytest.raises(CatalogError, match=r"absent\.yaml: cannot read"):
         load_catalog(tmp_path / "absent.yaml")

@@ -81,7 +81,7 @@ def test_state_reads_deployment_resources_and_skips_those_pending_deletion():
     ],
 )
 def test_a_file_in_the_wrong_shape_is_refused_with_where_and_why(reader, data, message):
-    with pytest.raises(PlanFormatError, match="given.json") as raised:
+    with pytest.raises(PlanFormatError, match=r"given\.json") as raised:
         reader(data, "given.json")
     assert message in str(raised.value)
 
@@ -89,9 +89,9 @@ def test_a_file_in_the_wrong_shape_is_refused_with_where_and_why(reader, data, m
 def test_unreadable_and_malformed_files_name_the_file(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(PlanFormatError, match="broken.json: not valid JSON"):
+    with pytest.raises(PlanFormatError, match=r"broken\.json: not valid JSON"):
         read_json(broken)
-    with pytest.raises(PlanFormatError, match="missing.json: cannot read"):
+    with pytest.raises(PlanFormatError, match=r"missing\.json: cannot read"):
         read_json(tmp_path / "missing.json")
 
 

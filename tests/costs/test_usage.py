@@ -48,7 +48,7 @@ def test_a_negative_value_is_refused_naming_the_key(tmp_path):
 
 
 def test_a_missing_usage_file_is_named(tmp_path):
-    with pytest.raises(UsageError, match="nowhere.yml: cannot read"):
+    with pytest.raises(UsageError, match=r"nowhere\.yml: cannot read"):
         load_usage(tmp_path / "nowhere.yml")
 
 

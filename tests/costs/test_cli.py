@@ -1,0 +1,186 @@
+"""`cost` and `cost diff` through typer, mounted the way infra/cli.py mounts them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from costs.cli import cost_app
+from tests.costs.builders import REDIS, cloud_run_service, resource
+
+FIXTURES = Path(__file__).with_name("fixtures")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def mounted_app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def cli() -> None:
+        """The project's CLI."""
+
+    app.add_typer(cost_app, name="cost")
+    return app
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(mounted_app(), list(args))
+
+
+def write_plan(tmp_path: Path, stack: str, *resources: dict) -> str:
+    path = tmp_path / f"{stack}.json"
+    path.write_text(
+        json.dumps({"stack": stack, "project": "inference", "resources": list(resources)}), encoding="utf-8"
+    )
+    return str(path)
+
+
+def small_and_big(tmp_path: Path) -> tuple[str, str]:
+    small = write_plan(
+        tmp_path, "dev", resource(REDIS, "cache", {"region": "us-central1", "tier": "BASIC", "memorySizeGb": 1})
+    )
+    big = write_plan(
+        tmp_path, "prod", resource(REDIS, "cache", {"region": "us-central1", "tier": "STANDARD_HA", "memorySizeGb": 5})
+    )
+    return small, big
+
+
+def test_cost_of_plan_files_as_json_has_one_entry_per_stack(tmp_path):
+    small, big = small_and_big(tmp_path)
+    result = run("cost", "--plan", small, "--plan", big, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert [(stack["stack"], stack["monthly_total"]) for stack in document["stacks"]] == [
+        ("dev", 35.77),
+        ("prod", 197.1),
+    ]
+
+
+def test_cost_of_the_shipped_dev_and_prod_stacks_as_markdown(monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)
+    result = run("cost", "--stack", "dev", "--stack", "prod", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "| Monthly cost (USD) | dev (cheapest) | prod |" in result.output
+    assert "| **Total** |" in result.output
+
+
+def test_cost_of_a_stack_with_bad_config_exits_2_with_the_message(monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)
+    result = run("cost", "--stack", "no-such-stack")
+    assert result.exit_code == 2
+    assert "invalid configuration for stack no-such-stack" in result.output
+    assert "Pulumi.no-such-stack.yaml: no such stack file" in result.output
+
+
+def test_cost_of_a_preview_and_a_stack_export_labels_each_source():
+    result = run(
+        "cost",
+        "--preview",
+        str(FIXTURES / "preview.json"),
+        "--state",
+        str(FIXTURES / "stack-export.json"),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    totals = {stack["stack"]: stack["monthly_total"] for stack in json.loads(result.output)["stacks"]}
+    assert set(totals) == {"prod (preview)", "dev (state)"}
+    assert totals["dev (state)"] == pytest.approx(35.77 + 25.55 + 10 * 0.17 + 0.06 + 0.003, abs=0.02)
+
+
+def test_an_unknown_resource_exits_0_and_the_total_says_what_it_excludes(tmp_path):
+    path = write_plan(tmp_path, "odd", resource("gcp:bigquery/dataset:Dataset", "warehouse", {}))
+    result = run("cost", "--plan", path, "--format", "markdown")
+    assert result.exit_code == 0
+    assert "odd: total excludes 1 unpriced: warehouse" in result.output
+
+
+def test_sweep_with_chart_reports_the_break_even_and_writes_a_png(tmp_path):
+    cloud_run = write_plan(tmp_path, "cloudrun", cloud_run_service(min_instances=0, max_instances=100))
+    redis = write_plan(
+        tmp_path, "flat", resource(REDIS, "cache", {"region": "us-central1", "tier": "STANDARD_HA", "memorySizeGb": 5})
+    )
+    chart = tmp_path / "cost.png"
+    result = run(
+        "cost",
+        "--plan",
+        cloud_run,
+        "--plan",
+        redis,
+        "--sweep",
+        "requests=1e5:1e9",
+        "--chart",
+        str(chart),
+        "--format",
+        "markdown",
+    )
+    assert result.exit_code == 0, result.output
+    assert "below it cloudrun is cheapest, above it flat" in result.output
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_free_tier_flag_lowers_the_total(tmp_path):
+    path = write_plan(tmp_path, "run", cloud_run_service(min_instances=1))
+    without = json.loads(run("cost", "--plan", path, "--format", "json").output)["stacks"][0]["monthly_total"]
+    with_free = json.loads(run("cost", "--plan", path, "--format", "json", "--free-tier").output)
+    assert with_free["free_tier_applied"] is True
+    assert with_free["stacks"][0]["monthly_total"] < without
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give at least one --stack, --plan, --preview or --state"),
+        (("--plan", "missing.json"), "missing.json: cannot read"),
+        (("--preview", str(FIXTURES / "stack-export.json")), "expected an object with a 'steps' list"),
+        (("--plan", str(FIXTURES / "plan-gke.json"), "--sweep", "requests=9:1"), "need 0 < START < STOP"),
+    ],
+)
+def test_bad_input_exits_2_saying_what_was_wrong(args, message):
+    result = run("cost", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_bad_usage_file_exits_2_naming_the_key(tmp_path):
+    usage = tmp_path / "usage.yml"
+    usage.write_text("defaults:\n  monthly_requests: lots\n", encoding="utf-8")
+    result = run("cost", "--plan", str(FIXTURES / "plan-gke.json"), "--usage", str(usage))
+    assert result.exit_code == 2
+    assert "defaults.monthly_requests" in result.output
+
+
+def report_file(tmp_path: Path, name: str, total: float) -> str:
+    plan = write_plan(
+        tmp_path, "dev", resource(REDIS, "cache", {"region": "us-central1", "tier": "BASIC", "memorySizeGb": total})
+    )
+    path = tmp_path / name
+    path.write_text(run("cost", "--plan", plan, "--format", "json").output, encoding="utf-8")
+    return str(path)
+
+
+def test_diff_prints_markdown_deltas_per_stack_and_resource(tmp_path):
+    base, head = report_file(tmp_path, "base.json", 1), report_file(tmp_path, "head.json", 2)
+    result = run("cost", "diff", base, head, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "| dev | 35.77 | 71.54 | +35.77 | +100.0% |" in result.output
+    assert "| cache | `gcp:redis/instance:Instance` | 35.77 | 71.54 | +35.77 |" in result.output
+
+
+def test_diff_fails_above_the_budget_percentage(tmp_path):
+    base, head = report_file(tmp_path, "base.json", 1), report_file(tmp_path, "head.json", 2)
+    assert run("cost", "diff", base, head, "--fail-above", "150").exit_code == 0
+    over = run("cost", "diff", base, head, "--fail-above", "50")
+    assert over.exit_code == 1
+    assert "cost rose more than 50% in: dev" in over.output
+
+
+def test_diff_of_a_file_that_is_not_a_report_exits_2(tmp_path):
+    base = report_file(tmp_path, "base.json", 1)
+    result = run("cost", "diff", base, str(FIXTURES / "plan-gke.json"))
+    assert result.exit_code == 2
+    assert "plan-gke.json: not a cost report" in result.output
