@@ -1,0 +1,194 @@
+"""The PostgresDatabase component alone: private Cloud SQL with the CIS flags, one database and its user."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+import pytest
+
+from components.database import PostgresDatabase, PostgresDatabaseArgs
+from infra.offline import SECRET_PLACEHOLDER, Plan, run_program
+
+INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+DATABASE = "gcp:sql/database:Database"
+USER = "gcp:sql/user:User"
+CONNECTION = "gcp:servicenetworking/connection:Connection"
+LABELS = {"team": "ml-platform", "environment": "prod"}
+# CIS Google Cloud Foundations 6.2.x (shared/reference/security-baseline.md): what PostgreSQL must log.
+CIS_FLAGS = {
+    "log_connections": "on",
+    "log_disconnections": "on",
+    "log_min_messages": "warning",
+    "log_min_error_statement": "error",
+    "log_min_duration_statement": "-1",
+    "log_error_verbosity": "default",
+    "cloudsql.enable_pgaudit": "on",
+}
+
+
+def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None = None, **choices: Any) -> Plan:
+    """One database component on a VPC with its private services connection; `choices` override the args."""
+
+    def program() -> None:
+        opts = None
+        if gate_on_api:
+            api = gcp.projects.Service("sqladmin-api", service="sqladmin.googleapis.com")
+            opts = pulumi.ResourceOptions(depends_on=[api])
+        connection = gcp.servicenetworking.Connection(
+            "private-services",
+            network="projects/p/global/networks/vpc",
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=["private-services-range"],
+        )
+        settings: dict[str, Any] = {
+            "region": "us-central1",
+            "version": "POSTGRES_16",
+            "edition": "ENTERPRISE",
+            "tier": "db-custom-1-3840",
+            "availability": "ZONAL",
+            "disk_size_gb": 10,
+            "backups": True,
+            "point_in_time_recovery": False,
+            "deletion_protection": False,
+            "maintenance_day": 7,
+            "maintenance_hour": 3,
+            **choices,
+        }
+        database = PostgresDatabase(
+            "db",
+            PostgresDatabaseArgs(
+                network_id="projects/p/global/networks/vpc",
+                private_services_connection=connection,
+                password=password if password is not None else pulumi.Output.secret("db-password-value"),
+                labels=LABELS,
+                **settings,
+            ),
+            opts=opts,
+        )
+        pulumi.export("connection_name", database.connection_name)
+        pulumi.export("private_ip", database.private_ip)
+        pulumi.export("database_name", database.database_name)
+        pulumi.export("user_name", database.user_name)
+
+    return run_program(program, config={"gcp:project": "my-project"})
+
+
+def settings(plan: Plan) -> dict[str, Any]:
+    return plan.one(INSTANCE).inputs["settings"]
+
+
+def test_instance_has_no_public_ip_only_a_private_one_on_the_given_network() -> None:
+    ip_configuration = settings(plan_database())["ipConfiguration"]
+
+    assert ip_configuration["ipv4Enabled"] is False
+    assert ip_configuration["privateNetwork"] == "projects/p/global/networks/vpc"
+    assert "authorizedNetworks" not in ip_configuration
+
+
+def test_instance_is_created_only_after_the_private_services_connection() -> None:
+    plan = plan_database()
+
+    assert plan.one(CONNECTION).urn in plan.one(INSTANCE).dependencies
+
+
+def test_connections_must_use_ssl() -> None:
+    assert settings(plan_database())["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
+
+
+def test_version_edition_tier_and_disk_come_from_the_args() -> None:
+    plan = plan_database(
+        version="POSTGRES_15", edition="ENTERPRISE_PLUS", tier="db-perf-optimized-N-2", disk_size_gb=50
+    )
+
+    instance = plan.one(INSTANCE).inputs
+    assert instance["databaseVersion"] == "POSTGRES_15"
+    assert instance["region"] == "us-central1"
+    assert (instance["settings"]["edition"], instance["settings"]["tier"]) == (
+        "ENTERPRISE_PLUS",
+        "db-perf-optimized-N-2",
+    )
+    assert instance["settings"]["diskSize"] == 50
+
+
+@pytest.mark.parametrize("availability", ["ZONAL", "REGIONAL"])
+def test_availability_is_what_was_asked(availability: str) -> None:
+    assert settings(plan_database(availability=availability))["availabilityType"] == availability
+
+
+def test_point_in_time_recovery_keeps_seven_days_of_transaction_logs_on_top_of_backups() -> None:
+    backup = settings(plan_database(point_in_time_recovery=True))["backupConfiguration"]
+
+    assert backup["enabled"] is True
+    assert backup["pointInTimeRecoveryEnabled"] is True
+    assert backup["transactionLogRetentionDays"] == 7
+
+
+def test_without_point_in_time_recovery_no_transaction_log_retention_is_set() -> None:
+    backup = settings(plan_database(point_in_time_recovery=False))["backupConfiguration"]
+
+    assert backup["pointInTimeRecoveryEnabled"] is False
+    assert "transactionLogRetentionDays" not in backup
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_deletion_protection_sets_both_pulumis_and_googles_flag(protected: bool) -> None:
+    instance = plan_database(deletion_protection=protected).one(INSTANCE).inputs
+
+    assert instance["deletionProtection"] is protected
+    assert instance["settings"]["deletionProtectionEnabled"] is protected
+
+
+def test_cis_logging_flags_are_set() -> None:
+    flags = {flag["name"]: flag["value"] for flag in settings(plan_database())["databaseFlags"]}
+
+    assert flags.items() >= CIS_FLAGS.items()
+
+
+def test_maintenance_window_is_the_day_and_hour_asked() -> None:
+    window = settings(plan_database(maintenance_day=2, maintenance_hour=5))["maintenanceWindow"]
+
+    assert (window["day"], window["hour"]) == (2, 5)
+
+
+def test_labels_are_the_instances_user_labels() -> None:
+    assert settings(plan_database())["userLabels"] == LABELS
+
+
+def test_database_and_user_are_created_on_the_instance() -> None:
+    plan = plan_database()
+
+    instance = plan.one(INSTANCE)
+    database = plan.one(DATABASE)
+    user = plan.one(USER)
+    assert database.inputs["name"] == "inference"
+    assert user.inputs["name"] == "inference"
+    assert instance.urn in database.dependencies
+    assert instance.urn in user.dependencies
+    assert database.urn in user.dependencies
+
+
+def test_user_password_never_reaches_the_plan_in_plain_text() -> None:
+    plan = plan_database(password="a-plain-string-password")
+
+    assert plan.one(USER).inputs["password"] == SECRET_PLACEHOLDER
+    assert "a-plain-string-password" not in json.dumps(plan.to_dict(include_outputs=True))
+
+
+def test_outputs_are_what_a_client_needs_to_connect() -> None:
+    outputs = plan_database().outputs
+
+    assert outputs["connection_name"].startswith("my-project:us-central1:")
+    assert outputs["private_ip"].startswith("10.")
+    assert (outputs["database_name"], outputs["user_name"]) == ("inference", "inference")
+
+
+def test_every_child_waits_for_what_the_component_depends_on() -> None:
+    plan = plan_database(gate_on_api=True)
+
+    api_urn = plan.one("gcp:projects/service:Service").urn
+    children = plan.children_of(plan.one("inference:database:PostgresDatabase"))
+    assert {child.type for child in children} == {INSTANCE, DATABASE, USER}
+    assert [child.name for child in children if api_urn not in child.dependencies] == []
