@@ -63,6 +63,9 @@ def cost(
         str | None, typer.Option("--sweep", help="Price across a usage range, e.g. requests=1e5:1e9.")
     ] = None,
     free_tier: Annotated[bool, typer.Option("--free-tier", help="Apply monthly free tiers.")] = False,
+    use_cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse offline plans while program and stack are unchanged.")
+    ] = True,
 ) -> None:
     """Price one or more stacks for a month: one column per stack, the cheapest marked."""
     if context.invoked_subcommand is not None:
@@ -70,7 +73,7 @@ def cost(
     try:
         catalog = load_catalog()
         usage_file = load_usage(usage)
-        plans = _load_plans(stack or [], plan or [], preview or [], state or [])
+        plans = _load_plans(stack or [], plan or [], preview or [], state or [], use_cache)
         if not plans:
             _fail("give at least one --stack, --plan, --preview or --state to price")
         usages = {stack_plan.title: usage_file.for_stack(stack_plan.stack, str(usage)) for stack_plan in plans}
@@ -122,8 +125,10 @@ def diff(
             raise typer.Exit(OVER_BUDGET_EXIT)
 
 
-def _load_plans(stacks: list[str], plans: list[Path], previews: list[Path], states: list[Path]) -> list[StackPlan]:
-    loaded = [_offline_plan(name) for name in stacks]
+def _load_plans(
+    stacks: list[str], plans: list[Path], previews: list[Path], states: list[Path], use_cache: bool
+) -> list[StackPlan]:
+    loaded = [_offline_plan(name, use_cache) for name in stacks]
     loaded += [plan_from_dict(read_json(path), str(path)) for path in plans]
     loaded += [_labelled(plan_from_preview(read_json(path), str(path)), "preview") for path in previews]
     loaded += [_labelled(plan_from_state(read_json(path), str(path)), "state") for path in states]
@@ -143,12 +148,12 @@ def _labelled(stack_plan: StackPlan, source: str) -> StackPlan:
     return dataclasses.replace(stack_plan, label=f"{stack_plan.stack} ({source})")
 
 
-def _offline_plan(stack: str) -> StackPlan:
+def _offline_plan(stack: str, use_cache: bool) -> StackPlan:
     from infra.config import ConfigError
     from infra.offline import plan_stack
 
     try:
-        return plan_from_dict(plan_stack(stack).to_dict(), source=f"stack {stack}")
+        return plan_from_dict(plan_stack(stack, cache=use_cache).to_dict(), source=f"stack {stack}")
     except ConfigError as error:
         _fail(f"invalid configuration for stack {stack}:\n{error}")
 
