@@ -1,4 +1,4 @@
-"""The rules as CrossGuard policies: one ResourceValidationPolicy per rule, running the same function."""
+"""The rules as CrossGuard policies: one Resource- or StackValidationPolicy per rule, running the same function."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from pulumi_policy import (
     ResourceValidation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidation,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from policy.rules import RULES, Rule
+from policy.rules import RULES, STACK_RULES, Declared, Rule, StackRule
 from policy.stack_policy import EXEMPT_RESOURCES_KEY, REASON_KEY, exempt_resources
 
 PACK_NAME = "inference-security-baseline"
@@ -36,6 +39,28 @@ def _validation(rule: Rule) -> ResourceValidation:
     return validate
 
 
+def _stack_validation(rule: StackRule) -> StackValidation:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        exempt = exempt_resources(args.get_config())
+        urns = {resource.name: resource.urn for resource in args.resources}
+        declared = [Declared(resource.resource_type, resource.name, resource.props) for resource in args.resources]
+        for name, message in rule.check(declared):
+            if name not in exempt:
+                report_violation(message, urns[name])
+
+    return validate
+
+
+def to_stack_policy(rule: StackRule) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=rule.name,
+        description=f"{rule.description} ({rule.reference})",
+        validate=_stack_validation(rule),
+        enforcement_level=EnforcementLevel(rule.level.value),
+        config_schema=PolicyConfigSchema(properties=CONFIG_SCHEMA_PROPERTIES),
+    )
+
+
 def to_policy(rule: Rule) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(
         name=rule.name,
@@ -46,5 +71,5 @@ def to_policy(rule: Rule) -> ResourceValidationPolicy:
     )
 
 
-def build_policies(rules: Iterable[Rule] = RULES) -> list[Policy]:
-    return [to_policy(rule) for rule in rules]
+def build_policies(rules: Iterable[Rule] = RULES, stack_rules: Iterable[StackRule] = STACK_RULES) -> list[Policy]:
+    return [*map(to_policy, rules), *map(to_stack_policy, stack_rules)]

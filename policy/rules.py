@@ -1,5 +1,8 @@
 """The security baseline as pure rules over one resource: (resource type, camelCase input properties).
 
+A few requirements concern how resources relate (a NetworkPolicy for each workload); those are stack rules,
+pure functions over every declared resource.
+
 CrossGuard (policy/__main__.py) and `python -m infra.cli check` run these same functions. Properties are the
 engine's camelCase names, as the pulumi-gcp and pulumi-kubernetes SDKs send them. Under CrossGuard they arrive
 as read-only Mapping/Sequence proxies, so the rules only rely on the Mapping and Sequence interfaces.
@@ -12,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 REDIS_INSTANCE = "gcp:redis/instance:Instance"
@@ -103,12 +106,42 @@ class Rule:
     check: RuleCheck
 
 
+class Declared(NamedTuple):
+    """One resource as a stack rule sees it."""
+
+    resource_type: str
+    name: str
+    props: Mapping[str, Any]
+
+
+StackCheck = Callable[[Sequence[Declared]], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class StackRule:
+    name: str
+    description: str
+    level: Level
+    reference: str
+    check: StackCheck
+    """Returns (name of the resource at fault, message) pairs."""
+
+
 RULES: list[Rule] = []
+STACK_RULES: list[StackRule] = []
 
 
 def _rule(name: str, level: Level, description: str, reference: str) -> Callable[[RuleCheck], RuleCheck]:
     def register(check: RuleCheck) -> RuleCheck:
         RULES.append(Rule(name, description, level, reference, check))
+        return check
+
+    return register
+
+
+def _stack_rule(name: str, level: Level, description: str, reference: str) -> Callable[[StackCheck], StackCheck]:
+    def register(check: StackCheck) -> StackCheck:
+        STACK_RULES.append(StackRule(name, description, level, reference, check))
         return check
 
     return register
@@ -694,4 +727,81 @@ def k8s_not_default_namespace(resource_type: str, props: Mapping[str, Any]) -> l
     return [f"metadata.namespace is {namespace!r}: set the workload's own namespace"]
 
 
+def _workloads(resources: Sequence[Declared]) -> list[tuple[Declared, str, Mapping[str, Any]]]:
+    """Every pod-creating resource with its namespace and pod template labels."""
+    found = []
+    for resource in resources:
+        if pod_spec_of(resource.resource_type, resource.props) is None:
+            continue
+        pod_template_path = POD_TEMPLATE_KINDS[resource.resource_type][:-1]
+        labels = get_path(resource.props, (*pod_template_path, "metadata", "labels"))
+        namespace = str(get_path(resource.props, ("metadata", "namespace")) or "default")
+        found.append((resource, namespace, labels if isinstance(labels, Mapping) else {}))
+    return found
+
+
+def _selects(selector: Any, labels: Mapping[str, Any]) -> bool:
+    """Whether a label selector's matchLabels all hold for the labels (an empty selector selects all)."""
+    match_labels = get_path(selector, ("matchLabels",)) if isinstance(selector, Mapping) else None
+    if not isinstance(match_labels, Mapping):
+        return isinstance(selector, Mapping)
+    return all(labels.get(key) == value for key, value in match_labels.items())
+
+
+def _restricts_ingress(network_policy: Mapping[str, Any]) -> bool:
+    policy_types = get_path(network_policy, ("spec", "policyTypes"))
+    return policy_types is None or "Ingress" in _items(policy_types)
+
+
+@_stack_rule(
+    "k8s-network-policy",
+    Level.MANDATORY,
+    "Every workload is selected by a NetworkPolicy that restricts its ingress.",
+    "security baseline: NetworkPolicy restricting ingress; CKV_K8S_6",
+)
+def k8s_network_policy(resources: Sequence[Declared]) -> list[tuple[str, str]]:
+    policies = [
+        resource for resource in resources if resource.resource_type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+    ]
+    problems = []
+    for workload, namespace, labels in _workloads(resources):
+        if not any(
+            get_path(policy.props, ("metadata", "namespace")) == namespace
+            and _restricts_ingress(policy.props)
+            and _selects(get_path(policy.props, ("spec", "podSelector")), labels)
+            for policy in policies
+        ):
+            problems.append((workload.name, f"no NetworkPolicy in namespace '{namespace}' restricts its ingress"))
+    return problems
+
+
+@_stack_rule(
+    "k8s-pod-disruption-budget",
+    Level.ADVISORY,
+    "Every Deployment and StatefulSet is covered by a PodDisruptionBudget.",
+    "security baseline: PodDisruptionBudget",
+)
+def k8s_pod_disruption_budget(resources: Sequence[Declared]) -> list[tuple[str, str]]:
+    budgets = [
+        resource for resource in resources if resource.resource_type == "kubernetes:policy/v1:PodDisruptionBudget"
+    ]
+    problems = []
+    for workload, namespace, labels in _workloads(resources):
+        if workload.resource_type not in ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"):
+            continue
+        if not any(
+            get_path(budget.props, ("metadata", "namespace")) == namespace
+            and _selects(get_path(budget.props, ("spec", "selector")), labels)
+            for budget in budgets
+        ):
+            problems.append((workload.name, f"no PodDisruptionBudget in namespace '{namespace}' selects it"))
+    return problems
+
+
 RULES_BY_NAME: Mapping[str, Rule] = {rule.name: rule for rule in RULES}
+STACK_RULES_BY_NAME: Mapping[str, StackRule] = {rule.name: rule for rule in STACK_RULES}
+DEFAULT_LEVELS: Mapping[str, Level] = {
+    **{rule.name: rule.level for rule in RULES},
+    **{rule.name: rule.level for rule in STACK_RULES},
+}
+"""Every rule name in the pack, resource and stack rules alike, with its default enforcement level."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policy.rules import RULES_BY_NAME, Level
+from policy.rules import DEFAULT_LEVELS, RULES_BY_NAME, STACK_RULES_BY_NAME, Declared, Level
 
 POLICY_CONFIG_DIR = Path(__file__).resolve().parent / "config"
 EXEMPT_RESOURCES_KEY = "exemptResources"
@@ -60,7 +60,7 @@ def policy_config_path(stack: str, config_dir: Path = POLICY_CONFIG_DIR) -> Path
 
 
 def default_settings() -> dict[str, RuleSetting]:
-    return {name: RuleSetting(rule.level) for name, rule in RULES_BY_NAME.items()}
+    return {name: RuleSetting(level) for name, level in DEFAULT_LEVELS.items()}
 
 
 def parse_policy_config(document: Any, source: str) -> dict[str, RuleSetting]:
@@ -71,11 +71,11 @@ def parse_policy_config(document: Any, source: str) -> dict[str, RuleSetting]:
     problems = []
     for name, entry in document.items():
         where = f"{source}: '{name}'"
-        if name not in RULES_BY_NAME:
-            problems.append(f"{where} is not a rule; known rules: {', '.join(sorted(RULES_BY_NAME))}")
+        if name not in DEFAULT_LEVELS:
+            problems.append(f"{where} is not a rule; known rules: {', '.join(sorted(DEFAULT_LEVELS))}")
             continue
         try:
-            settings[name] = _parse_entry(entry, RULES_BY_NAME[name].level)
+            settings[name] = _parse_entry(entry, DEFAULT_LEVELS[name])
         except ValueError as error:
             problems.append(f"{where}: {error}")
     if problems:
@@ -125,15 +125,27 @@ def evaluate_resources(
     stack: str, resources: Iterable[Mapping[str, Any]], settings: Mapping[str, RuleSetting]
 ) -> list[Violation]:
     """Every violation in plan.to_dict()["resources"], at the levels the stack's policy config sets."""
+    declared = [
+        Declared(resource["type"], resource["name"], resource.get("inputs") or {})
+        for resource in resources
+        if resource.get("custom", True)
+    ]
+    types = {resource.name: resource.resource_type for resource in declared}
     violations = []
-    for resource in resources:
-        if not resource.get("custom", True):
-            continue
-        resource_type, name = resource["type"], resource["name"]
+    for resource in declared:
         for rule_name, rule in RULES_BY_NAME.items():
             setting = settings[rule_name]
-            if setting.level is Level.DISABLED or name in setting.exempt_resources:
+            if setting.level is Level.DISABLED or resource.name in setting.exempt_resources:
                 continue
-            for message in rule.check(resource_type, resource.get("inputs") or {}):
-                violations.append(Violation(stack, name, resource_type, rule_name, setting.level, message))
+            for message in rule.check(resource.resource_type, resource.props):
+                violations.append(
+                    Violation(stack, resource.name, resource.resource_type, rule_name, setting.level, message)
+                )
+    for rule_name, stack_rule in STACK_RULES_BY_NAME.items():
+        setting = settings[rule_name]
+        if setting.level is Level.DISABLED:
+            continue
+        for name, message in stack_rule.check(declared):
+            if name not in setting.exempt_resources:
+                violations.append(Violation(stack, name, types[name], rule_name, setting.level, message))
     return violations

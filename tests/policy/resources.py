@@ -124,6 +124,7 @@ def good_inputs() -> dict[str, dict[str, Any]]:
             "metadata": {"name": "inference", "namespace": "inference"},
             "spec": {
                 "template": {
+                    "metadata": {"labels": {"app": "inference"}},
                     "spec": {
                         "automountServiceAccountToken": False,
                         "securityContext": {
@@ -144,7 +145,7 @@ def good_inputs() -> dict[str, dict[str, Any]]:
                                 },
                             }
                         ],
-                    }
+                    },
                 }
             },
         },
@@ -153,6 +154,22 @@ def good_inputs() -> dict[str, dict[str, Any]]:
             "kind": "Service",
             "metadata": {"name": "inference", "namespace": "inference"},
             "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "inference", "namespace": "inference"},
+            "spec": {
+                "podSelector": {"matchLabels": {"app": "inference"}},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"ports": [{"port": 8080}]}],
+            },
+        },
+        "kubernetes:policy/v1:PodDisruptionBudget": {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "inference", "namespace": "inference"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "inference"}}},
         },
         "kubernetes:core/v1:Namespace": {
             "apiVersion": "v1",

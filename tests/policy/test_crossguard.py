@@ -2,14 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.crossguard import build_policies
-from policy.rules import RULES
+from policy.rules import DEFAULT_LEVELS
 from tests.policy.resources import changed, good_inputs
 
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 def run_policy(name: str, resource_type: str, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
@@ -23,11 +31,12 @@ def run_policy(name: str, resource_type: str, props: dict[str, Any], config: dic
     return reported
 
 
-def test_there_is_one_crossguard_policy_per_rule_with_the_rule_level() -> None:
+def test_there_is_one_crossguard_policy_per_resource_or_stack_rule_at_its_level() -> None:
     policies = build_policies()
 
-    assert [policy.name for policy in policies] == [rule.name for rule in RULES]
-    assert [policy.enforcement_level for policy in policies] == [EnforcementLevel(rule.level.value) for rule in RULES]
+    assert {policy.name: policy.enforcement_level for policy in policies} == {
+        name: EnforcementLevel(level.value) for name, level in DEFAULT_LEVELS.items()
+    }
 
 
 def test_a_crossguard_policy_reports_what_the_rule_finds_over_the_engine_proxies() -> None:
@@ -44,3 +53,24 @@ def test_a_crossguard_policy_skips_a_resource_its_config_exempts() -> None:
     config = {"exemptResources": ["inference-prod-db"], "reason": "migration window"}
 
     assert run_policy("cloudsql-no-public-ip", SQL, public_sql, config) == []
+
+
+def test_a_crossguard_stack_policy_reports_the_workload_without_a_network_policy_on_its_urn() -> None:
+    [policy] = [policy for policy in build_policies() if policy.name == "k8s-network-policy"]
+    options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+    deployment = PolicyResource(
+        DEPLOYMENT,
+        unknown_checking_proxy(good_inputs()[DEPLOYMENT]),
+        "urn:deployment",
+        "inference",
+        options,
+        None,
+        None,
+        [],
+        {},
+    )
+    reported: list[tuple[str, str | None]] = []
+
+    policy.validate(StackValidationArgs([deployment]), lambda message, urn=None: reported.append((message, urn)))
+
+    assert reported == [("no NetworkPolicy in namespace 'inference' restricts its ingress", "urn:deployment")]

@@ -15,7 +15,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from policy.rules import RULES
+from policy.rules import DEFAULT_LEVELS
 from tests.policy.resources import changed, good_inputs
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
@@ -26,7 +26,7 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 def test_the_pack_module_lists_every_rule_without_starting_the_server() -> None:
     pack_globals = runpy.run_path(str(POLICY_DIR / "__main__.py"), run_name="imported_by_a_test")
 
-    assert [policy.name for policy in pack_globals["POLICIES"]] == [rule.name for rule in RULES]
+    assert [policy.name for policy in pack_globals["POLICIES"]] == list(DEFAULT_LEVELS)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_the_running_pack_announces_every_rule_at_its_level(analyzer: Any) -> No
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
 
     levels = {policy.name: analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel) for policy in info.policies}
-    assert levels == {rule.name: rule.level.value.upper() for rule in RULES}
+    assert levels == {name: level.value.upper() for name, level in DEFAULT_LEVELS.items()}
 
 
 def test_the_running_pack_blocks_a_public_cloud_sql_instance(analyzer: Any) -> None:

@@ -9,6 +9,8 @@ from policy.rules import (
     LABELLED_RESOURCE_TYPES,
     RULES,
     RULES_BY_NAME,
+    STACK_RULES_BY_NAME,
+    Declared,
     Level,
     get_path,
     is_prod,
@@ -25,6 +27,8 @@ RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
 RUN_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 K8S_SERVICE = "kubernetes:core/v1:Service"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
 POD = ("spec", "template", "spec")
 CONTAINER = (*POD, "containers", 0)
 RUN_ENVS = ("template", "containers", 0, "envs")
@@ -275,3 +279,52 @@ def test_every_labelled_type_names_a_label_property_the_pulumi_gcp_sdk_accepts()
         snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in label_property)
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"def {snake}(self)" in source, (resource_type, label_property)
+
+
+def stack_findings(rule_name: str, *resources: tuple[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    declared = [
+        Declared(resource_type, f"{resource_type.rsplit(':', 1)[1].lower()}", props)
+        for resource_type, props in resources
+    ]
+    return STACK_RULES_BY_NAME[rule_name].check(declared)
+
+
+def workload_with(*others: tuple[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(DEPLOYMENT, good_inputs()[DEPLOYMENT]), *others]
+
+
+def test_a_workload_selected_by_an_ingress_network_policy_in_its_namespace_passes() -> None:
+    assert stack_findings("k8s-network-policy", *workload_with((NETWORK_POLICY, good_inputs()[NETWORK_POLICY]))) == []
+
+
+def test_an_empty_pod_selector_covers_every_workload_in_the_namespace() -> None:
+    deny_all = changed(good_inputs()[NETWORK_POLICY], ("spec", "podSelector"), {})
+
+    assert stack_findings("k8s-network-policy", *workload_with((NETWORK_POLICY, deny_all))) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("metadata", "namespace"), "other"),
+        (("spec", "podSelector", "matchLabels"), {"app": "something-else"}),
+        (("spec", "policyTypes"), ["Egress"]),
+    ],
+    ids=["other-namespace", "selects-other-pods", "egress-only"],
+)
+def test_a_network_policy_that_does_not_restrict_the_workload_ingress_does_not_count(
+    path: tuple[str, ...], value: Any
+) -> None:
+    policy = changed(good_inputs()[NETWORK_POLICY], path, value)
+
+    assert stack_findings("k8s-network-policy", *workload_with((NETWORK_POLICY, policy))) == [
+        ("deployment", "no NetworkPolicy in namespace 'inference' restricts its ingress")
+    ]
+
+
+def test_a_workload_without_a_pod_disruption_budget_is_reported_and_one_with_a_budget_is_not() -> None:
+    assert stack_findings("k8s-pod-disruption-budget", *workload_with()) == [
+        ("deployment", "no PodDisruptionBudget in namespace 'inference' selects it")
+    ]
+    assert stack_findings("k8s-pod-disruption-budget", *workload_with((BUDGET, good_inputs()[BUDGET]))) == []
+    assert STACK_RULES_BY_NAME["k8s-pod-disruption-budget"].level is Level.ADVISORY

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from policy.rules import RULES_BY_NAME, Level
+from policy.rules import DEFAULT_LEVELS, Level
 from policy.stack_policy import (
     PolicyConfigError,
     RuleSetting,
@@ -19,13 +19,15 @@ from tests.policy.resources import changed, good_inputs, plan_resource
 
 RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 PUBLIC_INVOKER = changed(good_inputs()[RUN_MEMBER], ("member",), "allUsers")
 
 
 def test_a_stack_without_a_policy_config_gets_every_rule_at_its_default_level(tmp_path: Path) -> None:
     settings = load_policy_config("nowhere", tmp_path)
 
-    assert settings == {name: RuleSetting(rule.level) for name, rule in RULES_BY_NAME.items()}
+    assert settings == {name: RuleSetting(level) for name, level in DEFAULT_LEVELS.items()}
+    assert settings["k8s-network-policy"] == RuleSetting(Level.MANDATORY)
 
 
 def test_a_policy_config_lowers_one_rule_and_keeps_the_others_at_their_defaults() -> None:
@@ -123,3 +125,19 @@ def test_component_resources_are_not_evaluated() -> None:
     component = plan_resource(SQL, "db", changed(good_inputs()[SQL], ("settings",), {}), custom=False)
 
     assert evaluate_resources("prod", [component], default_settings()) == []
+
+
+def test_a_stack_rule_violation_names_the_workload_and_honours_exemptions() -> None:
+    deployment = plan_resource(DEPLOYMENT, "inference-app", good_inputs()[DEPLOYMENT])
+    exempting = parse_policy_config(
+        {"k8s-network-policy": {"exemptResources": ["inference-app"], "reason": "ingress via mesh sidecar"}}, "x"
+    )
+
+    [violation] = [v for v in evaluate_resources("gke", [deployment], default_settings()) if v.level is Level.MANDATORY]
+
+    assert (violation.resource, violation.resource_type, violation.rule) == (
+        "inference-app",
+        DEPLOYMENT,
+        "k8s-network-policy",
+    )
+    assert [v.rule for v in evaluate_resources("gke", [deployment], exempting)] == ["k8s-pod-disruption-budget"]
