@@ -5,8 +5,10 @@ batch and retries, so rows survive a database outage as long as the queue has ro
 """
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
@@ -17,6 +19,9 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 logger = logging.getLogger(__name__)
+
+# How often a writer waiting for more rows checks whether shutdown has begun.
+WAKE_INTERVAL_S = 0.05
 
 USAGE_COLUMNS = ("created_at", "key_id", "model", "inputs", "tokens", "cache_hits", "latency_ms", "status")
 
@@ -227,15 +232,16 @@ class UsageLog:
     schema_ready: bool = field(default=False, init=False)
     store_available: bool = field(default=False, init=False)
     last_error: str | None = field(default=None, init=False)
-    _queue: asyncio.Queue[UsageRecord] = field(init=False)
+    _rows: deque[UsageRecord] = field(default_factory=deque, init=False)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _in_flight: list[UsageRecord] = field(default_factory=list, init=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self._queue = asyncio.Queue(maxsize=self.queue_size)
+    _closing: bool = field(default=False, init=False)
 
     @property
     def pending_rows(self) -> int:
-        return self._queue.qsize()
+        """Rows accepted but not yet stored: queued, plus the batch being written."""
+        return len(self._rows) + len(self._in_flight)
 
     async def start(self) -> None:
         await self.store.open()
@@ -243,18 +249,23 @@ class UsageLog:
         self._writer = asyncio.create_task(self._run(), name="usage-writer")
 
     def record(self, row: UsageRecord) -> None:
-        """Queue a row without waiting; a full queue drops it."""
-        try:
-            self._queue.put_nowait(row)
-        except asyncio.QueueFull:
+        """Queue a row without waiting; when queue_size rows are already pending it is dropped."""
+        if self.pending_rows >= self.queue_size:
             self.on_dropped()
+            return
+        self._rows.append(row)
+        self._arrived.set()
 
     async def stop(self, timeout_s: float) -> None:
         """Write what is queued (waiting at most timeout_s), then stop the writer and close the store."""
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout_s)
-        except TimeoutError:
-            logger.error("usage log: %d rows not written at shutdown", self._queue.qsize())
+        self._closing = True
+        self._arrived.set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.pending_rows and loop.time() < deadline:
+            await asyncio.sleep(WAKE_INTERVAL_S)
+        if self.pending_rows:
+            logger.error("usage log: %d rows not written at shutdown", self.pending_rows)
         if self._writer:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
@@ -270,18 +281,26 @@ class UsageLog:
             self.store_available = True
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            deadline = loop.time() + self.flush_interval_s
-            while len(batch) < self.batch_rows and (remaining := deadline - loop.time()) > 0:
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                except TimeoutError:
-                    break
-            await self._write_until_stored(batch)
-            for _ in batch:
-                self._queue.task_done()
+            await self._wait_for_batch()
+            self._in_flight = [self._rows.popleft() for _ in range(min(self.batch_rows, len(self._rows)))]
+            await self._write_until_stored(self._in_flight)
+            self._in_flight = []
+
+    async def _wait_for_batch(self) -> None:
+        """Until batch_rows rows are queued or the first has waited flush_interval_s (or shutdown began)."""
+        while not self._rows:
+            self._arrived.clear()
+            await self._arrived.wait()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.flush_interval_s
+        while len(self._rows) < self.batch_rows and not self._closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), min(remaining, WAKE_INTERVAL_S))
 
     async def _write_until_stored(self, batch: list[UsageRecord]) -> None:
         while True:

@@ -109,15 +109,29 @@ class PostgresServer:
 
     def initialise(self) -> None:
         self._run(
-            f"{self.bindir}/initdb", "-D", str(self.directory / "data"), "-U", "postgres", "--auth=trust",
-            "--no-sync", "-E", "UTF8",
+            f"{self.bindir}/initdb",
+            "-D",
+            str(self.directory / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
         )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
-            f"{self.bindir}/pg_ctl", "-D", str(self.directory / "data"), "-o", options,
-            "-l", str(self.directory / "log"), "-w", "start",
+            f"{self.bindir}/pg_ctl",
+            "-D",
+            str(self.directory / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "log"),
+            "-w",
+            "start",
         )
 
     def stop(self) -> None:
@@ -131,7 +145,9 @@ class PostgresServer:
         connection = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
         result = subprocess.run(
             [f"{self.bindir}/psql", *connection, "-At", "-c", sql],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return result.stdout.strip()
 

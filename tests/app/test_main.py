@@ -1,7 +1,6 @@
 """The service end to end: the official openai client against a live uvicorn, real Redis and PostgreSQL."""
 
 import base64
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -76,9 +75,7 @@ def service(
 
 
 def test_float_embeddings_equal_the_models_own_encode(service: LiveServer, embedding_model: EmbeddingModel):
-    response = openai_client(service).embeddings.create(
-        model=MODEL_NAME, input=SENTENCES, encoding_format="float"
-    )
+    response = openai_client(service).embeddings.create(model=MODEL_NAME, input=SENTENCES, encoding_format="float")
 
     expected = embedding_model.encode(SENTENCES)
     got = np.array([item.embedding for item in sorted(response.data, key=lambda item: item.index)])
@@ -193,9 +190,7 @@ def test_openai_client_raises_bad_request_for_token_ids(service: LiveServer):
 def test_body_over_the_size_limit_is_refused_with_413(service: LiveServer):
     with service.client() as client:
         declared = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ["x" * 900] * 80})
-        streamed = client.post(
-            "/v1/embeddings", content=iter([b'{"model": "m", "input": "', b"y" * 70_000, b'"}'])
-        )
+        streamed = client.post("/v1/embeddings", content=iter([b'{"model": "m", "input": "', b"y" * 70_000, b'"}']))
 
     for response in (declared, streamed):
         assert response.status_code == 413
@@ -252,7 +247,7 @@ def test_usage_rows_land_in_postgresql_with_the_key_id_never_the_key(
     wait_until(
         lambda: postgres_server.execute(rows_of_key, SERVICE_DATABASE) == "4|6|1", what="4 usage rows for the key"
     )
-    rows_naming_the_key = f"SELECT count(*) FROM usage_log WHERE key_id = '{OTHER_API_KEY}'"
+    rows_naming_the_key = f"SELECT count(*) FROM usage_log WHERE key_id = '{OTHER_API_KEY}'"  # noqa: S608
     assert postgres_server.execute(rows_naming_the_key, SERVICE_DATABASE) == "0"
 
 
@@ -313,3 +308,224 @@ def test_liveness_and_readiness_report_ok_with_all_dependencies(service: LiveSer
     assert ready["checks"]["model"]["device"] == "cpu"
     assert ready["checks"]["redis"]["status"] == "ok"
     assert ready["checks"]["database"]["backend"] == "postgresql"
+
+
+def test_rate_limit_answers_429_with_retry_after_per_key(live_server_factory: ServerFactory, redis_server: RedisServer):
+    with live_server_factory(redis_url=redis_server.url, rate_limit="3/minute") as server:
+        with server.client() as client:
+            statuses = [
+                client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "limited"}).status_code
+                for _ in range(3)
+            ]
+            refused = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "limited"})
+        with server.client(OTHER_API_KEY) as other:
+            other_key = other.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "limited"})
+        rejections = metric_value(server, "embedding_rate_limit_rejections_total")
+
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["x-ratelimit-remaining-requests"] == "0"
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    assert other_key.status_code == 200
+    assert rejections == 1
+
+
+def test_rate_limit_counters_in_redis_are_shared_by_instances(
+    live_server_factory: ServerFactory, redis_server: RedisServer
+):
+    limit = f"2/{60 + time.monotonic_ns() % 1000}second"
+    body = {"model": MODEL_NAME, "input": "shared"}
+    with (
+        live_server_factory(redis_url=redis_server.url, rate_limit=limit) as first,
+        live_server_factory(redis_url=redis_server.url, rate_limit=limit) as second,
+        first.client() as client_a,
+        second.client() as client_b,
+    ):
+        statuses = [
+            client_a.post("/v1/embeddings", json=body).status_code,
+            client_b.post("/v1/embeddings", json=body).status_code,
+            client_a.post("/v1/embeddings", json=body).status_code,
+        ]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_openai_client_retries_a_429_after_retry_after(live_server_factory: ServerFactory):
+    with live_server_factory(rate_limit="1/second") as server:
+        client = openai_client(server, max_retries=2)
+        client.embeddings.create(model=MODEL_NAME, input="first")
+        started = time.monotonic()
+        second = client.embeddings.create(model=MODEL_NAME, input="second")
+
+    assert len(second.data[0].embedding) == 384
+    assert time.monotonic() - started >= 0.2
+
+
+def test_a_full_queue_answers_429_with_retry_after_instead_of_waiting(live_server_factory: ServerFactory):
+    with live_server_factory(
+        max_queued_inputs=16, max_inputs_per_request=16, max_batch_size=16, cache_enabled=False, rate_limit=""
+    ) as server:
+        body = {"model": MODEL_NAME, "input": [f"long-ish input number {i} " * 20 for i in range(16)]}
+
+        def post(_: int) -> httpx.Response:
+            with server.client() as client:
+                return client.post("/v1/embeddings", json=body)
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            responses = list(pool.map(post, range(12)))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert set(statuses) == {200, 429}
+    refused = next(response for response in responses if response.status_code == 429)
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json()["error"]["code"] == "queue_full"
+
+
+def test_redis_killed_mid_test_the_service_still_answers_and_recovers(
+    live_server_factory: ServerFactory, restartable_redis: RedisServer
+):
+    body = {"model": MODEL_NAME, "input": ["survives redis outages"]}
+    with live_server_factory(redis_url=restartable_redis.url) as server, server.client() as client:
+        assert client.post("/v1/embeddings", json=body).status_code == 200
+
+        restartable_redis.stop()
+        during_outage = [client.post("/v1/embeddings", json=body) for _ in range(5)]
+        readiness = httpx.get(f"{server.base_url}/readyz")
+        redis_errors = metric_value(server, "embedding_redis_errors_total", 'operation="rate_limit"')
+
+        restartable_redis.start()
+        wait_until(
+            lambda: httpx.get(f"{server.base_url}/readyz").json()["checks"]["redis"]["status"] == "ok",
+            what="redis reconnected",
+        )
+        client.post("/v1/embeddings", json=body)
+        after_recovery = client.post("/v1/embeddings", json=body)
+
+    assert [response.status_code for response in during_outage] == [200] * 5
+    assert all(response.headers["x-cache-hits"] == "0" for response in during_outage)
+    assert readiness.status_code == 200
+    assert readiness.json()["status"] == "degraded"
+    assert readiness.json()["checks"]["redis"]["status"] == "unavailable"
+    assert redis_errors >= 1
+    assert after_recovery.headers["x-cache-hits"] == "1"
+    assert "x-ratelimit-limit-requests" in after_recovery.headers
+
+
+def test_rate_limit_failing_closed_refuses_requests_while_redis_is_down(
+    live_server_factory: ServerFactory, restartable_redis: RedisServer
+):
+    with live_server_factory(redis_url=restartable_redis.url, rate_limit_fail_open=False) as server:
+        restartable_redis.stop()
+        with server.client() as client:
+            response = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "closed"})
+        readiness = httpx.get(f"{server.base_url}/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "rate_limiter_unavailable"
+    assert readiness.status_code == 503
+    assert readiness.json()["checks"]["redis"]["status"] == "unavailable"
+
+
+def test_postgresql_stopped_then_restarted_loses_no_usage_rows(
+    live_server_factory: ServerFactory, postgres_server: PostgresServer, fresh_database: str
+):
+    body = {"model": MODEL_NAME, "input": "while the database is down"}
+    with live_server_factory(database_url=postgres_server.url_of(fresh_database)) as server:
+        with server.client() as client:
+            assert client.post("/v1/embeddings", json=body).status_code == 200
+            wait_until(lambda: postgres_server.execute("SELECT count(*) FROM usage_log", fresh_database) == "1")
+
+            postgres_server.stop()
+            try:
+                statuses = [client.post("/v1/embeddings", json=body).status_code for _ in range(20)]
+                wait_until(
+                    lambda: (
+                        httpx.get(f"{server.base_url}/readyz").json()["checks"]["database"]["status"] == "unavailable"
+                    ),
+                    what="database reported unavailable",
+                )
+                readiness = httpx.get(f"{server.base_url}/readyz")
+            finally:
+                postgres_server.start()
+        wait_until(
+            lambda: postgres_server.execute("SELECT count(*) FROM usage_log", fresh_database) == "21",
+            timeout_s=30,
+            what="all 21 rows written after the restart",
+        )
+        dropped = metric_value(server, "embedding_usage_rows_dropped_total")
+
+    assert statuses == [200] * 20
+    assert readiness.status_code == 200
+    assert readiness.json()["checks"]["database"]["pending_rows"] >= 1
+    assert dropped == 0
+
+
+def test_shutdown_flushes_queued_usage_rows(
+    live_server_factory: ServerFactory, postgres_server: PostgresServer, fresh_database: str
+):
+    with (
+        live_server_factory(
+            database_url=postgres_server.url_of(fresh_database), usage_flush_interval_ms=60_000
+        ) as server,
+        server.client() as client,
+    ):
+        for _ in range(7):
+            assert client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "flush"}).is_success
+
+    assert postgres_server.execute("SELECT count(*) FROM usage_log", fresh_database) == "7"
+
+
+def test_usage_rows_over_the_queue_cap_are_dropped_and_counted(
+    live_server_factory: ServerFactory, postgres_server: PostgresServer, fresh_database: str
+):
+    with live_server_factory(
+        database_url=postgres_server.url_of(fresh_database),
+        usage_queue_size=2,
+        usage_flush_interval_ms=60_000,
+        usage_batch_rows=1_000,
+    ) as server:
+        with server.client() as client:
+            statuses = [
+                client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "cap"}).status_code for _ in range(6)
+            ]
+        dropped = metric_value(server, "embedding_usage_rows_dropped_total")
+
+    assert statuses == [200] * 6
+    assert dropped == 4
+    assert postgres_server.execute("SELECT count(*) FROM usage_log", fresh_database) == "2"
+
+
+def test_readiness_is_503_naming_the_model_until_it_is_loaded(embedding_model: EmbeddingModel):
+    loaded = threading.Event()
+
+    def slow_loader(_settings: object) -> EmbeddingModel:
+        loaded.wait(timeout=30)
+        return embedding_model
+
+    with run_live_server(make_settings(), slow_loader, wait_until_ready=False) as server:
+        before = httpx.get(f"{server.base_url}/readyz")
+        with server.client() as client:
+            refused = client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": "too early"})
+        alive = httpx.get(f"{server.base_url}/healthz")
+        loaded.set()
+        wait_until(lambda: httpx.get(f"{server.base_url}/readyz").status_code == 200, what="ready")
+
+    assert before.status_code == 503
+    assert before.json()["checks"]["model"]["status"] == "loading"
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "model_not_ready"
+    assert "retry-after" in refused.headers
+    assert alive.status_code == 200
+
+
+def test_a_model_that_fails_to_load_keeps_readiness_503_with_the_reason():
+    def failing_loader(_settings: object) -> EmbeddingModel:
+        raise RuntimeError("no GPU here")
+
+    with run_live_server(make_settings(), failing_loader, wait_until_ready=False) as server:
+        wait_until(lambda: httpx.get(f"{server.base_url}/readyz").json()["checks"]["model"]["status"] == "failed")
+        readiness = httpx.get(f"{server.base_url}/readyz")
+
+    assert readiness.status_code == 503
+    assert "no GPU here" in readiness.json()["checks"]["model"]["error"]
