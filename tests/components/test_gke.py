@@ -1,0 +1,263 @@
+"""The GkeCluster component alone: a private, hardened cluster, its two pools and the provider built from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from components.gke import (
+    AUTH_PLUGIN,
+    AuthorizedNetworkArgs,
+    GkeCluster,
+    GkeClusterArgs,
+    GpuPoolArgs,
+    SystemPoolArgs,
+)
+from infra.gcp_rules import SERVICE_ACCOUNT_ID
+from infra.offline import SECRET_PLACEHOLDER, Plan, PlannedResource, run_program
+
+CLUSTER = "gcp:container/cluster:Cluster"
+NODE_POOL = "gcp:container/nodePool:NodePool"
+ACCOUNT = "gcp:serviceaccount/account:Account"
+PROJECT_ROLE = "gcp:projects/iAMMember:IAMMember"
+PROVIDER = "pulumi:providers:kubernetes"
+LABELS = {"team": "ml-platform", "environment": "dev"}
+PROJECT = "my-project"
+
+
+def plan_cluster(**gpu_choices: Any) -> Plan:
+    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
+    gpu_pool: dict[str, Any] = {
+        "machine_type": "g2-standard-4",
+        "accelerator": "nvidia-l4",
+        "accelerator_count": 1,
+        "driver_version": "LATEST",
+        "min_nodes": 0,
+        "max_nodes": 3,
+        "spot": True,
+        **gpu_choices,
+    }
+
+    def program() -> None:
+        GkeCluster(
+            "inference-cmp-gke",
+            GkeClusterArgs(
+                project=PROJECT,
+                location="us-central1-a",
+                cluster_name="inference-cmp-gke",
+                network_id="projects/my-project/global/networks/vpc",
+                subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
+                pods_range_name="pods",
+                services_range_name="services",
+                master_cidr="172.16.0.0/28",
+                authorized_networks=[AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
+                release_channel="REGULAR",
+                system_pool=SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
+                gpu_pool=GpuPoolArgs(**gpu_pool),
+                deletion_protection=False,
+                labels=LABELS,
+            ),
+        )
+
+    return run_program(program, config={"gcp:project": PROJECT})
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return plan_cluster()
+
+
+def pool(plan: Plan, name: str) -> PlannedResource:
+    return next(resource for resource in plan.of_type(NODE_POOL) if resource.inputs["name"] == name)
+
+
+def test_cluster_is_standard_with_the_default_pool_removed(plan):
+    cluster = plan.one(CLUSTER).inputs
+    assert cluster["removeDefaultNodePool"] is True
+    assert cluster.get("enableAutopilot") is not True
+    assert {resource.inputs["name"] for resource in plan.of_type(NODE_POOL)} == {"system", "gpu"}
+
+
+def test_cluster_is_vpc_native_on_the_networks_secondary_ranges(plan):
+    cluster = plan.one(CLUSTER).inputs
+    assert cluster["networkingMode"] == "VPC_NATIVE"
+    assert cluster["ipAllocationPolicy"] == {
+        "clusterSecondaryRangeName": "pods",
+        "servicesSecondaryRangeName": "services",
+    }
+    assert cluster["subnetwork"].endswith("/subnetworks/subnet")
+
+
+def test_nodes_are_private_and_the_control_plane_takes_only_authorized_networks(plan):
+    cluster = plan.one(CLUSTER).inputs
+    assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True
+    assert cluster["privateClusterConfig"]["masterIpv4CidrBlock"] == "172.16.0.0/28"
+    assert cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "10.0.0.0/8", "displayName": "internal"}
+    ]
+
+
+def test_cluster_meets_the_gke_security_baseline(plan):
+    cluster = plan.one(CLUSTER).inputs
+    assert cluster["workloadIdentityConfig"] == {"workloadPool": f"{PROJECT}.svc.id.goog"}
+    assert cluster["enableShieldedNodes"] is True
+    assert cluster["enableLegacyAbac"] is False
+    assert cluster["masterAuth"]["clientCertificateConfig"] == {"issueClientCertificate": False}
+    assert cluster["datapathProvider"] == "ADVANCED_DATAPATH"
+    assert cluster["releaseChannel"] == {"channel": "REGULAR"}
+    assert cluster["resourceLabels"] == LABELS
+
+
+@pytest.mark.parametrize("pool_name", ["system", "gpu"])
+def test_every_pool_runs_shielded_cos_nodes_with_the_gke_metadata_server_and_auto_repair(plan, pool_name):
+    node_pool = pool(plan, pool_name).inputs
+    node_config = node_pool["nodeConfig"]
+    assert node_config["imageType"] == "COS_CONTAINERD"
+    assert node_config["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}
+    assert node_config["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
+    assert node_config["metadata"] == {"disable-legacy-endpoints": "true"}
+    assert node_config["resourceLabels"] == LABELS
+    assert node_pool["management"] == {"autoRepair": True, "autoUpgrade": True}
+
+
+def test_nodes_run_as_a_dedicated_account_with_only_logging_monitoring_and_image_read_roles(plan):
+    account = plan.one(ACCOUNT)
+    email = f"{account.inputs['accountId']}@{PROJECT}.iam.gserviceaccount.com"
+    assert SERVICE_ACCOUNT_ID.match(account.inputs["accountId"])
+    assert {pool(plan, name).inputs["nodeConfig"]["serviceAccount"] for name in ("system", "gpu")} == {email}
+    assert plan.one(CLUSTER).inputs["nodeConfig"]["serviceAccount"] == email
+    roles = {binding.inputs["role"] for binding in plan.of_type(PROJECT_ROLE)}
+    assert roles == {
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+        "roles/monitoring.viewer",
+        "roles/artifactregistry.reader",
+    }
+    assert {binding.inputs["member"] for binding in plan.of_type(PROJECT_ROLE)} == {f"serviceAccount:{email}"}
+
+
+def test_node_account_id_fits_for_the_longest_stack_name():
+    longest_prefix = "inference-" + "s" * 16
+
+    def program() -> None:
+        GkeCluster(
+            longest_prefix,
+            GkeClusterArgs(
+                project=PROJECT,
+                location="us-central1",
+                cluster_name=longest_prefix,
+                network_id="vpc",
+                subnet_id="subnet",
+                pods_range_name="pods",
+                services_range_name="services",
+                master_cidr="172.16.0.0/28",
+                authorized_networks=[],
+                release_channel="STABLE",
+                system_pool=SystemPoolArgs(),
+                gpu_pool=GpuPoolArgs(
+                    machine_type="g2-standard-4",
+                    accelerator="nvidia-l4",
+                    accelerator_count=1,
+                    driver_version="DEFAULT",
+                    min_nodes=1,
+                    max_nodes=2,
+                    spot=False,
+                ),
+                deletion_protection=True,
+                labels=LABELS,
+            ),
+        )
+
+    plan = run_program(program, config={"gcp:project": PROJECT})
+    assert SERVICE_ACCOUNT_ID.match(plan.one(ACCOUNT).inputs["accountId"])
+    assert plan.one(CLUSTER).inputs["deletionProtection"] is True
+
+
+def test_gpu_pool_attaches_the_accelerator_with_an_explicit_driver_version(plan):
+    node_config = pool(plan, "gpu").inputs["nodeConfig"]
+    assert node_config["machineType"] == "g2-standard-4"
+    assert node_config["guestAccelerators"] == [
+        {"type": "nvidia-l4", "count": 1, "gpuDriverInstallationConfig": {"gpuDriverVersion": "LATEST"}}
+    ]
+
+
+def test_gpu_pool_is_tainted_so_only_gpu_pods_land_there(plan):
+    assert pool(plan, "gpu").inputs["nodeConfig"]["taints"] == [
+        {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
+    ]
+    assert "taints" not in pool(plan, "system").inputs["nodeConfig"]
+
+
+def test_gpu_pool_scales_between_min_and_max_nodes_across_zones_and_may_reach_zero(plan):
+    autoscaling = pool(plan, "gpu").inputs["autoscaling"]
+    assert (autoscaling["totalMinNodeCount"], autoscaling["totalMaxNodeCount"]) == (0, 3)
+    assert autoscaling["locationPolicy"] == "ANY"
+
+
+def test_spot_is_a_choice_of_the_gpu_pool():
+    assert pool(plan_cluster(spot=True), "gpu").inputs["nodeConfig"]["spot"] is True
+    on_demand = pool(plan_cluster(spot=False, min_nodes=1), "gpu").inputs
+    assert on_demand["nodeConfig"]["spot"] is False
+    assert on_demand["autoscaling"]["locationPolicy"] == "BALANCED"
+    assert on_demand["autoscaling"]["totalMinNodeCount"] == 1
+
+
+def test_system_pool_has_a_fixed_size_and_no_gpu(plan):
+    system = pool(plan, "system").inputs
+    assert system["nodeCount"] == 1
+    assert system["nodeConfig"]["machineType"] == "e2-standard-2"
+    assert "guestAccelerators" not in system["nodeConfig"]
+
+
+def test_provider_uses_a_secret_kubeconfig_and_waits_for_both_pools(plan):
+    provider = plan.one(PROVIDER)
+    assert provider.inputs["kubeconfig"] == SECRET_PLACEHOLDER
+    pool_urns = {resource.urn for resource in plan.of_type(NODE_POOL)}
+    assert pool_urns <= set(provider.dependencies)
+
+
+def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
+    captured: list[str] = []
+
+    def program() -> None:
+        cluster = GkeCluster(
+            "c",
+            GkeClusterArgs(
+                project=PROJECT,
+                location="us-central1-a",
+                cluster_name="inference-test",
+                network_id="vpc",
+                subnet_id="subnet",
+                pods_range_name="pods",
+                services_range_name="services",
+                master_cidr="172.16.0.0/28",
+                authorized_networks=[],
+                release_channel="REGULAR",
+                system_pool=SystemPoolArgs(),
+                gpu_pool=GpuPoolArgs(
+                    machine_type="g2-standard-4",
+                    accelerator="nvidia-l4",
+                    accelerator_count=1,
+                    driver_version="LATEST",
+                    min_nodes=0,
+                    max_nodes=1,
+                    spot=True,
+                ),
+                deletion_protection=False,
+                labels=LABELS,
+            ),
+        )
+        cluster.kubeconfig.apply(captured.append)
+
+    plan = run_program(program, config={"gcp:project": PROJECT})
+    kubeconfig = yaml.safe_load(captured[0])
+    cluster = plan.one(CLUSTER)
+    assert kubeconfig["clusters"][0]["cluster"]["server"].startswith("https://10.")
+    assert kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"] == "b2ZmbGluZS1wbGFuLWNh"
+    exec_config = kubeconfig["users"][0]["user"]["exec"]
+    assert exec_config["command"] == AUTH_PLUGIN
+    assert "must be installed where `pulumi up` runs" in exec_config["installHint"]
+    assert "token" not in kubeconfig["users"][0]["user"]
+    assert kubeconfig["current-context"] == cluster.inputs["name"]
