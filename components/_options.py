@@ -17,5 +17,5 @@ def child_options(
     Pulumi does not pass a component's `depends_on` down to its children, so without this a Cloud SQL instance
     inside a component that depends on the enabled APIs would still race the API enablement.
     """
-    inherited = list(opts._depends_on_list()) if opts and opts.depends_on is not None else []
-    return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited, *depends_on])
+    inherited = pulumi.ResourceOptions(depends_on=opts.depends_on if opts else None)
+    return pulumi.ResourceOptions.merge(inherited, pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)))

@@ -72,6 +72,6 @@ class RedisCache(pulumi.ComponentResource):
         self.host = instance.host
         self.port = instance.port
         self.ca_certificate = instance.server_ca_certs.apply(
-            lambda certificates: certificates[0].cert if certificates else ""
+            lambda certificates: (certificates[0].cert or "") if certificates else ""
         )
         self.register_outputs({"host": self.host, "port": self.port, "ca_certificate": self.ca_certificate})
