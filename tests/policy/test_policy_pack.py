@@ -101,3 +101,19 @@ def test_the_running_pack_honours_an_exemption_from_the_policy_config(analyzer: 
 
     assert analyze(analyzer, SQL, public_sql, name="legacy-db") == []
     assert [d.policyName for d in analyze(analyzer, SQL, public_sql, name="other-db")] == ["cloudsql-no-public-ip"]
+
+
+def test_the_running_pack_reports_a_workload_without_a_network_policy_on_the_workload(analyzer: Any) -> None:
+    properties = struct_pb2.Struct()
+    properties.update(good_inputs()[DEPLOYMENT])
+    urn = f"urn:pulumi:prod::inference::{DEPLOYMENT}::embeddings"
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[analyzer_pb2.AnalyzerResource(type=DEPLOYMENT, properties=properties, urn=urn, name="embeddings")]
+    )
+
+    diagnostics = analyzer.AnalyzeStack(request, timeout=30).diagnostics
+
+    assert {(d.policyName, d.urn) for d in diagnostics} == {
+        ("k8s-network-policy", urn),
+        ("k8s-pod-disruption-budget", urn),
+    }
