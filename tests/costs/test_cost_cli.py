@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tests.costs.builders import REDIS, cloud_run_service, resource
 
 FIXTURES = Path(__file__).with_name("fixtures")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NO_USAGE = FIXTURES / "usage-none.yaml"
 
 
 def mounted_app() -> typer.Typer:
@@ -184,3 +186,20 @@ def test_diff_of_a_file_that_is_not_a_report_exits_2(tmp_path):
     result = run("cost", "diff", base, str(FIXTURES / "plan-gke.json"))
     assert result.exit_code == 2
     assert "plan-gke.json: not a cost report" in result.output
+
+
+def test_readme_table_of_the_shipped_stacks_is_what_the_tool_prints_today(monkeypatch):
+    readme = (PROJECT_ROOT / "costs" / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"Produced by `python -m infra\.cli (cost [^`]+)`", readme)
+    assert command is not None
+    monkeypatch.chdir(PROJECT_ROOT)
+    result = run(*command.group(1).split())
+    assert result.exit_code == 0, result.output
+    assert result.output in readme, "costs/README.md is stale: rerun its `Produced by` command and paste the table"
+
+
+def test_preview_is_priced_from_the_new_state():
+    result = run("cost", "--preview", str(FIXTURES / "preview.json"), "--format", "json", "--usage", str(NO_USAGE))
+    [stack] = json.loads(result.output)["stacks"]
+    expected = 197.10 + (0.0413 + 3.75 * 0.007) * 730 + 10 * 0.17 + 0.06
+    assert stack["monthly_total"] == pytest.approx(expected, abs=0.01)
