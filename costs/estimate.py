@@ -9,7 +9,6 @@ leaves out.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from costs.catalog import GLOBAL_REGION, Catalog, Price, UnpricedError
@@ -152,14 +151,8 @@ class StackContext:
     plan: StackPlan
     forwarding_rules_seen: int = 0
 
-    def resource(self, urn: str) -> PlanResource | None:
-        return next((resource for resource in self.plan.resources if resource.urn == urn), None)
-
     def of_type(self, resource_type: str) -> list[PlanResource]:
         return [resource for resource in self.plan.resources if resource.type == resource_type]
-
-
-Pricer = Callable[[ResourcePricing], None]
 
 
 def estimate_stack(plan: StackPlan, usage: Usage, catalog: Catalog, free_tier: bool = False) -> StackEstimate:

@@ -7,6 +7,7 @@ what), never a price.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from costs.catalog import Catalog, UnpricedError
@@ -332,7 +333,7 @@ def price_vpc_connector(pricing: ResourcePricing) -> None:
     )
 
 
-PRICERS = {
+PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
     "gcp:cloudrunv2/service:Service": price_cloud_run_service,
     "gcp:container/cluster:Cluster": price_gke_cluster,
     "gcp:container/nodePool:NodePool": price_gke_node_pool,
