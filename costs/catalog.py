@@ -130,9 +130,6 @@ class Catalog(BaseModel):
                 return entry
         raise UnpricedError(f"no band of {group + '.*'!r} holds {quantity:g}")
 
-    def free_tier(self, price_id: str) -> FreeTier | None:
-        return next((tier for tier in self.free_tiers if tier.applies_to == price_id), None)
-
 
 def load_catalog(path: Path = DEFAULT_CATALOG_PATH) -> Catalog:
     """Read and validate a catalog file; CatalogError names the file and every problem."""
