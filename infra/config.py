@@ -144,29 +144,46 @@ class NetworkSettings(_Section):
 
 
 class NodePoolSettings(_Section):
+    """GKE only: the system pool, for GKE's own pods."""
+
     machine_type: str = "e2-standard-2"
     node_count: int = Field(default=1, ge=1)
+    """Nodes per zone of the cluster's location (a regional cluster has three zones)."""
 
 
 class GpuNodePoolSettings(_Section):
+    """GKE only: the autoscaled GPU pool the inference pods run on, one GPU per pod."""
+
     machine_type: str = "g2-standard-4"
+    """A machine type of the accelerator's series (nvidia-l4 → g2-standard-*)."""
     accelerator: str = "nvidia-l4"
     accelerator_count: int = Field(default=1, ge=1)
+    """GPUs per node; fixed by the machine type on G2, A2 and A3."""
     min_nodes: int = Field(default=0, ge=0)
+    """Fewest nodes across all zones; 0 lets the pool scale to zero."""
     max_nodes: int = Field(default=3, ge=1)
+    """Most nodes across all zones; the project's GPU quota must cover max nodes x GPUs per node."""
     spot: bool = False
+    """Spot VMs: far cheaper, reclaimable at any time."""
     driver_version: str = "LATEST"
+    """The GPU driver GKE installs: DEFAULT, LATEST, INSTALLATION_DISABLED (changing it recreates the pool)."""
     disk_size_gb: int = Field(default=100, ge=10)
     disk_type: str = "pd-balanced"
 
 
 class ReplicaSettings(_Section):
+    """GKE only: the HorizontalPodAutoscaler's bounds and target."""
+
     min: int = Field(default=1, ge=1)
     max: int = Field(default=3, ge=1)
+    """The GPU pool must have a GPU for each of these pods."""
     target_cpu_utilization: int = Field(default=70, ge=1, le=100)
+    """Average CPU use, in percent of the pod's request, the autoscaler aims for."""
 
 
 class AuthorizedNetwork(_Section):
+    """A range allowed to reach the GKE control plane (where `pulumi up` and kubectl run)."""
+
     cidr: str
     name: str
 
@@ -193,6 +210,14 @@ class GkeSettings(_Section):
     )
     master_cidr: str = "172.16.0.0/28"
     """The control plane's private range (a /28)."""
+
+    @field_validator("master_cidr")
+    @classmethod
+    def _is_a_private_slash_28(cls, value: str) -> str:
+        network = ipaddress.ip_network(value, strict=True)
+        if not network.is_private or network.prefixlen != rules.GKE_MASTER_CIDR_PREFIX:
+            raise ValueError(f"the control plane takes a private /{rules.GKE_MASTER_CIDR_PREFIX}, like 172.16.0.0/28")
+        return value
 
 
 class StackConfig(BaseModel):
@@ -520,8 +545,8 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         problems.add(
             f"{key}.clusterName",
             cluster_name,
-            f"at most {rules.GKE_CLUSTER_NAME_MAX} lowercase letters, digits or hyphens, from a letter, "
-            "ending in a letter or digit",
+            f"{len(cluster_name)} characters; a cluster name is at most {rules.GKE_CLUSTER_NAME_MAX} lowercase "
+            "letters, digits or hyphens, from a letter, ending in a letter or digit",
         )
     if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
         problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")

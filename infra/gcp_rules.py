@@ -79,6 +79,7 @@ GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISAB
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
 GKE_CLUSTER_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 GKE_CLUSTER_NAME_MAX = 40
+GKE_MASTER_CIDR_PREFIX = 28
 # The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
 # Which machine series each accelerator attaches to.
