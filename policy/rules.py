@@ -292,6 +292,7 @@ def cloudsql_prod_deletion_protection(resource_type: str, props: Mapping[str, An
     if resource_type != SQL_INSTANCE or not is_prod(resource_type, props):
         return []
     problems = []
+    # pulumi-gcp defaults deletionProtection to true, so only an explicit false turns it off.
     if props.get("deletionProtection") is False:
         problems.append("deletionProtection (Pulumi's) is false in prod")
     if get_path(props, ("settings", "deletionProtectionEnabled")) is not True:
