@@ -6,15 +6,20 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.apis import ProjectApis, ProjectApisArgs
-from infra.offline import run_program
+from infra.offline import Plan, run_program
 
 API_SERVICE = "gcp:projects/service:Service"
 
 
+def plan_apis(services: list[str]) -> Plan:
+    def program() -> None:
+        ProjectApis("apis", ProjectApisArgs(services=services))
+
+    return run_program(program)
+
+
 def test_each_api_is_enabled_by_its_own_service_resource_named_after_the_api() -> None:
-    plan = run_program(
-        lambda: ProjectApis("apis", ProjectApisArgs(services=["run.googleapis.com", "sqladmin.googleapis.com"]))
-    )
+    plan = plan_apis(["run.googleapis.com", "sqladmin.googleapis.com"])
 
     enabled = {service.name: service.inputs["service"] for service in plan.of_type(API_SERVICE)}
     assert enabled == {"apis-run": "run.googleapis.com", "apis-sqladmin": "sqladmin.googleapis.com"}
@@ -22,7 +27,7 @@ def test_each_api_is_enabled_by_its_own_service_resource_named_after_the_api() -
 
 
 def test_apis_stay_enabled_when_the_stack_is_destroyed() -> None:
-    plan = run_program(lambda: ProjectApis("apis", ProjectApisArgs(services=["redis.googleapis.com"])))
+    plan = plan_apis(["redis.googleapis.com"])
 
     service = plan.one(API_SERVICE)
     assert service.inputs["disableOnDestroy"] is False

@@ -18,12 +18,19 @@ LABELS = {"team": "ml-platform", "environment": "prod"}
 RUNTIME = "serviceAccount:runtime@my-project.iam.gserviceaccount.com"
 
 
+def plan_secrets(args: SecretsArgs) -> Plan:
+    def program() -> None:
+        Secrets("app", args)
+
+    return run_program(program)
+
+
 def by_name(plan: Plan, resource_type: str) -> dict[str, dict]:
     return {resource.name: resource.inputs for resource in plan.of_type(resource_type)}
 
 
 def test_each_generated_secret_is_a_random_password_of_the_requested_length_without_special_characters() -> None:
-    plan = run_program(lambda: Secrets("app", SecretsArgs(generated={"db-password": 32, "api-key": 40}, labels=LABELS)))
+    plan = plan_secrets(SecretsArgs(generated={"db-password": 32, "api-key": 40}, labels=LABELS))
 
     passwords = by_name(plan, PASSWORD)
     assert {name: inputs["length"] for name, inputs in passwords.items()} == {"app-db-password": 32, "app-api-key": 40}
@@ -31,7 +38,7 @@ def test_each_generated_secret_is_a_random_password_of_the_requested_length_with
 
 
 def test_each_secret_is_stored_under_the_component_name_with_automatic_replication_and_the_labels() -> None:
-    plan = run_program(lambda: Secrets("app", SecretsArgs(generated={"db-password": 32}, labels=LABELS)))
+    plan = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS))
 
     secret = plan.one(SECRET)
     assert secret.inputs["secretId"] == "app-db-password"
@@ -40,7 +47,7 @@ def test_each_secret_is_stored_under_the_component_name_with_automatic_replicati
 
 
 def test_each_secret_gets_one_version_holding_the_generated_value_as_a_pulumi_secret() -> None:
-    plan = run_program(lambda: Secrets("app", SecretsArgs(generated={"db-password": 32}, labels=LABELS)))
+    plan = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS))
 
     version = plan.one(VERSION)
     assert version.inputs["secretData"] == SECRET_PLACEHOLDER
@@ -49,12 +56,10 @@ def test_each_secret_gets_one_version_holding_the_generated_value_as_a_pulumi_se
 
 
 def test_a_provided_value_is_stored_without_generating_a_password() -> None:
-    plan = run_program(
-        lambda: Secrets("cache", SecretsArgs(generated={}, provided={"auth": "provided-auth-value"}, labels=LABELS))
-    )
+    plan = plan_secrets(SecretsArgs(generated={}, provided={"auth": "provided-auth-value"}, labels=LABELS))
 
     assert plan.of_type(PASSWORD) == []
-    assert plan.one(SECRET).inputs["secretId"] == "cache-auth"
+    assert plan.one(SECRET).inputs["secretId"] == "app-auth"
     assert plan.one(VERSION).inputs["secretData"] == SECRET_PLACEHOLDER
     assert "provided-auth-value" not in json.dumps(plan.to_dict(include_outputs=True))
 
