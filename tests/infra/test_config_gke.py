@@ -1,0 +1,294 @@
+"""The GKE section of the stack configuration: every GKE rule, its message, and exit code 2 from the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, StackConfig, load_stack_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STACK_FILE = "Pulumi.gke.yaml"
+
+
+def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dict[str, str]:
+    """A valid GKE stack as the engine hands it over; `gke` entries (dotted paths) and sections replace parts."""
+    gke_section: dict[str, Any] = {
+        "location": "us-central1-a",
+        "releaseChannel": "REGULAR",
+        "systemPool": {"machineType": "e2-standard-2", "nodeCount": 1},
+        "gpuPool": {
+            "machineType": "g2-standard-4",
+            "accelerator": "nvidia-l4",
+            "acceleratorCount": 1,
+            "minNodes": 0,
+            "maxNodes": 3,
+            "spot": True,
+            "driverVersion": "LATEST",
+            "diskSizeGb": 100,
+            "diskType": "pd-balanced",
+        },
+        "replicas": {"min": 1, "max": 3, "targetCpuUtilization": 70},
+        "masterAuthorizedNetworks": [{"cidr": "10.0.0.0/8", "name": "internal"}],
+    }
+    for path, value in (gke or {}).items():
+        *parents, last = path.split(".")
+        section = gke_section
+        for part in parents:
+            section = section[part]
+        section[last] = value
+    config: dict[str, Any] = {
+        "gcp:project": "my-project",
+        "gcp:region": "us-central1",
+        "inference:environment": "dev",
+        "inference:platform": "gke",
+        "inference:labels": {"team": "ml-platform"},
+        "inference:service": {"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}},
+        "inference:redis": {"tier": "BASIC", "memorySizeGb": 1},
+        "inference:database": {"tier": "db-custom-1-3840"},
+        "inference:gke": gke_section,
+        **{key.replace("__", ":"): value for key, value in sections.items()},
+    }
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+
+
+def load(gke: dict[str, Any] | None = None, **sections: Any) -> StackConfig:
+    return load_stack_config(gke_engine_config(gke, **sections), stack_file=STACK_FILE, stack="gke")
+
+
+def problems(gke: dict[str, Any] | None = None, **sections: Any) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load(gke, **sections)
+    return raised.value.messages
+
+
+def test_the_issues_example_gke_section_loads_with_its_values():
+    config = load()
+    assert config.platform == "gke"
+    assert config.gke is not None
+    assert config.gke.location == "us-central1-a"
+    assert (config.gke.system_pool.machine_type, config.gke.system_pool.node_count) == ("e2-standard-2", 1)
+    pool = config.gke.gpu_pool
+    assert (pool.machine_type, pool.accelerator, pool.accelerator_count) == ("g2-standard-4", "nvidia-l4", 1)
+    assert (pool.min_nodes, pool.max_nodes, pool.spot, pool.driver_version) == (0, 3, True, "LATEST")
+    assert (config.gke.replicas.min, config.gke.replicas.max, config.gke.replicas.target_cpu_utilization) == (1, 3, 70)
+    assert [(network.cidr, network.name) for network in config.gke.master_authorized_networks] == [
+        ("10.0.0.0/8", "internal")
+    ]
+
+
+def test_cluster_name_defaults_to_the_stack_prefix():
+    assert load().cluster_name == "inference-gke"
+    assert load({"clusterName": "embeddings"}).cluster_name == "embeddings"
+
+
+def test_a_gke_stack_without_a_gke_section_takes_the_defaults():
+    config = load_stack_config(
+        {key: value for key, value in gke_engine_config().items() if key != "inference:gke"},
+        stack_file=STACK_FILE,
+        stack="gke",
+    )
+    assert config.gke is not None
+    assert (config.gke.gpu_pool.machine_type, config.gke.gpu_pool.spot) == ("g2-standard-4", False)
+
+
+def test_an_l4_on_an_n1_machine_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:gke.gpuPool.machineType = n1-standard-4: "
+        "nvidia-l4 attaches only to G2 machine types (g2-*)"
+    ) in problems({"gpuPool.machineType": "n1-standard-4"})
+
+
+def test_a_t4_on_a_g2_machine_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:gke.gpuPool.machineType = g2-standard-4: "
+        "nvidia-tesla-t4 attaches only to N1 machine types (n1-*)"
+    ) in problems({"gpuPool.accelerator": "nvidia-tesla-t4"}, inference__service={"gpu": {"type": "nvidia-tesla-t4"}})
+
+
+def test_a_t4_on_an_n1_machine_is_accepted():
+    config = load(
+        {"gpuPool.accelerator": "nvidia-tesla-t4", "gpuPool.machineType": "n1-standard-8"},
+        inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}},
+    )
+    assert config.gke is not None
+    assert config.gke.gpu_pool.accelerator == "nvidia-tesla-t4"
+
+
+def test_an_unknown_driver_version_is_refused_with_the_allowed_ones():
+    assert (
+        f"{STACK_FILE}: inference:gke.gpuPool.driverVersion = NEWEST: "
+        "allowed: GPU_DRIVER_VERSION_UNSPECIFIED, INSTALLATION_DISABLED, DEFAULT, LATEST"
+    ) in problems({"gpuPool.driverVersion": "NEWEST"})
+
+
+def test_min_nodes_above_max_nodes_is_refused():
+    assert f"{STACK_FILE}: inference:gke.gpuPool.minNodes = 4: must not exceed maxNodes (3)" in problems(
+        {"gpuPool.minNodes": 4}
+    )
+
+
+def test_a_45_character_cluster_name_is_refused_with_its_length():
+    name = "inference-" + "x" * 35
+    assert len(name) == 45
+    assert (
+        f"{STACK_FILE}: inference:gke.clusterName = {name}: 45 characters; a cluster name is at most 40 lowercase "
+        "letters, digits or hyphens, from a letter, ending in a letter or digit"
+    ) in problems({"clusterName": name})
+
+
+@pytest.mark.parametrize("name", ["Inference", "9inference", "inference-", "inference_gke"])
+def test_cluster_names_are_lowercase_letters_digits_and_hyphens(name):
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.clusterName = {name}:")
+        for message in problems({"clusterName": name})
+    )
+
+
+def test_the_accelerator_count_of_a_g2_machine_is_fixed_by_its_type():
+    assert (
+        f"{STACK_FILE}: inference:gke.gpuPool.acceleratorCount = 2: "
+        "g2-standard-4 has 1 GPU(s) built in; the count is fixed by the type"
+    ) in problems({"gpuPool.acceleratorCount": 2})
+
+
+def test_an_unknown_accelerator_is_refused_with_the_known_ones():
+    [message] = [m for m in problems({"gpuPool.accelerator": "nvidia-l40"}) if "gpuPool.accelerator =" in m]
+    assert message.startswith(f"{STACK_FILE}: inference:gke.gpuPool.accelerator = nvidia-l40: allowed: nvidia-l4,")
+
+
+@pytest.mark.parametrize(
+    ("location", "rule"),
+    [
+        ("europe-west4-a", "must be inside gcp:region (us-central1)"),
+        ("us-central1-zz", "a zone like us-central1-a or a region like us-central1"),
+    ],
+)
+def test_the_location_is_a_zone_or_region_inside_gcp_region(location, rule):
+    assert f"{STACK_FILE}: inference:gke.location = {location}: {rule}" in problems({"location": location})
+
+
+def test_a_regional_cluster_in_the_stacks_region_is_accepted():
+    config = load({"location": "us-central1"})
+    assert config.gke is not None
+    assert config.gke.location == "us-central1"
+
+
+def test_replicas_need_a_gpu_node_each():
+    assert (
+        f"{STACK_FILE}: inference:gke.replicas.max = 4: needs 4 GPUs but gpuPool.maxNodes (3) x 1 GPU(s) per node "
+        "gives 3"
+    ) in problems({"replicas.max": 4})
+
+
+def test_replicas_min_must_not_exceed_max():
+    assert f"{STACK_FILE}: inference:gke.replicas.min = 3: must not exceed replicas.max (2)" in problems(
+        {"replicas.min": 3, "replicas.max": 2}
+    )
+
+
+def test_a_pod_the_size_of_the_whole_node_does_not_fit_on_it():
+    messages = problems(inference__service={"cpu": 4, "memory": "16Gi", "gpu": {"type": "nvidia-l4"}})
+    assert (
+        f"{STACK_FILE}: inference:service.cpu = 4: a g2-standard-4 node leaves 3.67 vCPU for the pod after GKE's "
+        "reservations"
+    ) in messages
+    assert (
+        f"{STACK_FILE}: inference:service.memory = 16Gi: a g2-standard-4 node leaves 12.8Gi for the pod after "
+        "GKE's reservations"
+    ) in messages
+
+
+def test_the_gke_path_needs_a_gpu_matching_the_pool():
+    assert (
+        f"{STACK_FILE}: inference:service.gpu.type = nvidia-tesla-t4: must match gpuPool.accelerator (nvidia-l4)"
+        in (problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}}))
+    )
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:service.gpu: the GKE path serves from the GPU pool")
+        for message in problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": None})
+    )
+
+
+def test_an_unknown_release_channel_is_refused():
+    assert f"{STACK_FILE}: inference:gke.releaseChannel = FAST: allowed: RAPID, REGULAR, STABLE, EXTENDED" in problems(
+        {"releaseChannel": "FAST"}
+    )
+
+
+@pytest.mark.parametrize("cidr", ["172.16.0.0/24", "8.8.8.0/28"])
+def test_the_control_plane_range_is_a_private_slash_28(cidr):
+    assert (
+        f"{STACK_FILE}: inference:gke.masterCidr = {cidr}: the control plane takes a private /28, like 172.16.0.0/28"
+    ) in problems({"masterCidr": cidr})
+
+
+def test_the_control_plane_range_must_not_overlap_the_subnet():
+    assert (
+        f"{STACK_FILE}: inference:gke.masterCidr = 10.10.0.0/28: overlaps inference:network.subnetCidr (10.10.0.0/20)"
+    ) in problems({"masterCidr": "10.10.0.0/28"})
+
+
+def test_a_misspelled_pool_key_names_the_keys_allowed_there():
+    [message] = [m for m in problems({"gpuPool.maxNode": 3}) if "maxNode " in m]
+    assert message.startswith(f"{STACK_FILE}: inference:gke.gpuPool.maxNode = 3: unknown key (allowed here:")
+    assert "maxNodes" in message
+
+
+def test_a_gke_section_on_a_cloud_run_stack_is_refused():
+    messages = problems(
+        inference__platform="cloudrun",
+        inference__service={"cpu": 4, "memory": "16Gi", "gpu": {"type": "nvidia-l4"}},
+    )
+    assert messages == [f"{STACK_FILE}: inference:gke: only used with inference:platform: gke (this stack is cloudrun)"]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("replacement", "expected"),
+    [
+        (
+            ("machineType: g2-standard-4", "machineType: n1-standard-4"),
+            "inference:gke.gpuPool.machineType = n1-standard-4: nvidia-l4 attaches only to G2 machine types",
+        ),
+        (
+            ("accelerator: nvidia-l4", "accelerator: nvidia-tesla-t4"),
+            "inference:gke.gpuPool.machineType = g2-standard-4: nvidia-tesla-t4 attaches only to N1 machine types",
+        ),
+        (
+            ("driverVersion: LATEST", "driverVersion: NEWEST"),
+            "inference:gke.gpuPool.driverVersion = NEWEST: allowed:",
+        ),
+        (("minNodes: 1", "minNodes: 5"), "inference:gke.gpuPool.minNodes = 5: must not exceed maxNodes (3)"),
+        (
+            ("location: us-central1-a", f"location: us-central1-a\n    clusterName: {'c' * 45}"),
+            f"inference:gke.clusterName = {'c' * 45}: 45 characters; a cluster name is at most 40",
+        ),
+    ],
+    ids=["l4-on-n1", "t4-on-g2", "driver-newest", "min-above-max", "45-char-name"],
+)
+def test_bad_gke_stack_files_exit_2_naming_file_key_value_and_rule(project_copy, replacement, expected):
+    stack = (project_copy / "Pulumi.cmp-gke.yaml").read_text()
+    assert replacement[0] in stack
+    (project_copy / "Pulumi.bad-gke.yaml").write_text(stack.replace(*replacement, 1))
+    result = run_cli("plan", "--stack", "bad-gke", "--no-cache", cwd=project_copy)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"Pulumi.bad-gke.yaml: {expected}" in result.stderr
+    assert result.stdout == ""
