@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from costs.catalog import Catalog
-from costs.estimate import StackEstimate
+from costs.estimate import FREE_TIER_KIND, StackEstimate
 from costs.sweep import SweepResult
 
 MONEY_DECIMALS = 2
@@ -173,14 +173,15 @@ def render_json(report: Report) -> str:
 
 
 def comparison_rows(report: Report) -> list[tuple[str, list[float]]]:
-    """One row per component kind, one value per stack (monthly cost), in order of first appearance."""
+    """One row per component kind, one value per stack (monthly cost): kinds in alphabetical order, so one
+    service's kinds sit together and the order does not depend on the plan's; free-tier credits last."""
     kinds: dict[str, list[float]] = {}
     for index, stack in enumerate(report.stacks):
         for resource in stack.resources:
             for component in resource.components:
                 row = kinds.setdefault(component.kind, [0.0] * len(report.stacks))
                 row[index] += component.monthly_cost
-    return list(kinds.items())
+    return sorted(kinds.items(), key=lambda item: (item[0] == FREE_TIER_KIND, item[0]))
 
 
 def render_markdown(report: Report) -> str:

@@ -11,7 +11,7 @@ from costs.estimate import estimate_stack
 from costs.report import Report, build_report, comparison_rows, render_json, render_markdown, render_table
 from costs.sweep import SweepRange, sweep
 from costs.usage import Usage
-from tests.costs.builders import REDIS, plan, resource
+from tests.costs.builders import REDIS, cloud_run_service, plan, resource
 
 
 def two_stack_report(with_unpriced: bool = False) -> Report:
@@ -91,3 +91,15 @@ def test_sweep_section_lists_points_per_stack_and_says_when_there_is_no_break_ev
     markdown = render_markdown(with_sweep)
     assert "| 1 | 35.77 | 197.10 | dev |" in markdown
     assert "The cheapest stack is the same across the whole requests range." in markdown
+
+
+def test_rows_are_in_alphabetical_order_with_free_tier_credits_last():
+    service = plan(cloud_run_service(min_instances=1), stack="run")
+    catalog = load_catalog()
+    report = build_report([estimate_stack(service, Usage(), catalog, free_tier=True)], catalog, free_tier=True)
+    assert [kind for kind, _ in comparison_rows(report)] == [
+        "Cloud Run CPU",
+        "Cloud Run GPU",
+        "Cloud Run memory",
+        "Free tier",
+    ]
