@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from infra.config import ConfigError
 from infra.offline import Plan, PlannedResource, plan_stack
+from policy.cli import check
 
 app = typer.Typer(
     help="Offline plans, policy checks and cost estimates for the inference stacks (no cloud credentials needed).",
@@ -147,6 +148,9 @@ def plan(
 
         written = write_manifests(result, manifests)
         console.print(f"{len(written)} Kubernetes manifests written to {manifests}")
+
+
+app.command("check")(check)
 
 
 def main() -> None:
