@@ -203,3 +203,17 @@ def test_preview_is_priced_from_the_new_state():
     [stack] = json.loads(result.output)["stacks"]
     expected = 197.10 + (0.0413 + 3.75 * 0.007) * 730 + 10 * 0.17 + 0.06
     assert stack["monthly_total"] == pytest.approx(expected, abs=0.01)
+
+
+def test_chart_without_sweep_sweeps_requests_by_default(tmp_path):
+    path = write_plan(tmp_path, "run", cloud_run_service(min_instances=0))
+    chart = tmp_path / "chart.png"
+    result = run("cost", "--plan", path, "--chart", str(chart), "--format", "json")
+    assert result.exit_code == 0, result.output
+    sweep = json.loads(result.output)["sweep"]
+    assert (sweep["parameter"], sweep["points"][0]["value"], sweep["points"][-1]["value"]) == (
+        "requests",
+        pytest.approx(1e5),
+        pytest.approx(1e9),
+    )
+    assert chart.is_file()
