@@ -140,11 +140,8 @@ def mock_secret_values(plan: Plan, project: str) -> list[str]:
 # --- inventory ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_stack_creates_the_cloud_run_inventory(stack: str, request: pytest.FixtureRequest) -> None:
-    plan: Plan = request.getfixturevalue(stack)
-
-    assert plan.type_counts() == CLOUD_RUN_INVENTORY
+def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
+    assert stack_plan.type_counts() == CLOUD_RUN_INVENTORY
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
