@@ -77,7 +77,7 @@ class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     currency: str
-    hours_per_month: float = Field(gt=0)
+    hours_per_month: int = Field(gt=0)
     prices: list[Price]
     free_tiers: list[FreeTier] = []
     free_resources: dict[str, str] = {}

@@ -89,7 +89,7 @@ class Report(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     currency: str
-    hours_per_month: float
+    hours_per_month: int
     free_tier_applied: bool = False
     stacks: list[StackReport]
     sweep: SweepReport | None = None

@@ -29,6 +29,7 @@ def test_json_report_has_the_documented_shape():
     document = json.loads(render_json(two_stack_report()))
     assert document["currency"] == "USD"
     assert document["hours_per_month"] == 730
+    assert isinstance(document["hours_per_month"], int)
     dev = document["stacks"][0]
     assert dev["stack"] == "dev"
     assert dev["monthly_total"] == pytest.approx(35.77)
