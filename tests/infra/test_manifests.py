@@ -31,7 +31,7 @@ EXPECTED_KINDS = {
 
 @pytest.fixture(scope="module", params=GKE_STACKS)
 def written(request, tmp_path_factory) -> tuple[Plan, list[Path]]:
-    plan = plan_stack(request.param, PROJECT_ROOT)
+    plan = plan_stack(request.param, PROJECT_ROOT, cache=False)
     return plan, write_manifests(plan, tmp_path_factory.mktemp(request.param))
 
 
@@ -100,8 +100,8 @@ def test_secret_values_never_reach_the_files(written):
 
 
 def test_manifests_are_the_same_on_every_run(tmp_path):
-    first = write_manifests(plan_stack("cmp-gke", PROJECT_ROOT), tmp_path / "first")
-    second = write_manifests(plan_stack("cmp-gke", PROJECT_ROOT), tmp_path / "second")
+    first = write_manifests(plan_stack("cmp-gke", PROJECT_ROOT, cache=False), tmp_path / "first")
+    second = write_manifests(plan_stack("cmp-gke", PROJECT_ROOT, cache=False), tmp_path / "second")
     assert [path.name for path in first] == [path.name for path in second]
     assert [path.read_text() for path in first] == [path.read_text() for path in second]
 
