@@ -39,8 +39,9 @@ class RedisCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:cache:RedisCache", name, None, opts)
 
+        # Named like the component: Memorystore ids stop at 40 characters, Pulumi's auto-name suffix included.
         instance = gcp.redis.Instance(
-            f"{name}-instance",
+            name,
             region=args.region,
             tier=args.tier,
             memory_size_gb=args.memory_size_gb,

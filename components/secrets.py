@@ -56,6 +56,7 @@ class Secrets(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:secrets:Secrets", name, None, opts)
         child = child_options(self, opts)
+        self._child_options = child
         self.secret_ids = {}
         self.values = {}
         self._secrets: dict[str, gcp.secretmanager.Secret] = {}
@@ -100,7 +101,7 @@ class Secrets(pulumi.ComponentResource):
                 secret_id=secret.id,
                 role="roles/secretmanager.secretAccessor",
                 member=member,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=self._child_options,
             )
             for short_name, secret in self._secrets.items()
         ]

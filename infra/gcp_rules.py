@@ -46,6 +46,7 @@ REDIS_READ_REPLICAS_RANGE = (1, 5)
 REDIS_READ_REPLICAS_MIN_SIZE_GB = 5
 REDIS_READ_REPLICAS_MIN_VERSION = "REDIS_5_0"
 REDIS_TLS_PORT = 6378
+REDIS_INSTANCE_ID_MAX = 40
 
 # --- Cloud SQL for PostgreSQL (cloud.google.com/sql/docs/postgres/instance-settings) -------------------------
 POSTGRES_VERSIONS = ("POSTGRES_13", "POSTGRES_14", "POSTGRES_15", "POSTGRES_16", "POSTGRES_17")
@@ -61,6 +62,7 @@ SQL_CUSTOM_MIN_MEMORY_MB = 3840
 SQL_DISK_RANGE_GB = (10, 65536)
 SQL_PITR_LOG_RETENTION_DAYS = 7
 POSTGRES_PORT = 5432
+SQL_INSTANCE_NAME_MAX = 98
 
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")

@@ -17,7 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.gcp_rules import CLOUD_RUN_SERVICE_NAME_MAX, SERVICE_ACCOUNT_ID, STACK_NAME
+from infra.gcp_rules import (
+    CLOUD_RUN_SERVICE_NAME_MAX,
+    REDIS_INSTANCE_ID_MAX,
+    SERVICE_ACCOUNT_ID,
+    SQL_INSTANCE_NAME_MAX,
+    STACK_NAME,
+)
 from infra.offline import SECRET_PLACEHOLDER, Plan, _computed_outputs, plan_stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +72,8 @@ CLOUD_RUN_INVENTORY = {
 RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
     CLOUD_RUN: ("name", CLOUD_RUN_SERVICE_NAME_MAX, RFC1035),
-    REDIS: ("name", 40, RFC1035),
-    SQL_INSTANCE: ("name", 98, RFC1035),
+    REDIS: ("name", REDIS_INSTANCE_ID_MAX, RFC1035),
+    SQL_INSTANCE: ("name", SQL_INSTANCE_NAME_MAX, RFC1035),
     "gcp:compute/network:Network": ("name", 63, RFC1035),
     "gcp:compute/subnetwork:Subnetwork": ("name", 63, RFC1035),
     "gcp:compute/globalAddress:GlobalAddress": ("name", 63, RFC1035),
