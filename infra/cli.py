@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
+from costs.cli import cost_app
 from infra.config import ConfigError
 from infra.offline import Plan, PlannedResource, plan_stack
 from policy.cli import check
@@ -151,6 +152,7 @@ def plan(
 
 
 app.command("check")(check)
+app.add_typer(cost_app, name="cost")
 
 
 def main() -> None:

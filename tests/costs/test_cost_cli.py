@@ -1,4 +1,4 @@
-"""`cost` and `cost diff` through typer, mounted the way infra/cli.py mounts them."""
+"""`cost` and `cost diff` through the project CLI (infra.cli), as users run them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from costs.cli import cost_app
+from infra.cli import app
 from tests.costs.builders import REDIS, cloud_run_service, resource
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -18,19 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NO_USAGE = FIXTURES / "usage-none.yaml"
 
 
-def mounted_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def cli() -> None:
-        """The project's CLI."""
-
-    app.add_typer(cost_app, name="cost")
-    return app
-
-
 def run(*args: str) -> object:
-    return CliRunner().invoke(mounted_app(), list(args))
+    return CliRunner().invoke(app, list(args))
 
 
 def write_plan(tmp_path: Path, stack: str, *resources: dict) -> str:
