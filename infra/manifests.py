@@ -6,6 +6,7 @@ metadata, spec, ...). Secret values appear as the plan's placeholder, never as t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,9 @@ def render_manifest(manifest: dict[str, Any]) -> str:
     return note + yaml.dump(shown, Dumper=_ManifestDumper, sort_keys=True)
 
 
+WRITTEN_MANIFEST = re.compile(r"^\d{2,}-[a-z]+-[a-z0-9.-]+\.yaml$")
+
+
 def manifest_file_name(index: int, manifest: dict[str, Any]) -> str:
     """`03-deployment-inference-embeddings.yaml`: apply order, kind, namespace (if any) and name."""
     metadata = manifest["metadata"]
@@ -103,8 +107,14 @@ def manifest_file_name(index: int, manifest: dict[str, Any]) -> str:
 
 
 def write_manifests(plan: Plan, directory: Path) -> list[Path]:
-    """Write every Kubernetes object in the plan to `directory`, one YAML file per object; returns the paths."""
+    """Write every Kubernetes object in the plan to `directory`, one YAML file per object; returns the paths.
+
+    Manifests an earlier run wrote there are removed first, so the folder holds exactly what this plan applies.
+    """
     directory.mkdir(parents=True, exist_ok=True)
+    for earlier in directory.iterdir():
+        if WRITTEN_MANIFEST.match(earlier.name):
+            earlier.unlink()
     paths = []
     for index, manifest in enumerate(kubernetes_objects(plan), start=1):
         path = directory / manifest_file_name(index, manifest)

@@ -106,6 +106,13 @@ def test_manifests_are_the_same_on_every_run(tmp_path):
     assert [path.read_text() for path in first] == [path.read_text() for path in second]
 
 
+def test_manifests_from_an_earlier_run_are_replaced_and_other_files_kept(tmp_path):
+    (tmp_path / "07-deployment-inference-old-name.yaml").write_text("kind: Deployment\n")
+    (tmp_path / "notes.md").write_text("mine\n")
+    written = write_manifests(plan_stack("cmp-gke", PROJECT_ROOT), tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([*(path.name for path in written), "notes.md"])
+
+
 def test_a_cloud_run_stack_has_no_kubernetes_objects(tmp_path):
     assert write_manifests(plan_stack("cmp-cloudrun", PROJECT_ROOT), tmp_path) == []
 
