@@ -14,7 +14,7 @@ import pytest
 from embedding_service.auth import key_id
 from embedding_service.model import EmbeddingModel
 
-from tests.app.conftest import (
+from .servers import (
     ADMIN_KEY,
     API_KEY,
     MODEL_NAME,

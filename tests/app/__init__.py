@@ -1,0 +1,1 @@
+"""Tests of the inference service in app/."""
