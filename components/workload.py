@@ -17,6 +17,7 @@ from components.app_runtime import (
     STARTUP_PERIOD_SECONDS,
     AppRuntime,
 )
+from components.cloudrun import _cpu_quantity
 from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from components.secrets import Secrets
 
@@ -45,8 +46,6 @@ SECRETS_AS_ENV_SKIP = (
 
 @dataclass(frozen=True, kw_only=True)
 class KubernetesWorkloadArgs:
-    project: str
-    """The project that holds the secrets and the pod's Google service account."""
     provider: kubernetes.Provider
     """The cluster's Kubernetes provider (GkeCluster.provider)."""
     workload_pool: str
@@ -83,10 +82,6 @@ class KubernetesWorkloadArgs:
     """The namespace everything lives in (never `default`)."""
     app_name: str = "embeddings"
     """Name of the Deployment, Service, autoscaler and service account."""
-
-
-def _cpu_quantity(cpu: float) -> str:
-    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"
 
 
 def _to_cidrs(cidrs: Sequence[pulumi.Input[str]]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:

@@ -187,7 +187,6 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         workload = KubernetesWorkload(
             prefix,
             KubernetesWorkloadArgs(
-                project=config.project,
                 provider=cluster.provider,
                 workload_pool=cluster.workload_pool,
                 runtime=runtime,

@@ -51,7 +51,6 @@ def plan_workload(**choices: Any) -> Plan:
         KubernetesWorkload(
             "inference-cmp-gke",
             KubernetesWorkloadArgs(
-                project=PROJECT,
                 provider=provider,
                 workload_pool=f"{PROJECT}.svc.id.goog",
                 runtime=AppRuntime(
