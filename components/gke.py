@@ -15,6 +15,8 @@ from components._options import child_options
 GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
 GPU_TAINT_EFFECT = "NO_SCHEDULE"
+# The same effect as Kubernetes spells it in a toleration.
+GPU_TOLERATION_EFFECT = "NoSchedule"
 GPU_NODE_LABEL = "cloud.google.com/gke-accelerator"
 NODE_IMAGE = "COS_CONTAINERD"
 # What the nodes' own identity needs: write logs and metrics, pull images. Nothing else.

@@ -18,7 +18,7 @@ from components.app_runtime import (
     AppRuntime,
 )
 from components.cloudrun import _cpu_quantity
-from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
 from components.secrets import Secrets
 
 APP_UID = 10001
@@ -194,7 +194,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             node_selector={GPU_NODE_LABEL: args.gpu_type},
             tolerations=[
                 kubernetes.core.v1.TolerationArgs(
-                    key=GPU_TAINT_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect="NoSchedule"
+                    key=GPU_TAINT_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
                 )
             ],
             security_context=kubernetes.core.v1.PodSecurityContextArgs(
