@@ -195,7 +195,7 @@ class GkeCluster(pulumi.ComponentResource):
             resource_labels=labels,
             opts=child_options(self, opts, depends_on=node_roles).merge(
                 # The removed default pool's node_config would otherwise show as a change on every run.
-                pulumi.ResourceOptions(ignore_changes=["nodeConfig"])
+                pulumi.ResourceOptions(ignore_changes=["node_config"])
             ),
         )
 
