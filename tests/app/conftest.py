@@ -24,6 +24,12 @@ from .servers import (
 
 
 @pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the loop uvicorn runs the service on."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
     with tempfile.TemporaryDirectory(prefix="redis-") as directory:
@@ -41,6 +47,19 @@ def restartable_redis() -> Iterator[RedisServer]:
     binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
     with tempfile.TemporaryDirectory(prefix="redis-") as directory:
         server = RedisServer(binary, Path(directory), free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def memorystore_like_redis() -> Iterator[RedisServer]:
+    """A Redis that, like Memorystore with AUTH and in-transit encryption, wants TLS and a password."""
+    binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
+    with tempfile.TemporaryDirectory(prefix="redis-tls-") as directory:
+        server = RedisServer(binary, Path(directory), free_port(), password="auth-string", tls=True)
         server.start()
         try:
             yield server

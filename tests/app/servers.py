@@ -56,19 +56,38 @@ def require_binary(path: str | None, name: str, package: str) -> str:
 
 @dataclass
 class RedisServer:
-    """A redis-server on a free loopback port, which tests may stop and start again."""
+    """A redis-server on a free loopback port, which tests may stop and start again.
+
+    With tls_directory set it speaks only TLS (like Memorystore's port 6378), with a certificate signed by
+    a CA of its own whose PEM text is ca_pem; with password set it requires AUTH.
+    """
 
     binary: str
     directory: Path
     port: int
+    password: str | None = None
+    tls: bool = False
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}/0"
+
+    @property
+    def ca_pem(self) -> str:
+        return (self.directory / "ca.pem").read_text()
 
     def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command = [self.binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        if self.tls:
+            if not (self.directory / "server.pem").exists():
+                make_certificates(self.directory)
+            command += ["--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"]
+            command += ["--tls-cert-file", "server.pem", "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.pem"]
+        else:
+            command += ["--port", str(self.port)]
+        if self.password:
+            command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, cwd=self.directory, stdout=subprocess.DEVNULL)
         wait_for_port(self.port, START_TIMEOUT_S, "redis-server")
 
@@ -77,6 +96,46 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+
+def make_certificates(directory: Path) -> None:
+    """A throw-away CA and a server certificate it signed, made with the openssl command."""
+    openssl = require_binary(shutil.which("openssl"), "openssl", "openssl")
+    steps = [
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Test server CA",
+        ],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=redis"],
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+        ],
+    ]
+    for step in steps:
+        subprocess.run([openssl, *step], cwd=directory, capture_output=True, check=True)
 
 
 def postgres_bindir() -> str | None:
