@@ -106,6 +106,15 @@ class Settings(BaseSettings):
         return value or None
 
     @model_validator(mode="after")
+    def _a_full_request_fits_in_the_queue(self) -> Self:
+        if self.max_inputs_per_request > self.max_queued_inputs:
+            raise ValueError(
+                f"MAX_INPUTS_PER_REQUEST ({self.max_inputs_per_request}) exceeds MAX_QUEUED_INPUTS "
+                f"({self.max_queued_inputs}): such a request could never be queued"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _keys_unless_auth_disabled(self) -> Self:
         if not self.auth_disabled and not self.api_keys:
             raise ValueError("API_KEYS is empty: set it, or set AUTH_DISABLED=true for a local run")

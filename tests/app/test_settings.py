@@ -89,3 +89,12 @@ def test_empty_redis_and_database_urls_mean_the_embedded_defaults(monkeypatch: p
 
     assert settings.redis_url is None
     assert settings.database_url is None
+
+
+def test_a_request_limit_larger_than_the_queue_is_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AUTH_DISABLED", "true")
+    monkeypatch.setenv("MAX_INPUTS_PER_REQUEST", "300")
+    monkeypatch.setenv("MAX_QUEUED_INPUTS", "200")
+
+    with pytest.raises(ValidationError, match=r"MAX_INPUTS_PER_REQUEST \(300\) exceeds MAX_QUEUED_INPUTS \(200\)"):
+        Settings()
