@@ -50,8 +50,14 @@ cost: install
 check: install
 	$(BIN)/python -m infra.cli check $(STACK_FLAGS)
 
-manifests: install
-	$(foreach stack,$(STACKS),$(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null &&) true
+GKE_STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(shell grep -l 'inference:platform: gke' Pulumi.*.yaml)))
+
+## Every Kubernetes object of the GKE stacks as YAML, validated against Kubernetes 1.33 and by checkov.
+manifests: install install-tools
+	$(foreach stack,$(GKE_STACKS),\
+	  $(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null && \
+	  $(BIN)/kubernetes-validate --strict -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
+	  $(CHECKOV_VENV)/bin/checkov --framework kubernetes --skip-download --compact --quiet -d $(OUT)/manifests/$(stack) &&) true
 
 test: install install-app install-tools
 	$(BIN)/python -m pytest

@@ -34,3 +34,8 @@ class AppRuntime:
     secret_env: Mapping[str, SecretEnv]
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
+
+
+def cpu_quantity(cpu: float) -> str:
+    """vCPU as a Kubernetes-style quantity, which Cloud Run and GKE both take: `4`, `500m`."""
+    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"

@@ -15,6 +15,7 @@ from components.app_runtime import (
     STARTUP_FAILURE_THRESHOLD,
     STARTUP_PERIOD_SECONDS,
     AppRuntime,
+    cpu_quantity,
 )
 from components.secrets import Secrets
 
@@ -41,10 +42,6 @@ class CloudRunServiceArgs:
     labels: Mapping[str, str]
 
 
-def _cpu_quantity(cpu: float) -> str:
-    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"
-
-
 class CloudRunService(pulumi.ComponentResource):
     """A Cloud Run v2 service with its own least-privilege runtime service account."""
 
@@ -67,7 +64,7 @@ class CloudRunService(pulumi.ComponentResource):
             binding for secrets in args.secrets for binding in secrets.grant_access(f"{name}-runtime", account.member)
         ]
 
-        limits = {"cpu": _cpu_quantity(args.cpu), "memory": args.memory}
+        limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if args.gpu_type:
             limits["nvidia.com/gpu"] = "1"
         envs = [

@@ -16,8 +16,8 @@ from components.app_runtime import (
     STARTUP_FAILURE_THRESHOLD,
     STARTUP_PERIOD_SECONDS,
     AppRuntime,
+    cpu_quantity,
 )
-from components.cloudrun import _cpu_quantity
 from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
 from components.secrets import Secrets
 
@@ -176,7 +176,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             )
             for env_name in args.runtime.secret_env
         ]
-        resources = {"cpu": _cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
+        resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
         seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
 
         def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:

@@ -137,8 +137,8 @@ def test_an_object_without_a_name_is_refused_with_the_resource_named():
         kubernetes_objects(plan)
 
 
-@pytest.mark.skipif(not CHECKOV.exists(), reason=f"checkov is not installed at {CHECKOV}")
 def test_checkov_kubernetes_framework_finds_no_failed_check(written):
+    assert CHECKOV.exists(), f"checkov is not installed at {CHECKOV}: run `make install-tools`"
     _plan, paths = written
     result = subprocess.run(
         [str(CHECKOV), "--framework", "kubernetes", "--skip-download", "--output", "json", "-d", str(paths[0].parent)],
