@@ -176,14 +176,15 @@ def test_diff_of_a_file_that_is_not_a_report_exits_2(tmp_path):
     assert "plan-gke.json: not a cost report" in result.output
 
 
-def test_readme_table_of_the_shipped_stacks_is_what_the_tool_prints_today(monkeypatch):
-    readme = (PROJECT_ROOT / "costs" / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("readme_path", ["costs/README.md", "README.md"])
+def test_readme_table_of_the_shipped_stacks_is_what_the_tool_prints_today(monkeypatch, readme_path):
+    readme = (PROJECT_ROOT / readme_path).read_text(encoding="utf-8")
     command = re.search(r"Produced by `python -m infra\.cli (cost [^`]+)`", readme)
     assert command is not None
     monkeypatch.chdir(PROJECT_ROOT)
     result = run(*command.group(1).split())
     assert result.exit_code == 0, result.output
-    assert result.output in readme, "costs/README.md is stale: rerun its `Produced by` command and paste the table"
+    assert result.output in readme, f"{readme_path} is stale: rerun its `Produced by` command and paste the table"
 
 
 def test_preview_is_priced_from_the_new_state():
