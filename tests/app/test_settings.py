@@ -1,5 +1,7 @@
 """Settings: the environment variable names the stacks set, their parsing, and clear refusals."""
 
+from pathlib import Path
+
 import pytest
 from embedding_service.settings import Settings
 from pydantic import ValidationError
@@ -98,3 +100,11 @@ def test_a_request_limit_larger_than_the_queue_is_refused(monkeypatch: pytest.Mo
 
     with pytest.raises(ValidationError, match=r"MAX_INPUTS_PER_REQUEST \(300\) exceeds MAX_QUEUED_INPUTS \(200\)"):
         Settings()
+
+
+def test_the_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parents[2] / "app" / "README.md").read_text()
+
+    undocumented = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
+
+    assert undocumented == []
