@@ -117,4 +117,4 @@ def test_build_context_holds_only_what_the_dockerfile_copies():
     rules = [line for line in (APP / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
 
     assert rules[0] == "*"
-    assert set(rules[1:3]) == {"!requirements.txt", "!embedding_service/"}
+    assert set(rules[1:3]) == {"!requirements.txt", "!embedding_service"}
