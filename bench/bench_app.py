@@ -158,8 +158,8 @@ def main() -> None:
 
     model = EmbeddingModel(resolve_device("auto"))
     ceiling, best_batch = measure_ceiling(model, arguments.ceiling_sentences)
-    del model
-    print(f"device: {resolve_device('auto')}, CPUs: {os.cpu_count()}, clients: {arguments.clients}", flush=True)
+    print(f"device: {model.device}, CPUs: {os.cpu_count()}, clients: {arguments.clients}", flush=True)
+    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
     print(f"(a) ceiling: model.encode, batch {best_batch}: {ceiling:,.0f} sentences/s", flush=True)
 
     scenarios = {
@@ -175,11 +175,18 @@ def main() -> None:
         results[name] = result
         print(
             f"{name}: {result.sentences_per_s:,.0f} sentences/s, p50 {result.p50_ms:.1f} ms, "
-            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}, {result.sentences_per_s / ceiling:.2f} x (a)",
+            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}",
             flush=True,
         )
+    # Other processes on a small shared machine move the ceiling: measure it again and keep the higher one,
+    # so that the ratios below err on the low side.
+    ceiling_after, batch_after = measure_ceiling(model, arguments.ceiling_sentences)
+    print(f"(a) ceiling measured again: batch {batch_after}: {ceiling_after:,.0f} sentences/s", flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
+    ceiling = max(ceiling, ceiling_after)
     batched, naive = results["(b) service, micro-batching"], results["(c) service, batching off"]
-    print(f"(b)/(a) = {batched.sentences_per_s / ceiling:.2f} (target >= 0.80)")
+    print(f"(b)/(a) = {batched.sentences_per_s / ceiling:.2f} (target >= 0.80; (a) = the higher measurement)")
+    print(f"(c)/(a) = {naive.sentences_per_s / ceiling:.2f}")
     print(f"(b)/(c) = {batched.sentences_per_s / naive.sentences_per_s:.2f} (gain from micro-batching)")
     print(f"(d)/(b) = {results['(d) service, cache hits'].sentences_per_s / batched.sentences_per_s:.2f}")
 

@@ -221,7 +221,7 @@ def make_settings(**overrides: object) -> Settings:
         "sqlite_path": Path(tempfile.mkdtemp(prefix="usage-")) / "usage.sqlite3",
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings.model_validate(values)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
+from typing import Any
 
 import httpx
 import numpy as np
@@ -256,15 +257,15 @@ def test_usage_route_sums_per_key_per_day_for_admin_keys_only(service: LiveServe
         client.post("/v1/embeddings", json={"model": MODEL_NAME, "input": ["one", "two", "three"]})
         refused = client.get("/v1/usage")
 
-    def today_for_key() -> dict[str, object]:
+    def today_for_key() -> dict[str, Any]:
         with service.client(ADMIN_KEY) as admin:
             rows = admin.get("/v1/usage").json()["data"]
         return next((row for row in rows if row["key_id"] == key_id(OTHER_API_KEY)), {})
 
-    wait_until(lambda: int(today_for_key().get("inputs", 0)) >= 3, what="usage summed for the key")  # type: ignore[call-overload]
+    wait_until(lambda: int(today_for_key().get("inputs", 0)) >= 3, what="usage summed for the key")
     summary = today_for_key()
     assert summary["day"] == time.strftime("%Y-%m-%d", time.gmtime())
-    assert int(summary["requests"]) >= 1  # type: ignore[call-overload]
+    assert int(summary["requests"]) >= 1
     assert refused.status_code == 401
 
 
