@@ -1,6 +1,7 @@
 """The service end to end: the official openai client against a live uvicorn, real Redis and PostgreSQL."""
 
 import base64
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -550,3 +551,27 @@ def test_concurrent_requests_of_different_lengths_each_get_their_own_correct_emb
     got = np.array([response.json()["data"][0]["embedding"] for response in responses])
     np.testing.assert_allclose(got, embedding_model.encode(texts), atol=1e-5)
     assert batch_sizes < len(texts), "some requests shared a batch"
+
+
+def test_shutdown_finishes_in_flight_requests_and_then_refuses_connections(embedding_model: EmbeddingModel):
+    slow_model = copy.copy(embedding_model)
+
+    def slow_encode(texts: list[str]) -> np.ndarray:
+        time.sleep(0.5)
+        return embedding_model.encode(texts)
+
+    slow_model.encode = slow_encode
+    running = run_live_server(make_settings(), lambda _settings: slow_model)
+    server = running.__enter__()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(
+            lambda: server.client().post("/v1/embeddings", json={"model": MODEL_NAME, "input": "in flight"})
+        )
+        time.sleep(0.2)
+        running.__exit__(None, None, None)
+        response = in_flight.result()
+
+    assert response.status_code == 200
+    assert len(response.json()["data"][0]["embedding"]) == 384
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.base_url}/healthz")
