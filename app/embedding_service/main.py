@@ -138,7 +138,6 @@ def create_app(settings: Settings | None = None, model_loader: ModelLoader = loa
             await runtime.redis_link.close()
 
     app = FastAPI(title="Embeddings", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=runtime.metrics)
     _add_error_handlers(app)
