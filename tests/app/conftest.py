@@ -1,5 +1,6 @@
 """Fixtures that start real redis-server and PostgreSQL processes and the service; see servers.py."""
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -27,6 +28,17 @@ from .servers import (
 def anyio_backend() -> str:
     """Async tests run on asyncio, the loop uvicorn runs the service on."""
     return "asyncio"
+
+
+@pytest.fixture(scope="package", autouse=True)
+def restore_the_event_loop_policy() -> Iterator[None]:
+    """Leaves asyncio as these tests found it.
+
+    Running a loop in the main thread (the async tests do) ends with no current loop, and later tests that
+    call asyncio.get_event_loop() (Pulumi's mocks) would fail; a fresh policy makes it create one again.
+    """
+    yield
+    asyncio.set_event_loop_policy(None)
 
 
 @pytest.fixture(scope="session")
