@@ -212,29 +212,7 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
     settings = runtime.settings
     metrics = runtime.metrics
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
-        ready, body = _readiness(runtime)
-        return JSONResponse(body, status_code=200 if ready else 503)
-
-    @app.get("/metrics")
-    async def prometheus_metrics() -> Response:
-        metrics.queue_depth.set(runtime.batcher.queued_inputs if runtime.batcher else 0)
-        metrics.usage_queue_depth.set(runtime.usage_log.pending_rows)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/v1/models")
-    async def list_models(request: Request) -> dict[str, object]:
-        runtime.keys.authenticate(request.headers.get("authorization"))
-        return {
-            "object": "list",
-            "data": [{"id": settings.served_model_name, "object": "model", "created": 0, "owned_by": "local"}],
-        }
-
+    # The hot route comes first: Starlette tries routes in the order they were added.
     @app.post("/v1/embeddings")
     async def create_embeddings(request: Request) -> Response:
         started = time.perf_counter()
@@ -364,6 +342,29 @@ def _add_routes(app: FastAPI, runtime: Runtime) -> None:
                 f"'dimensions' must be {dimensions} or omitted: this model's embeddings cannot be shortened.",
                 param="dimensions",
             )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        ready, body = _readiness(runtime)
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        metrics.queue_depth.set(runtime.batcher.queued_inputs if runtime.batcher else 0)
+        metrics.usage_queue_depth.set(runtime.usage_log.pending_rows)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/v1/models")
+    async def list_models(request: Request) -> dict[str, object]:
+        runtime.keys.authenticate(request.headers.get("authorization"))
+        return {
+            "object": "list",
+            "data": [{"id": settings.served_model_name, "object": "model", "created": 0, "owned_by": "local"}],
+        }
 
     @app.get("/v1/usage")
     async def usage(request: Request, start: date | None = None, end: date | None = None) -> dict[str, object]:
