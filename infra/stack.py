@@ -145,73 +145,103 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     }
 
     if gke:
-        assert config.gke is not None
-        gke_settings = config.gke
-        gpu_pool = gke_settings.gpu_pool
-        cluster = GkeCluster(
-            prefix,
-            GkeClusterArgs(
-                project=config.project,
-                location=gke_settings.location,
-                cluster_name=config.cluster_name,
-                network_id=network.network_id,
-                subnet_id=network.subnet_id,
-                pods_range_name=GKE_PODS_RANGE,
-                services_range_name=GKE_SERVICES_RANGE,
-                master_cidr=gke_settings.master_cidr,
-                authorized_networks=[
-                    AuthorizedNetworkArgs(cidr=authorized.cidr, name=authorized.name)
-                    for authorized in gke_settings.master_authorized_networks
-                ],
-                release_channel=gke_settings.release_channel,
-                system_pool=SystemPoolArgs(
-                    machine_type=gke_settings.system_pool.machine_type,
-                    node_count=gke_settings.system_pool.node_count,
-                ),
-                gpu_pool=GpuPoolArgs(
-                    machine_type=gpu_pool.machine_type,
-                    accelerator=gpu_pool.accelerator,
-                    accelerator_count=gpu_pool.accelerator_count,
-                    driver_version=gpu_pool.driver_version,
-                    min_nodes=gpu_pool.min_nodes,
-                    max_nodes=gpu_pool.max_nodes,
-                    spot=gpu_pool.spot,
-                    disk_size_gb=gpu_pool.disk_size_gb,
-                    disk_type=gpu_pool.disk_type,
-                ),
-                deletion_protection=config.is_prod,
-                labels=labels,
+        outputs.update(_build_gke(config, network, secrets, database, cache, runtime, after_apis))
+    else:
+        outputs.update(_build_cloud_run(config, network, secrets, cache, runtime, after_apis))
+    return outputs
+
+
+def _build_gke(
+    config: StackConfig,
+    network: Network,
+    secrets: Secrets,
+    database: PostgresDatabase,
+    cache: RedisCache,
+    runtime: AppRuntime,
+    after_apis: pulumi.ResourceOptions,
+) -> dict[str, Any]:
+    """The GKE branch: a private GPU cluster and the Kubernetes workload; returns its stack outputs."""
+    prefix, labels = config.name_prefix, config.all_labels
+    assert config.gke is not None
+    gke_settings = config.gke
+    gpu_pool = gke_settings.gpu_pool
+    cluster = GkeCluster(
+        prefix,
+        GkeClusterArgs(
+            project=config.project,
+            location=gke_settings.location,
+            cluster_name=config.cluster_name,
+            network_id=network.network_id,
+            subnet_id=network.subnet_id,
+            pods_range_name=GKE_PODS_RANGE,
+            services_range_name=GKE_SERVICES_RANGE,
+            master_cidr=gke_settings.master_cidr,
+            authorized_networks=[
+                AuthorizedNetworkArgs(cidr=authorized.cidr, name=authorized.name)
+                for authorized in gke_settings.master_authorized_networks
+            ],
+            release_channel=gke_settings.release_channel,
+            system_pool=SystemPoolArgs(
+                machine_type=gke_settings.system_pool.machine_type,
+                node_count=gke_settings.system_pool.node_count,
             ),
-            opts=after_apis,
-        )
-        workload = KubernetesWorkload(
-            prefix,
-            KubernetesWorkloadArgs(
-                provider=cluster.provider,
-                workload_pool=cluster.workload_pool,
-                runtime=runtime,
-                cpu=config.service.cpu,
-                memory=config.service.memory,
-                gpu_type=gpu_pool.accelerator,
-                min_replicas=gke_settings.replicas.min,
-                max_replicas=gke_settings.replicas.max,
-                target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
-                public=config.service.public,
-                internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
-                redis_host=cache.host,
-                redis_port=cache.port,
-                database_host=database.private_ip,
-                database_port=POSTGRES_PORT,
-                secrets=[secrets, cache.auth_secret],
-                labels=labels,
+            gpu_pool=GpuPoolArgs(
+                machine_type=gpu_pool.machine_type,
+                accelerator=gpu_pool.accelerator,
+                accelerator_count=gpu_pool.accelerator_count,
+                driver_version=gpu_pool.driver_version,
+                min_nodes=gpu_pool.min_nodes,
+                max_nodes=gpu_pool.max_nodes,
+                spot=gpu_pool.spot,
+                disk_size_gb=gpu_pool.disk_size_gb,
+                disk_type=gpu_pool.disk_type,
             ),
-            opts=after_apis,
-        )
-        outputs["cluster_name"] = cluster.cluster_name
-        outputs["kubeconfig"] = cluster.kubeconfig
-        outputs["namespace"] = workload.namespace
-        outputs["service_name"] = workload.service_name
-        return outputs
+            deletion_protection=config.is_prod,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    workload = KubernetesWorkload(
+        prefix,
+        KubernetesWorkloadArgs(
+            provider=cluster.provider,
+            workload_pool=cluster.workload_pool,
+            runtime=runtime,
+            cpu=config.service.cpu,
+            memory=config.service.memory,
+            gpu_type=gpu_pool.accelerator,
+            min_replicas=gke_settings.replicas.min,
+            max_replicas=gke_settings.replicas.max,
+            target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
+            public=config.service.public,
+            internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
+            redis_host=cache.host,
+            redis_port=cache.port,
+            database_host=database.private_ip,
+            database_port=POSTGRES_PORT,
+            secrets=[secrets, cache.auth_secret],
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    return {
+        "cluster_name": cluster.cluster_name,
+        "kubeconfig": cluster.kubeconfig,
+        "namespace": workload.namespace,
+        "service_name": workload.service_name,
+    }
+
+
+def _build_cloud_run(
+    config: StackConfig,
+    network: Network,
+    secrets: Secrets,
+    cache: RedisCache,
+    runtime: AppRuntime,
+    after_apis: pulumi.ResourceOptions,
+) -> dict[str, Any]:
+    """The Cloud Run branch: one service with Direct VPC egress; returns its stack outputs."""
+    prefix, labels = config.name_prefix, config.all_labels
     service = CloudRunService(
         prefix,
         CloudRunServiceArgs(
@@ -233,5 +263,4 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         ),
         opts=after_apis,
     )
-    outputs["service_url"] = service.url
-    return outputs
+    return {"service_url": service.url}
