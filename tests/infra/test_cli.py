@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,22 +10,10 @@ from typer.testing import CliRunner
 
 from infra import offline
 from infra.cli import app
+from tests.cli_process import run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it: its own process, real exit code."""
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 BAD_PROD_STACK = """\

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.config import ConfigError, StackConfig, load_stack_config
+from tests.cli_process import run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACK_FILE = "Pulumi.gke.yaml"
@@ -247,18 +245,6 @@ def test_a_gke_section_on_a_cloud_run_stack_is_refused():
         inference__service={"cpu": 4, "memory": "16Gi", "gpu": {"type": "nvidia-l4"}},
     )
     assert messages == [f"{STACK_FILE}: inference:gke: only used with inference:platform: gke (this stack is cloudrun)"]
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
