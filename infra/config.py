@@ -449,7 +449,7 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
 def _check_rules(config: StackConfig, raw: Mapping[str, Any], problems: _Problems) -> None:
     if config.platform == "cloudrun":
         _check_cloud_run(config, problems)
-        if f"{NAMESPACE}:gke" in raw:
+        if _decode(raw.get(f"{NAMESPACE}:gke", "{}")):
             problems.add_missing(f"{NAMESPACE}:gke", "only used with inference:platform: gke (this stack is cloudrun)")
     else:
         _check_gke(config, problems)

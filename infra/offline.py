@@ -273,6 +273,21 @@ def _engine_config_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _project_defaults(project_document: Mapping[str, Any], project: str) -> dict[str, Any]:
+    """What Pulumi.yaml's `config:` block gives every stack: declared defaults and plain values."""
+    defaults: dict[str, Any] = {}
+    for key, declaration in (project_document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(declaration, dict) and "type" in declaration:
+            if "default" in declaration:
+                defaults[full_key] = _engine_config_value(declaration["default"])
+        elif isinstance(declaration, dict) and "value" in declaration:
+            defaults[full_key] = _engine_config_value(declaration["value"])
+        else:
+            defaults[full_key] = _engine_config_value(declaration)
+    return defaults
+
+
 def read_stack_file(stack: str, project_dir: Path) -> tuple[str, dict[str, Any], set[str]]:
     """Read Pulumi.yaml and Pulumi.<stack>.yaml as the CLI would: project name, config for the engine, secret keys.
 
@@ -285,7 +300,8 @@ def read_stack_file(stack: str, project_dir: Path) -> tuple[str, dict[str, Any],
     if not stack_file.is_file():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise ConfigError([f"{stack_file.name}: no such stack file (stacks here: {', '.join(known) or 'none'})"])
-    project = yaml.safe_load(project_file.read_text())["name"]
+    project_document = yaml.safe_load(project_file.read_text())
+    project = project_document["name"]
     try:
         stack_document = yaml.safe_load(stack_file.read_text()) or {}
     except yaml.YAMLError as error:
@@ -293,7 +309,7 @@ def read_stack_file(stack: str, project_dir: Path) -> tuple[str, dict[str, Any],
     raw_config = stack_document.get("config") or {}
     if not isinstance(raw_config, dict):
         raise ConfigError([f"{stack_file.name}: config: must be a mapping of keys to values"])
-    engine_config: dict[str, Any] = {}
+    engine_config: dict[str, Any] = _project_defaults(project_document, project)
     secret_keys: set[str] = set()
     for key, value in raw_config.items():
         full_key = key if ":" in key else f"{project}:{key}"
