@@ -101,10 +101,15 @@ def render_tree(plan: Plan) -> Tree:
         f"[bold]stack {plan.stack}[/bold] (project {plan.project}): "
         f"{custom_count} resources in {len(plan.resources) - custom_count} components"
     )
-    nodes: dict[str, Tree] = {}
+    children: dict[str | None, list[PlannedResource]] = {}
     for resource in plan.resources:
-        parent = nodes.get(resource.parent or "", tree)
-        nodes[resource.urn] = parent.add(_describe(resource))
+        children.setdefault(resource.parent, []).append(resource)
+
+    def add(node: Tree, parent: str | None) -> None:
+        for resource in children.get(parent, []):
+            add(node.add(_describe(resource)), resource.urn)
+
+    add(tree, None)
     return tree
 
 

@@ -67,7 +67,7 @@ class PlannedResource:
 
 @dataclass
 class Plan:
-    """Everything one run of the program registered, in registration order."""
+    """Everything one run of the program registered, sorted by URN."""
 
     stack: str
     project: str
@@ -354,6 +354,8 @@ def run_program(
             # set_mocks registered the root stack's (empty) outputs before the program ran; send the exports.
             root.register_outputs(massage(root.outputs, []))
             _sync_await(wait_for_rpcs())
+    # Registrations arrive from several threads in no fixed order; sorted, the same program gives the same plan.
+    plan.resources.sort(key=lambda resource: resource.urn)
     return plan
 
 
