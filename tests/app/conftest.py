@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,42 +41,37 @@ def restore_the_event_loop_policy() -> Iterator[None]:
     asyncio.set_event_loop_policy(None)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+@contextmanager
+def running_redis(prefix: str, password: str | None = None, tls: bool = False) -> Iterator[RedisServer]:
+    """A redis-server of its own in a temporary directory on a free loopback port, stopped afterwards."""
     binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
-    with tempfile.TemporaryDirectory(prefix="redis-") as directory:
-        server = RedisServer(binary, Path(directory), free_port())
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        server = RedisServer(binary, Path(directory), free_port(), password=password, tls=tls)
         server.start()
         try:
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis("redis-") as server:
+        yield server
 
 
 @pytest.fixture
 def restartable_redis() -> Iterator[RedisServer]:
     """A Redis of the test's own, for tests that kill it."""
-    binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
-    with tempfile.TemporaryDirectory(prefix="redis-") as directory:
-        server = RedisServer(binary, Path(directory), free_port())
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_redis("redis-") as server:
+        yield server
 
 
 @pytest.fixture
 def memorystore_like_redis() -> Iterator[RedisServer]:
     """A Redis that, like Memorystore with AUTH and in-transit encryption, wants TLS and a password."""
-    binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
-    with tempfile.TemporaryDirectory(prefix="redis-tls-") as directory:
-        server = RedisServer(binary, Path(directory), free_port(), password="auth-string", tls=True)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_redis("redis-tls-", password="auth-string", tls=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.gcp_rules import (
     CLOUD_RUN_SERVICE_NAME_MAX,
@@ -25,6 +24,7 @@ from infra.gcp_rules import (
     STACK_NAME,
 )
 from infra.offline import SECRET_PLACEHOLDER, Plan, _computed_outputs, plan_stack
+from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "prod")
@@ -82,10 +82,6 @@ NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
     SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
 }
 AUTONAME_SUFFIX = "-abc1234"
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.config import memory_mib
 from infra.gcp_rules import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from infra.offline import SECRET_PLACEHOLDER, Plan, PlannedResource, _computed_outputs, plan_stack
+from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GKE_STACKS = ("prod-gke", "cmp-gke")
@@ -91,10 +91,6 @@ PLATFORM_ONLY_TYPES = {
     "pulumi:providers:kubernetes",
 }
 SECRET_ENV = {"REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS"}
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
 @pytest.fixture(scope="module")
