@@ -1,6 +1,7 @@
 """`cost` commands: price stacks side by side (`cost --stack dev --stack prod`) and diff two reports.
 
-Mounted by infra/cli.py as `app.add_typer(cost_app, name="cost")`.
+Mounted by infra/cli.py as `app.add_typer(cost_app, name="cost")`; `--stack` plans through the StackPlanner the
+entry point puts in the command's context (`context.obj`), so this package never imports the engine.
 """
 
 from __future__ import annotations
@@ -17,17 +18,10 @@ from costs.catalog import CatalogError, load_catalog
 from costs.chart import draw_sweep_chart
 from costs.diff import DiffError, StackDelta, diff_reports, exceeds, load_report, render_diff_markdown
 from costs.estimate import estimate_stack
-from costs.plan import (
-    PlanFormatError,
-    StackPlan,
-    plan_from_dict,
-    plan_from_preview,
-    plan_from_state,
-    read_json,
-)
 from costs.report import build_report, render_json, render_markdown, render_table
 from costs.sweep import SweepError, parse_sweep, sweep
 from costs.usage import DEFAULT_USAGE_PATH, UsageError, load_usage
+from plan import Plan, PlanFormatError, StackPlanner, plan_from_dict, plan_from_preview, plan_from_state, read_json
 
 DEFAULT_CHART_SWEEP = "requests=1e5:1e9"
 BAD_INPUT_EXIT = 2
@@ -73,7 +67,7 @@ def cost(
     try:
         catalog = load_catalog()
         usage_file = load_usage(usage)
-        plans = _load_plans(stack or [], plan or [], preview or [], state or [], use_cache)
+        plans = _load_plans(context.obj, stack or [], plan or [], preview or [], state or [], use_cache)
         if not plans:
             _fail("give at least one --stack, --plan, --preview or --state to price")
         usages = {stack_plan.title: usage_file.for_stack(stack_plan.stack, str(usage)) for stack_plan in plans}
@@ -126,9 +120,16 @@ def diff(
 
 
 def _load_plans(
-    stacks: list[str], plans: list[Path], previews: list[Path], states: list[Path], use_cache: bool
-) -> list[StackPlan]:
-    loaded = [_offline_plan(name, use_cache) for name in stacks]
+    planner: StackPlanner | None,
+    stacks: list[str],
+    plans: list[Path],
+    previews: list[Path],
+    states: list[Path],
+    use_cache: bool,
+) -> list[Plan]:
+    if stacks and planner is None:
+        _fail("--stack needs the offline planner: run this as `python -m infra.cli cost`")
+    loaded = [planner(name, cache=use_cache) for name in stacks] if planner else []
     loaded += [plan_from_dict(read_json(path), str(path)) for path in plans]
     loaded += [_labelled(plan_from_preview(read_json(path), str(path)), "preview") for path in previews]
     loaded += [_labelled(plan_from_state(read_json(path), str(path)), "state") for path in states]
@@ -143,19 +144,9 @@ def _load_plans(
     return unique
 
 
-def _labelled(stack_plan: StackPlan, source: str) -> StackPlan:
+def _labelled(stack_plan: Plan, source: str) -> Plan:
     """A preview or an export is shown as `<stack> (preview)` / `<stack> (state)`, beside the offline plan."""
     return dataclasses.replace(stack_plan, label=f"{stack_plan.stack} ({source})")
-
-
-def _offline_plan(stack: str, use_cache: bool) -> StackPlan:
-    from infra.config import ConfigError
-    from infra.offline import plan_stack
-
-    try:
-        return plan_from_dict(plan_stack(stack, cache=use_cache).to_dict(), source=f"stack {stack}")
-    except ConfigError as error:
-        _fail(f"invalid configuration for stack {stack}:\n{error}")
 
 
 def _deltas_json(deltas: list[StackDelta], currency: str) -> str:

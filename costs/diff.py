@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from costs.plan import PlanFormatError, read_json
 from costs.report import Report, StackReport
+from plan import PlanFormatError, read_json
 
 
 class DiffError(ValueError):

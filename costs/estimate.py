@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from costs.catalog import GLOBAL_REGION, Catalog, Price, UnpricedError
-from costs.plan import PlanResource, StackPlan
 from costs.pricers import PRICERS, free_reason
 from costs.usage import Usage
-from infra.gcp_rules import ZONE
+from facts.gcp import ZONE
+from plan import Plan, PlannedResource
 
 FREE_TIER_KIND = "Free tier"
 
@@ -89,7 +89,7 @@ class StackEstimate:
 class ResourcePricing:
     """What a pricer sees: the resource, its region, the usage, the catalog; it adds components and gaps."""
 
-    def __init__(self, resource: PlanResource, region: str, usage: Usage, catalog: Catalog, stack: StackContext):
+    def __init__(self, resource: PlannedResource, region: str, usage: Usage, catalog: Catalog, stack: StackContext):
         self.resource = resource
         self.inputs = resource.inputs
         self.region = region
@@ -148,14 +148,14 @@ class ResourcePricing:
 class StackContext:
     """Facts about the whole stack a pricer needs: the plan and counters shared across resources."""
 
-    plan: StackPlan
+    plan: Plan
     forwarding_rules_seen: int = 0
 
-    def of_type(self, resource_type: str) -> list[PlanResource]:
+    def of_type(self, resource_type: str) -> list[PlannedResource]:
         return [resource for resource in self.plan.resources if resource.type == resource_type]
 
 
-def estimate_stack(plan: StackPlan, usage: Usage, catalog: Catalog, free_tier: bool = False) -> StackEstimate:
+def estimate_stack(plan: Plan, usage: Usage, catalog: Catalog, free_tier: bool = False) -> StackEstimate:
     """Price every resource of a plan for one month."""
     context = StackContext(plan)
     default_region = _most_common_region(plan)
@@ -186,7 +186,7 @@ def estimate_stack(plan: StackPlan, usage: Usage, catalog: Catalog, free_tier: b
     return StackEstimate(plan.title, resources, unpriced, notes)
 
 
-def resource_region(resource: PlanResource) -> str | None:
+def resource_region(resource: PlannedResource) -> str | None:
     """The region a resource lives in: `region`, or `location` (a zone becomes its region)."""
     for key in ("region", "location"):
         value = resource.inputs.get(key)
@@ -196,12 +196,12 @@ def resource_region(resource: PlanResource) -> str | None:
     return None
 
 
-def _most_common_region(plan: StackPlan) -> str | None:
+def _most_common_region(plan: Plan) -> str | None:
     regions = Counter(region for resource in plan.resources if (region := resource_region(resource)))
     return regions.most_common(1)[0][0] if regions else None
 
 
-def _unpriced(resource: PlanResource, reason: str, component: str | None = None) -> Unpriced:
+def _unpriced(resource: PlannedResource, reason: str, component: str | None = None) -> Unpriced:
     return Unpriced(resource.urn, resource.type, resource.name, reason, component)
 
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from costs.catalog import Catalog, UnpricedError
-from costs.plan import PlanResource
-from infra.gcp_rules import BUILT_IN_GPU_SERIES, ZONE
+from facts.gcp import BUILT_IN_GPU_SERIES, ZONE
+from plan import PlannedResource
 
 if TYPE_CHECKING:
     from costs.estimate import ResourcePricing
@@ -51,7 +51,7 @@ _BYTES_PER_SUFFIX = {
 }
 
 
-def free_reason(resource: PlanResource, catalog: Catalog) -> str | None:
+def free_reason(resource: PlannedResource, catalog: Catalog) -> str | None:
     """Why a resource costs nothing by itself, or None when it has to be priced."""
     if not resource.custom:
         return "a component resource; its children are priced"
@@ -351,7 +351,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
 }
 
 
-def _secret_of_version(pricing: ResourcePricing) -> PlanResource | None:
+def _secret_of_version(pricing: ResourcePricing) -> PlannedResource | None:
     """The Secret a version belongs to: by the id at the end of its `secret` input, else by dependency."""
     secret_id = str(pricing.inputs.get("secret", "")).rsplit("/", 1)[-1]
     secrets = pricing.stack.of_type("gcp:secretmanager/secret:Secret")

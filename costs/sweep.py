@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from costs.catalog import Catalog
 from costs.estimate import estimate_stack
-from costs.plan import StackPlan
 from costs.usage import Usage
+from plan import Plan
 
 SWEEP_POINTS = 41
 BISECTION_STEPS = 60
@@ -81,7 +81,7 @@ def parse_sweep(spec: str) -> SweepRange:
 
 
 def sweep(
-    plans: Sequence[StackPlan],
+    plans: Sequence[Plan],
     usages: dict[str, Usage],
     catalog: Catalog,
     sweep_range: SweepRange,

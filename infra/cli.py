@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,8 @@ from rich.tree import Tree
 
 from costs.cli import cost_app
 from infra.config import ConfigError
-from infra.offline import Plan, PlannedResource, plan_stack
+from infra.offline import plan_stack
+from plan import Plan, PlannedResource, lookup
 from policy.cli import check
 
 app = typer.Typer(
@@ -73,22 +74,11 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _lookup(inputs: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(inputs, list) and part.isdigit() and int(part) < len(inputs):
-            inputs = inputs[int(part)]
-        elif isinstance(inputs, dict) and part in inputs:
-            inputs = inputs[part]
-        else:
-            return None
-    return inputs
-
-
 def _describe(resource: PlannedResource) -> str:
     label = f"[bold]{resource.type}[/bold] {resource.name}"
     shown = []
     for path in KEY_PROPERTIES.get(resource.type, ()):
-        value = _lookup(resource.inputs, path)
+        value = lookup(resource.inputs, path)
         if value is not None:
             rendered = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             shown.append(f"{path.rsplit('.', 1)[-1] if path[-1].isalpha() else path}={rendered}")
@@ -113,10 +103,10 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
-def load_plan_or_exit(stack: str, *, cache: bool = True) -> Plan:
-    """Plan a stack; on bad config print every problem and exit with code 2."""
+def load_plan_or_exit(stack: str, *, project_dir: Path | None = None, cache: bool = True) -> Plan:
+    """Plan a stack; on bad config print every problem and exit with code 2. The consumers' StackPlanner."""
     try:
-        return plan_stack(stack, cache=cache)
+        return plan_stack(stack, project_dir, cache=cache)
     except ConfigError as error:
         errors.print(f"[red]invalid configuration for stack {stack}:[/red]")
         for message in error.messages:
@@ -125,8 +115,10 @@ def load_plan_or_exit(stack: str, *, cache: bool = True) -> Plan:
 
 
 @app.callback()
-def cli() -> None:
+def cli(context: typer.Context) -> None:
     """Offline plans, policy checks and cost estimates for the inference stacks."""
+    # The consumers' commands (cost, check) plan stacks through this; they never import the engine.
+    context.obj = load_plan_or_exit
 
 
 @app.command()
@@ -150,7 +142,7 @@ def plan(
         json_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
         console.print(f"plan written to {json_file}")
     if manifests is not None:
-        from infra.manifests import write_manifests
+        from manifests import write_manifests
 
         written = write_manifests(result, manifests)
         console.print(f"{len(written)} Kubernetes manifests written to {manifests}")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from infra import gcp_rules as rules
+from facts import gcp as rules
 
 NAMESPACE = "inference"
 

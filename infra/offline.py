@@ -16,7 +16,6 @@ import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,97 +27,10 @@ from pulumi.runtime.stack import Stack, massage, run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import ConfigError, StackConfig, load_stack_config
+from plan import Plan, PlannedResource
+from plan.wire import with_placeholders
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SECRET_PLACEHOLDER = "[secret]"
-UNKNOWN_PLACEHOLDER = "[unknown]"
-
-_SPECIAL_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_REFERENCE_SIGNATURE = "5cf8f73096256a8f31e491e813e4eb8e"
-_ASSET_SIGNATURE = "c44067f5952c0a294b673a41bacd8c17"
-_ARCHIVE_SIGNATURE = "0def7320c3a5731c473e5ecbe6d01bc7"
-_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-
-@dataclass(frozen=True)
-class PlannedResource:
-    """One resource registration as the engine would receive it."""
-
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    custom: bool
-    inputs: dict[str, Any]
-    dependencies: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "urn": self.urn,
-            "type": self.type,
-            "name": self.name,
-            "parent": self.parent,
-            "custom": self.custom,
-            "inputs": self.inputs,
-            "dependencies": list(self.dependencies),
-        }
-
-
-@dataclass
-class Plan:
-    """Everything one run of the program registered, sorted by URN."""
-
-    stack: str
-    project: str
-    resources: list[PlannedResource] = field(default_factory=list)
-    outputs: dict[str, Any] = field(default_factory=dict)
-
-    def of_type(self, resource_type: str) -> list[PlannedResource]:
-        return [resource for resource in self.resources if resource.type == resource_type]
-
-    def one(self, resource_type: str) -> PlannedResource:
-        found = self.of_type(resource_type)
-        if len(found) != 1:
-            raise LookupError(f"expected one {resource_type}, found {len(found)}")
-        return found[0]
-
-    def by_urn(self, urn: str) -> PlannedResource:
-        for resource in self.resources:
-            if resource.urn == urn:
-                return resource
-        raise LookupError(f"no resource with urn {urn}")
-
-    def children_of(self, parent: PlannedResource) -> list[PlannedResource]:
-        return [resource for resource in self.resources if resource.parent == parent.urn]
-
-    def type_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for resource in self.resources:
-            counts[resource.type] = counts.get(resource.type, 0) + 1
-        return counts
-
-    def to_dict(self, *, include_outputs: bool = False) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "stack": self.stack,
-            "project": self.project,
-            "resources": [resource.to_dict() for resource in self.resources],
-        }
-        if include_outputs:
-            document["outputs"] = self.outputs
-        return document
-
-    @classmethod
-    def from_dict(cls, document: Mapping[str, Any]) -> Plan:
-        return cls(
-            stack=document["stack"],
-            project=document["project"],
-            resources=[
-                PlannedResource(**{**resource, "dependencies": tuple(resource["dependencies"])})
-                for resource in document["resources"]
-            ],
-            outputs=document.get("outputs", {}),
-        )
 
 
 def _fake_ip(seed: str) -> str:
@@ -191,26 +103,6 @@ def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], pro
             return {}
 
 
-def _placeholders(value: Any) -> Any:
-    """Turn the wire form of a property into plain JSON: secrets and unknowns become placeholders."""
-    if isinstance(value, dict):
-        signature = value.get(_SPECIAL_SIGNATURE_KEY)
-        if signature == _SECRET_SIGNATURE:
-            return SECRET_PLACEHOLDER
-        if signature == _RESOURCE_REFERENCE_SIGNATURE:
-            return value.get("urn")
-        if signature in (_ASSET_SIGNATURE, _ARCHIVE_SIGNATURE):
-            return value.get("path") or value.get("uri") or "[asset]"
-        return {key: _placeholders(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_placeholders(item) for item in value]
-    if value == _UNKNOWN_VALUE:
-        return UNKNOWN_PLACEHOLDER
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 class _DeterministicMocks(pulumi_mocks.Mocks):
     def __init__(self, project: str) -> None:
         self.project = project
@@ -248,7 +140,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         dependencies = dict.fromkeys(request.dependencies)
         for property_dependencies in request.propertyDependencies.values():
             dependencies.update(dict.fromkeys(property_dependencies.urns))
-        inputs = _placeholders(json_format.MessageToDict(request.object))
+        inputs = with_placeholders(json_format.MessageToDict(request.object))
         self.plan.resources.append(
             PlannedResource(
                 urn=response.urn,
@@ -264,7 +156,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         if request.urn == self.stack_urn:
-            self.plan.outputs = _placeholders(json_format.MessageToDict(request.outputs))
+            self.plan.outputs = with_placeholders(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
 
 
@@ -411,7 +303,7 @@ def _cache_key(stack: str, project_dir: Path) -> str:
     for package in _PLAN_INPUT_PACKAGES:
         digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
     sources = [project_dir / "Pulumi.yaml", project_dir / f"Pulumi.{stack}.yaml"]
-    for package_dir in ("infra", "components"):
+    for package_dir in ("infra", "components", "facts", "plan"):
         sources.extend(sorted((project_dir / package_dir).rglob("*.py")))
     for source in sources:
         digest.update(str(source.relative_to(project_dir)).encode())

@@ -16,8 +16,8 @@ from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from facts.gcp import POSTGRES_PORT
 from infra.config import StackConfig
-from infra.gcp_rules import POSTGRES_PORT
 
 COMMON_APIS = (
     "compute.googleapis.com",

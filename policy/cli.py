@@ -1,4 +1,8 @@
-"""`python -m infra.cli check`: the policy pack's rules over each stack's offline plan, no credentials needed."""
+"""`python -m infra.cli check`: the policy pack's rules over each stack's offline plan, no credentials needed.
+
+The stacks are planned by the StackPlanner the entry point puts in the command's context (`context.obj`), so
+this package never imports the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from infra.config import ConfigError
-from infra.offline import plan_stack
+from plan import StackPlanner
 from policy.rules import Level
 from policy.stack_policy import POLICY_CONFIG_DIR, PolicyConfigError, Violation, evaluate_resources, load_policy_config
 
@@ -17,6 +20,7 @@ CONFIG_ERROR_EXIT_CODE = 2
 
 
 def check(
+    context: typer.Context,
     stacks: Annotated[
         list[str], typer.Option("--stack", help="Stack to check (Pulumi.<stack>.yaml); repeat for several.")
     ],
@@ -28,14 +32,15 @@ def check(
     ] = POLICY_CONFIG_DIR,
 ) -> None:
     """Check each stack's offline plan against the policy pack; exit 1 on a mandatory violation, 2 on bad config."""
+    planner: StackPlanner = context.obj
     violations: list[Violation] = []
     for stack in stacks:
         try:
             settings = load_policy_config(stack, policy_config_dir)
-            plan = plan_stack(stack, project_dir)
-        except (ConfigError, PolicyConfigError) as error:
-            typer.echo(f"{stack}: configuration error:\n{error}", err=True)
+        except PolicyConfigError as error:
+            typer.echo(f"{stack}: policy configuration error:\n{error}", err=True)
             raise typer.Exit(CONFIG_ERROR_EXIT_CODE) from error
+        plan = planner(stack, project_dir=project_dir)
         found = evaluate_resources(stack, plan.to_dict()["resources"], settings)
         for violation in found:
             typer.echo(f"{stack}: {violation}")

@@ -6,7 +6,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.apis import ProjectApis, ProjectApisArgs
-from infra.offline import Plan, run_program
+from infra.offline import run_program
+from plan import Plan
 
 API_SERVICE = "gcp:projects/service:Service"
 

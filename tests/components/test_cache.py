@@ -9,7 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
-from infra.offline import SECRET_PLACEHOLDER, Plan, _computed_outputs, run_program
+from infra.offline import _computed_outputs, run_program
+from plan import SECRET_PLACEHOLDER, Plan
 
 INSTANCE = "gcp:redis/instance:Instance"
 SECRET = "gcp:secretmanager/secret:Secret"

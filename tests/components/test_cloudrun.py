@@ -12,8 +12,9 @@ import pytest
 from components.app_runtime import AppRuntime, SecretEnv
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
-from infra.gcp_rules import SERVICE_ACCOUNT_ID
-from infra.offline import Plan, _computed_outputs, run_program
+from facts.gcp import SERVICE_ACCOUNT_ID
+from infra.offline import _computed_outputs, run_program
+from plan import Plan
 
 SERVICE = "gcp:cloudrunv2/service:Service"
 ACCOUNT = "gcp:serviceaccount/account:Account"

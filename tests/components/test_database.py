@@ -10,7 +10,8 @@ import pulumi_gcp as gcp
 import pytest
 
 from components.database import PostgresDatabase, PostgresDatabaseArgs
-from infra.offline import SECRET_PLACEHOLDER, Plan, run_program
+from infra.offline import run_program
+from plan import SECRET_PLACEHOLDER, Plan
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 DATABASE = "gcp:sql/database:Database"

@@ -15,8 +15,9 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
-from infra.gcp_rules import SERVICE_ACCOUNT_ID
-from infra.offline import SECRET_PLACEHOLDER, Plan, PlannedResource, run_program
+from facts.gcp import SERVICE_ACCOUNT_ID
+from infra.offline import run_program
+from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
 CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"

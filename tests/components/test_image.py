@@ -11,7 +11,8 @@ import pulumi_gcp as gcp
 from pulumi.runtime.mocks import MockCallArgs
 
 from components.image import ContainerImage, ContainerImageArgs
-from infra.offline import SECRET_PLACEHOLDER, Plan, _DeterministicMocks, run_program
+from infra.offline import _DeterministicMocks, run_program
+from plan import SECRET_PLACEHOLDER, Plan
 
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
 IMAGE = "docker:index/image:Image"

@@ -6,7 +6,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.network import Network, NetworkArgs
-from infra.offline import Plan, run_program
+from infra.offline import run_program
+from plan import Plan
 
 VPC = "gcp:compute/network:Network"
 SUBNET = "gcp:compute/subnetwork:Subnetwork"

@@ -8,7 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secrets import Secrets, SecretsArgs
-from infra.offline import SECRET_PLACEHOLDER, Plan, _computed_outputs, run_program
+from infra.offline import _computed_outputs, run_program
+from plan import SECRET_PLACEHOLDER, Plan
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
 SECRET = "gcp:secretmanager/secret:Secret"

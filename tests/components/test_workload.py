@@ -11,8 +11,9 @@ import pytest
 from components.app_runtime import LIVENESS_PATH, READINESS_PATH, AppRuntime, SecretEnv
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
-from infra.gcp_rules import SERVICE_ACCOUNT_ID
-from infra.offline import SECRET_PLACEHOLDER, Plan, run_program
+from facts.gcp import SERVICE_ACCOUNT_ID
+from infra.offline import run_program
+from plan import SECRET_PLACEHOLDER, Plan
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -6,8 +6,8 @@ from typing import Any
 
 from costs.catalog import load_catalog
 from costs.estimate import StackEstimate, estimate_stack
-from costs.plan import StackPlan, plan_from_dict
 from costs.usage import Usage
+from plan import Plan, plan_from_dict
 
 REGION = "us-central1"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
@@ -46,7 +46,7 @@ def resource(
     }
 
 
-def plan(*resources: dict[str, Any], stack: str = "test") -> StackPlan:
+def plan(*resources: dict[str, Any], stack: str = "test") -> Plan:
     return plan_from_dict({"stack": stack, "project": "inference", "resources": list(resources)})
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from costs.catalog import load_catalog
 from costs.estimate import FREE_TIER_KIND, estimate_stack, resource_region
-from costs.plan import plan_from_dict
 from costs.usage import Usage, load_usage
+from plan import plan_from_dict
 from tests.costs.builders import (
     CLUSTER,
     REDIS,

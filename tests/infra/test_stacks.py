@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
-from infra.gcp_rules import (
+from facts.gcp import (
     CLOUD_RUN_SERVICE_NAME_MAX,
     REDIS_INSTANCE_ID_MAX,
     SERVICE_ACCOUNT_ID,
     SQL_INSTANCE_NAME_MAX,
     STACK_NAME,
 )
-from infra.offline import SECRET_PLACEHOLDER, Plan, _computed_outputs, plan_stack
+from infra.offline import _computed_outputs, plan_stack
+from plan import SECRET_PLACEHOLDER, Plan
 from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from infra.config import memory_mib
-from infra.gcp_rules import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
-from infra.offline import SECRET_PLACEHOLDER, Plan, PlannedResource, _computed_outputs, plan_stack
+from infra.offline import _computed_outputs, plan_stack
+from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -4,11 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 import yaml
 from typer.testing import CliRunner
 
-from policy.cli import check
+from infra.cli import app
 from policy.stack_policy import POLICY_CONFIG_DIR, load_policy_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -17,13 +16,11 @@ SHIPPED_STACKS = sorted(
 )
 PROGRAM_FOLDERS = ("infra", "components", "app")
 
-app = typer.Typer()
-app.command("check")(check)
 runner = CliRunner()
 
 
 def run_check(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
+    result = runner.invoke(app, ["check", *args])
     return result.exit_code, result.output
 
 
@@ -104,7 +101,7 @@ def test_a_stack_with_bad_config_exits_2_naming_the_key(project_with_public_stac
     exit_code, output = run_check("--stack", "public", "--project-dir", str(project_with_public_stack))
 
     assert exit_code == 2
-    assert "public: configuration error" in output and "cpu" in output
+    assert "invalid configuration for stack public" in output and "cpu" in output
 
 
 def test_an_unknown_stack_exits_2_and_lists_the_stacks_there() -> None:

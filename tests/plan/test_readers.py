@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from costs.plan import (
+from plan import (
     SECRET_PLACEHOLDER,
     PlanFormatError,
     plan_from_dict,
@@ -16,7 +16,7 @@ from costs.plan import (
     read_json,
 )
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).parents[1] / "costs" / "fixtures"
 
 
 def test_offline_plan_keeps_stack_types_inputs_and_dependencies():

@@ -10,8 +10,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from infra.manifests import ManifestError, kubernetes_objects, write_manifests
-from infra.offline import SECRET_PLACEHOLDER, Plan, PlannedResource, plan_stack
+from infra.offline import plan_stack
+from manifests import ManifestError, kubernetes_objects, write_manifests
+from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = PROJECT_ROOT / ".venv-checkov" / "bin" / "checkov"

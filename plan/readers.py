@@ -1,20 +1,18 @@
-"""The resources to price, read from an offline plan, a `pulumi preview --json` or a `pulumi stack export`.
+"""Plans read from files: the offline plan's JSON, `pulumi preview --json` and `pulumi stack export`.
 
-All three become a StackPlan: the stack's name and, per resource, its URN, type, name, parent and inputs in
-the engine's camelCase form. What each format holds and which parts are read is in costs/README.md.
+Each reader checks the shape it is given and raises PlanFormatError naming the file and the place that is
+wrong; secrets in preview and state files become the same placeholder the offline plan shows.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (the placeholder the offline plan shows for a secret)
-# Pulumi marks special values (secrets, assets, resource references) in JSON with this key.
-_SPECIAL_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (Pulumi's marker of a secret value)
+from plan.model import Plan, PlannedResource
+from plan.wire import SECRET_PLACEHOLDER, SECRET_SIGNATURE, SPECIAL_SIGNATURE_KEY
+
 # Preview steps that leave no resource behind once the update is done.
 _STEPS_WITHOUT_RESULT = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "read-discard"})
 
@@ -23,47 +21,19 @@ class PlanFormatError(ValueError):
     """An input file is not in the format it was given as; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
-class PlanResource:
-    """One resource to price."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    inputs: dict[str, Any]
-    parent: str | None = None
-    dependencies: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class StackPlan:
-    """The resources of one stack."""
-
-    stack: str
-    project: str
-    resources: list[PlanResource] = field(default_factory=list)
-    label: str | None = None
-
-    @property
-    def title(self) -> str:
-        """How reports name this plan: its label (e.g. "prod (preview)") or else the stack name."""
-        return self.label or self.stack
-
-
-def plan_from_dict(data: Any, source: str = "plan") -> StackPlan:
-    """A StackPlan from the offline plan's JSON shape: {"stack", "project", "resources": [...]}."""
+def plan_from_dict(data: Any, source: str = "plan") -> Plan:
+    """A Plan from the offline plan's JSON shape: {"stack", "project", "resources": [...]}."""
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
         raise PlanFormatError(f"{source}: expected an object with a 'resources' list (an offline plan)")
     for key in ("stack", "project"):
         if not isinstance(data.get(key), str):
             raise PlanFormatError(f"{source}: the plan has no {key!r} string")
     resources = [_resource(entry, f"{source}: resources[{index}]") for index, entry in enumerate(data["resources"])]
-    return StackPlan(stack=data["stack"], project=data["project"], resources=resources)
+    return Plan(stack=data["stack"], project=data["project"], resources=resources)
 
 
-def plan_from_preview(data: Any, source: str = "preview") -> StackPlan:
-    """A StackPlan from `pulumi preview --json`: the `newState` of each step that leaves a resource."""
+def plan_from_preview(data: Any, source: str = "preview") -> Plan:
+    """A Plan from `pulumi preview --json`: the `newState` of each step that leaves a resource."""
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
         raise PlanFormatError(f"{source}: expected an object with a 'steps' list (pulumi preview --json)")
     resources = []
@@ -77,11 +47,11 @@ def plan_from_preview(data: Any, source: str = "preview") -> StackPlan:
         if not isinstance(state, dict):
             raise PlanFormatError(f"{where}: a {step['op']!r} step has no 'newState' object")
         resources.append(_resource(state, f"{where}.newState"))
-    return _stack_plan_from_urns(resources, source)
+    return _plan_from_urns(resources, source)
 
 
-def plan_from_state(data: Any, source: str = "state") -> StackPlan:
-    """A StackPlan from `pulumi stack export`: the live resources in `deployment.resources`."""
+def plan_from_state(data: Any, source: str = "state") -> Plan:
+    """A Plan from `pulumi stack export`: the live resources in `deployment.resources`."""
     deployment = data.get("deployment") if isinstance(data, dict) else None
     if not isinstance(deployment, dict) or not isinstance(deployment.get("resources", []), list):
         raise PlanFormatError(f"{source}: expected an object with 'deployment.resources' (pulumi stack export)")
@@ -90,7 +60,7 @@ def plan_from_state(data: Any, source: str = "state") -> StackPlan:
         for index, entry in enumerate(deployment.get("resources") or [])
         if not (isinstance(entry, dict) and entry.get("delete"))
     ]
-    return _stack_plan_from_urns(resources, source)
+    return _plan_from_urns(resources, source)
 
 
 def read_json(path: Path) -> Any:
@@ -103,7 +73,22 @@ def read_json(path: Path) -> Any:
         raise PlanFormatError(f"{path}: not valid JSON: {error}") from error
 
 
-def _resource(entry: Any, where: str) -> PlanResource:
+def read_plan_file(path: Path) -> Plan:
+    """Any of the three shapes, told apart by their top-level keys; PlanFormatError for anything else."""
+    data = read_json(path)
+    if isinstance(data, dict) and "resources" in data:
+        return plan_from_dict(data, str(path))
+    if isinstance(data, dict) and "steps" in data:
+        return plan_from_preview(data, str(path))
+    if isinstance(data, dict) and "deployment" in data:
+        return plan_from_state(data, str(path))
+    raise PlanFormatError(
+        f"{path}: not a plan: expected an offline plan ('resources'), `pulumi preview --json` ('steps') "
+        "or `pulumi stack export` ('deployment')"
+    )
+
+
+def _resource(entry: Any, where: str) -> PlannedResource:
     if not isinstance(entry, dict):
         raise PlanFormatError(f"{where}: a resource must be an object")
     for key in ("urn", "type"):
@@ -113,31 +98,31 @@ def _resource(entry: Any, where: str) -> PlanResource:
     if not isinstance(inputs, dict):
         raise PlanFormatError(f"{where}: 'inputs' must be an object")
     urn = entry["urn"]
-    return PlanResource(
+    return PlannedResource(
         urn=urn,
         type=entry["type"],
         name=entry.get("name") or urn.rsplit("::", 1)[-1],
         custom=bool(entry.get("custom", True)),
-        inputs=_reveal_secrets_as_placeholders(inputs),
+        inputs=_secrets_as_placeholders(inputs),
         parent=entry.get("parent"),
         dependencies=tuple(entry.get("dependencies") or ()),
     )
 
 
-def _reveal_secrets_as_placeholders(value: Any) -> Any:
+def _secrets_as_placeholders(value: Any) -> Any:
     if isinstance(value, dict):
-        if value.get(_SPECIAL_SIGNATURE_KEY) == _SECRET_SIGNATURE:
+        if value.get(SPECIAL_SIGNATURE_KEY) == SECRET_SIGNATURE:
             return SECRET_PLACEHOLDER
-        return {key: _reveal_secrets_as_placeholders(item) for key, item in value.items()}
+        return {key: _secrets_as_placeholders(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_reveal_secrets_as_placeholders(item) for item in value]
+        return [_secrets_as_placeholders(item) for item in value]
     return value
 
 
-def _stack_plan_from_urns(resources: list[PlanResource], source: str) -> StackPlan:
+def _plan_from_urns(resources: list[PlannedResource], source: str) -> Plan:
     """Stack and project come from the URNs: urn:pulumi:<stack>::<project>::<type>::<name>."""
     for resource in resources:
         parts = resource.urn.split("::")
         if resource.urn.startswith("urn:pulumi:") and len(parts) >= 3:
-            return StackPlan(stack=parts[0].removeprefix("urn:pulumi:"), project=parts[1], resources=resources)
+            return Plan(stack=parts[0].removeprefix("urn:pulumi:"), project=parts[1], resources=resources)
     raise PlanFormatError(f"{source}: no resource URN names the stack (urn:pulumi:<stack>::<project>::...)")

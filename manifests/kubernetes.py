@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from infra.offline import SECRET_PLACEHOLDER, Plan
+from plan import SECRET_PLACEHOLDER, Plan
 
 KUBERNETES_TYPE_PREFIX = "kubernetes:"
 SECRET_DATA_FIELDS = ("data", "stringData")
