@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A throwaway copy of the Pulumi project (program, components, stack files) to write bad stack files into."""
-    for folder in ("infra", "components"):
+    for folder in ("infra", "components", "facts", "plan"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for stack_file in PROJECT_ROOT.glob("Pulumi*.yaml"):
         shutil.copy(stack_file, tmp_path / stack_file.name)

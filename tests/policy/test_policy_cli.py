@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_STACKS = sorted(
     path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in REPO_ROOT.glob("Pulumi.*.yaml")
 )
-PROGRAM_FOLDERS = ("infra", "components", "app")
+PROGRAM_FOLDERS = ("infra", "components", "facts", "plan", "app")
 
 runner = CliRunner()
 
