@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
+from costs.pricing import ResourcePricing
 from facts.gcp import BUILT_IN_GPU_SERIES, ZONE
 from plan import PlannedResource
-
-if TYPE_CHECKING:
-    from costs.estimate import ResourcePricing
 
 SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
