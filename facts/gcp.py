@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 # --- Cloud Run (cloud.google.com/run/docs/configuring/services/gpu, .../cpu, .../memory-limits) ---------------
 
@@ -39,7 +40,7 @@ CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA = 3
 DIRECT_VPC_EGRESS_MAX_PREFIX = 26
 
 # --- Memorystore for Redis (cloud.google.com/memorystore/docs/redis) ----------------------------------------
-REDIS_TIERS = ("BASIC", "STANDARD_HA")
+RedisTier = Literal["BASIC", "STANDARD_HA"]
 REDIS_SIZE_RANGE_GB = (1, 300)
 REDIS_VERSIONS = ("REDIS_3_2", "REDIS_4_0", "REDIS_5_0", "REDIS_6_X", "REDIS_7_0", "REDIS_7_2")
 REDIS_READ_REPLICAS_RANGE = (1, 5)
@@ -50,8 +51,8 @@ REDIS_INSTANCE_ID_MAX = 40
 
 # --- Cloud SQL for PostgreSQL (cloud.google.com/sql/docs/postgres/instance-settings) -------------------------
 POSTGRES_VERSIONS = ("POSTGRES_13", "POSTGRES_14", "POSTGRES_15", "POSTGRES_16", "POSTGRES_17")
-SQL_EDITIONS = ("ENTERPRISE", "ENTERPRISE_PLUS")
-SQL_AVAILABILITY = ("ZONAL", "REGIONAL")
+SqlEdition = Literal["ENTERPRISE", "ENTERPRISE_PLUS"]
+SqlAvailability = Literal["ZONAL", "REGIONAL"]
 SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
 SQL_CUSTOM_TIER = re.compile(r"^db-custom-(?P<cpus>\d+)-(?P<memory_mb>\d+)$")
 SQL_PERFORMANCE_OPTIMIZED_TIER = re.compile(r"^db-perf-optimized-N-(?P<cpus>\d+)$")
@@ -79,10 +80,11 @@ STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
 GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST")
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
+# The node image every pool runs: Container-Optimized OS with containerd (what the security baseline asks).
+GKE_NODE_IMAGE = "COS_CONTAINERD"
 GKE_CLUSTER_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 GKE_CLUSTER_NAME_MAX = 40
 GKE_MASTER_CIDR_PREFIX = 28
-# The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
 # Which machine series each accelerator attaches to.
 ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {

@@ -8,9 +8,10 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 import pytest
 
-from components.app_runtime import LIVENESS_PATH, READINESS_PATH, AppRuntime, SecretEnv
+from components.app_runtime import AppRuntime, SecretEnv
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.gcp import SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import ConfigError, StackConfig, load_stack_config, memory_mib
+from facts.quantities import memory_mib
+from infra.config import ConfigError, StackConfig, load_stack_config
 
 STACK_FILE = "Pulumi.test.yaml"
 

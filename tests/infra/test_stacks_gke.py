@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
-from infra.config import memory_mib
+from facts.quantities import memory_mib
 from infra.offline import _computed_outputs, plan_stack
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 from tests.stack_files import stack_config
