@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from plan import lookup
 from policy.rules import (
     LABELLED_RESOURCE_TYPES,
     RULES,
@@ -12,7 +13,6 @@ from policy.rules import (
     STACK_RULES_BY_NAME,
     Declared,
     Level,
-    get_path,
     is_prod,
     labels_of,
 )
@@ -255,7 +255,7 @@ def test_gke_network_policy_addon_satisfies_the_network_policy_rule() -> None:
 def test_labels_are_read_where_each_resource_type_keeps_them() -> None:
     for resource_type, path in LABELLED_RESOURCE_TYPES.items():
         props = good_inputs()[resource_type]
-        assert labels_of(resource_type, props) == get_path(props, path)
+        assert labels_of(resource_type, props) == lookup(props, path)
         assert is_prod(resource_type, props)
     assert labels_of("gcp:compute/network:Network", {"labels": {"environment": "prod"}}) is None
 
@@ -275,7 +275,7 @@ def test_every_labelled_type_names_a_label_property_the_pulumi_gcp_sdk_accepts()
     }
     assert set(sdk_modules) == set(LABELLED_RESOURCE_TYPES)
     for resource_type, module in sdk_modules.items():
-        label_property = LABELLED_RESOURCE_TYPES[resource_type][-1]
+        label_property = LABELLED_RESOURCE_TYPES[resource_type].rsplit(".", 1)[-1]
         snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in label_property)
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"def {snake}(self)" in source, (resource_type, label_property)
