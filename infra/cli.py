@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from costs.cli import cost_app
+from facts import types
 from infra.config import ConfigError
 from infra.offline import plan_stack
 from plan import Plan, PlannedResource, lookup
@@ -29,7 +30,7 @@ CONFIG_ERROR_EXIT_CODE = 2
 
 # What a reader wants to see of each resource in the tree (dotted paths into its inputs).
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "gcp:cloudrunv2/service:Service": (
+    types.CLOUD_RUN_SERVICE: (
         "location",
         "ingress",
         "template.containers.0.resources.limits",
@@ -39,7 +40,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "template.maxInstanceRequestConcurrency",
         "template.vpcAccess.egress",
     ),
-    "gcp:sql/databaseInstance:DatabaseInstance": (
+    types.SQL_INSTANCE: (
         "databaseVersion",
         "settings.edition",
         "settings.tier",
@@ -49,7 +50,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "settings.backupConfiguration.pointInTimeRecoveryEnabled",
         "deletionProtection",
     ),
-    "gcp:redis/instance:Instance": (
+    types.REDIS_INSTANCE: (
         "tier",
         "memorySizeGb",
         "redisVersion",
@@ -57,15 +58,15 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "transitEncryptionMode",
         "replicaCount",
     ),
-    "gcp:compute/subnetwork:Subnetwork": ("region", "ipCidrRange", "privateIpGoogleAccess"),
-    "gcp:servicenetworking/connection:Connection": ("deletionPolicy",),
-    "gcp:secretmanager/secret:Secret": ("secretId",),
-    "gcp:projects/service:Service": ("service",),
-    "gcp:artifactregistry/repository:Repository": ("location", "format"),
-    "docker:index/image:Image": ("imageName", "build.platform", "build.args"),
-    "gcp:serviceaccount/account:Account": ("accountId",),
-    "gcp:container/cluster:Cluster": ("location", "releaseChannel.channel", "privateClusterConfig.enablePrivateNodes"),
-    "gcp:container/nodePool:NodePool": (
+    types.SUBNETWORK: ("region", "ipCidrRange", "privateIpGoogleAccess"),
+    types.SERVICE_NETWORKING_CONNECTION: ("deletionPolicy",),
+    types.SECRET: ("secretId",),
+    types.PROJECT_SERVICE: ("service",),
+    types.ARTIFACT_REGISTRY_REPOSITORY: ("location", "format"),
+    types.DOCKER_IMAGE: ("imageName", "build.platform", "build.args"),
+    types.SERVICE_ACCOUNT: ("accountId",),
+    types.GKE_CLUSTER: ("location", "releaseChannel.channel", "privateClusterConfig.enablePrivateNodes"),
+    types.GKE_NODE_POOL: (
         "nodeConfig.machineType",
         "nodeConfig.guestAccelerators",
         "nodeConfig.spot",

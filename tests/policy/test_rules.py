@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from facts import types
 from plan import lookup
 from policy.rules import (
     LABELLED_RESOURCE_TYPES,
@@ -18,17 +19,17 @@ from policy.rules import (
 )
 from tests.policy.resources import REMOVE, changed, good_inputs, stack_labels
 
-SQL = "gcp:sql/databaseInstance:DatabaseInstance"
-REDIS = "gcp:redis/instance:Instance"
-CLUSTER = "gcp:container/cluster:Cluster"
-POOL = "gcp:container/nodePool:NodePool"
-RUN = "gcp:cloudrunv2/service:Service"
-RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-RUN_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-K8S_SERVICE = "kubernetes:core/v1:Service"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
+SQL = types.SQL_INSTANCE
+REDIS = types.REDIS_INSTANCE
+CLUSTER = types.GKE_CLUSTER
+POOL = types.GKE_NODE_POOL
+RUN = types.CLOUD_RUN_SERVICE
+RUN_MEMBER = types.CLOUD_RUN_IAM_MEMBER
+RUN_BINDING = types.CLOUD_RUN_IAM_BINDING
+DEPLOYMENT = types.K8S_DEPLOYMENT
+K8S_SERVICE = types.K8S_SERVICE
+NETWORK_POLICY = types.K8S_NETWORK_POLICY
+BUDGET = types.K8S_POD_DISRUPTION_BUDGET
 POD = ("spec", "template", "spec")
 CONTAINER = (*POD, "containers", 0)
 RUN_ENVS = ("template", "containers", 0, "envs")
