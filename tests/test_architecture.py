@@ -45,9 +45,7 @@ def _module_name(package: str, path: Path) -> str:
 
 
 def _modules() -> dict[str, Path]:
-    return {
-        _module_name(package, path): path for package, folder in PACKAGES.items() for path in folder.rglob("*.py")
-    }
+    return {_module_name(package, path): path for package, folder in PACKAGES.items() for path in folder.rglob("*.py")}
 
 
 MODULES = _modules()

@@ -23,8 +23,9 @@ from facts.gcp import (
     SQL_INSTANCE_NAME_MAX,
     STACK_NAME,
 )
-from infra.offline import _computed_outputs, plan_stack
+from infra.offline import plan_stack
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.infra.stack_plans import inventory, mock_secret_values
 from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -40,33 +41,6 @@ ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 SECRET_ENV = ("REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS")
 
-# The Cloud Run path of either stack: what `pulumi up` creates, by type.
-CLOUD_RUN_INVENTORY = {
-    "inference:apis:ProjectApis": 1,
-    "gcp:projects/service:Service": 8,
-    "inference:network:Network": 1,
-    "gcp:compute/network:Network": 1,
-    "gcp:compute/subnetwork:Subnetwork": 1,
-    "gcp:compute/globalAddress:GlobalAddress": 1,
-    "gcp:servicenetworking/connection:Connection": 1,
-    "inference:secrets:Secrets": 2,
-    "random:index/randomPassword:RandomPassword": 3,
-    "gcp:secretmanager/secret:Secret": 4,
-    "gcp:secretmanager/secretVersion:SecretVersion": 4,
-    "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
-    "inference:database:PostgresDatabase": 1,
-    "gcp:sql/databaseInstance:DatabaseInstance": 1,
-    "gcp:sql/database:Database": 1,
-    "gcp:sql/user:User": 1,
-    "inference:cache:RedisCache": 1,
-    "gcp:redis/instance:Instance": 1,
-    "inference:image:ContainerImage": 1,
-    "gcp:artifactregistry/repository:Repository": 1,
-    "docker:index/image:Image": 1,
-    "inference:cloudrun:CloudRunService": 1,
-    "gcp:serviceaccount/account:Account": 1,
-    "gcp:cloudrunv2/service:Service": 1,
-}
 
 # Where each resource's GCP name sits, and the limit it must meet (shared/reference/gcp-constraints.md and the
 # resources' API docs). Pulumi auto-names a resource without an explicit name as `<logical name>-<7 characters>`.
@@ -130,21 +104,11 @@ def value_at(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
     return inputs
 
 
-def mock_secret_values(plan: Plan, project: str) -> list[str]:
-    """The values the recording mocks give every generated password and every Redis AUTH string in this plan."""
-    generated = [(resource, "result") for resource in plan.of_type(PASSWORD)]
-    auth_strings = [(resource, "authString") for resource in plan.of_type(REDIS)]
-    return [
-        _computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
-        for resource, output in [*generated, *auth_strings]
-    ]
-
-
 # --- inventory ------------------------------------------------------------------------------------------------
 
 
 def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
-    assert stack_plan.type_counts() == CLOUD_RUN_INVENTORY
+    assert stack_plan.type_counts() == inventory("cloudrun")
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:

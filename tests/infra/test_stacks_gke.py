@@ -16,8 +16,9 @@ import pytest
 
 from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from facts.quantities import memory_mib
-from infra.offline import _computed_outputs, plan_stack
+from infra.offline import plan_stack
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
+from tests.infra.stack_plans import inventory, mock_secret_values
 from tests.stack_files import stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,48 +37,6 @@ ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 SUBNET = "gcp:compute/subnetwork:Subnetwork"
 
-# What `pulumi up` creates for a GKE stack, by type.
-GKE_INVENTORY = {
-    "inference:apis:ProjectApis": 1,
-    "gcp:projects/service:Service": 8,
-    "inference:network:Network": 1,
-    "gcp:compute/network:Network": 1,
-    "gcp:compute/subnetwork:Subnetwork": 1,
-    "gcp:compute/globalAddress:GlobalAddress": 1,
-    "gcp:servicenetworking/connection:Connection": 1,
-    "gcp:compute/router:Router": 1,
-    "gcp:compute/routerNat:RouterNat": 1,
-    "inference:secrets:Secrets": 2,
-    "random:index/randomPassword:RandomPassword": 3,
-    "gcp:secretmanager/secret:Secret": 4,
-    "gcp:secretmanager/secretVersion:SecretVersion": 4,
-    "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
-    "inference:database:PostgresDatabase": 1,
-    "gcp:sql/databaseInstance:DatabaseInstance": 1,
-    "gcp:sql/database:Database": 1,
-    "gcp:sql/user:User": 1,
-    "inference:cache:RedisCache": 1,
-    "gcp:redis/instance:Instance": 1,
-    "inference:image:ContainerImage": 1,
-    "gcp:artifactregistry/repository:Repository": 1,
-    "docker:index/image:Image": 1,
-    "inference:gke:GkeCluster": 1,
-    "gcp:serviceaccount/account:Account": 2,
-    "gcp:projects/iAMMember:IAMMember": 4,
-    "gcp:container/cluster:Cluster": 1,
-    "gcp:container/nodePool:NodePool": 2,
-    "pulumi:providers:kubernetes": 1,
-    "inference:workload:KubernetesWorkload": 1,
-    "gcp:serviceaccount/iAMMember:IAMMember": 1,
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ServiceAccount": 1,
-    "kubernetes:core/v1:Secret": 1,
-    "kubernetes:apps/v1:Deployment": 1,
-    "kubernetes:core/v1:Service": 1,
-    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 1,
-    "kubernetes:policy/v1:PodDisruptionBudget": 1,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 3,
-}
 # Resources that exist on one platform only; everything else must be the same in the comparison pair.
 PLATFORM_ONLY_TYPES = {
     CLOUD_RUN,
@@ -134,7 +93,7 @@ def env_names(plan: Plan) -> set[str]:
 
 
 def test_gke_stack_creates_the_gke_inventory(gke_plan: Plan) -> None:
-    assert gke_plan.type_counts() == GKE_INVENTORY
+    assert gke_plan.type_counts() == inventory("gke")
 
 
 def test_gke_stack_enables_the_container_api_and_not_cloud_run(gke_plan: Plan) -> None:
@@ -320,13 +279,7 @@ def test_cluster_node_pools_and_kubernetes_objects_carry_the_stack_labels(gke_pl
 
 def test_no_generated_password_or_auth_string_appears_anywhere_in_the_plan(gke_plan: Plan) -> None:
     project = stack_config(gke_plan.stack)["gcp:project"]
-    secret_values = [
-        _computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
-        for resource, output in [
-            *((password, "result") for password in gke_plan.of_type(PASSWORD)),
-            *((redis, "authString") for redis in gke_plan.of_type(REDIS)),
-        ]
-    ]
+    secret_values = mock_secret_values(gke_plan, project)
     whole_plan = json.dumps(gke_plan.to_dict(include_outputs=True))
     assert len(secret_values) == 4
     assert [value for value in secret_values if value in whole_plan] == []
