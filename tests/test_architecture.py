@@ -145,3 +145,40 @@ def test_packages_import_only_what_the_architecture_allows(package: str) -> None
 def test_a_forbidden_import_and_a_cycle_are_found() -> None:
     assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def _private_names_used(tree: ast.AST) -> Iterator[str]:
+    """`from ours import _name`, and `module._name` on a module of ours the file imported."""
+    our_modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and _top(node.module or "") in (*PACKAGES, "tests"):
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    yield f"{node.module}.{alias.name}"
+                if f"{node.module}.{alias.name}" in MODULES:
+                    our_modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            our_modules.update(alias.asname for alias in node.names if alias.asname and alias.name in MODULES)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in our_modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            yield f"{node.value.id}.{node.attr}"
+
+
+def test_no_test_uses_a_private_name_of_ours() -> None:
+    private = [
+        f"{path.relative_to(PROJECT_ROOT)}: {name}"
+        for path in (PROJECT_ROOT / "tests").rglob("*.py")
+        for name in _private_names_used(ast.parse(path.read_text(), filename=str(path)))
+    ]
+    assert private == []
+
+
+def test_a_private_import_and_a_private_attribute_are_found() -> None:
+    tree = ast.parse("from infra.offline import _computed_outputs\nfrom infra import offline\noffline._cache_key()\n")
+    assert list(_private_names_used(tree)) == ["infra.offline._computed_outputs", "offline._cache_key"]

@@ -9,8 +9,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.engine_values import engine_output
 
 INSTANCE = "gcp:redis/instance:Instance"
 SECRET = "gcp:secretmanager/secret:Secret"
@@ -131,7 +132,7 @@ def test_auth_string_never_reaches_the_plan_in_plain_text() -> None:
     plan = plan_cache()
 
     instance = plan.one(INSTANCE)
-    auth_string = _computed_outputs(instance.type, instance.name, instance.inputs, PROJECT)["authString"]
+    auth_string = engine_output(instance, "authString", PROJECT)
     assert auth_string not in json.dumps(plan.to_dict(include_outputs=True))
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from facts.types import RANDOM_PASSWORD, REDIS_INSTANCE
-from infra.offline import _computed_outputs
 from plan import Plan
+from tests.engine_values import engine_output
 
 INVENTORY_DIR = Path(__file__).resolve().parent / "inventories"
 
@@ -22,10 +22,7 @@ def inventory(platform: str) -> dict[str, int]:
 
 
 def mock_secret_values(plan: Plan, project: str) -> list[str]:
-    """The values the recording mocks give every generated password and every Redis AUTH string in this plan."""
+    """The values the offline engine gives every generated password and every Redis AUTH string in this plan."""
     generated = [(resource, "result") for resource in plan.of_type(RANDOM_PASSWORD)]
     auth_strings = [(resource, "authString") for resource in plan.of_type(REDIS_INSTANCE)]
-    return [
-        _computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
-        for resource, output in [*generated, *auth_strings]
-    ]
+    return [engine_output(resource, output, project) for resource, output in [*generated, *auth_strings]]
