@@ -9,14 +9,15 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
+from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.engine_values import engine_output
 
-INSTANCE = "gcp:redis/instance:Instance"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
+INSTANCE = types.REDIS_INSTANCE
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 

@@ -12,16 +12,17 @@ import pytest
 from components.app_runtime import AppRuntime, SecretEnv
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
+from facts import types
 from facts.gcp import SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import Plan
 from tests.engine_values import engine_output
 
-SERVICE = "gcp:cloudrunv2/service:Service"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+SERVICE = types.CLOUD_RUN_SERVICE
+ACCOUNT = types.SERVICE_ACCOUNT
+ACCESSOR = types.SECRET_IAM_MEMBER
+VERSION = types.SECRET_VERSION
+INVOKER = types.CLOUD_RUN_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 IMAGE = "us-central1-docker.pkg.dev/my-project/inference/inference-app@sha256:" + "b" * 64

@@ -10,13 +10,14 @@ import pulumi_gcp as gcp
 import pytest
 
 from components.database import PostgresDatabase, PostgresDatabaseArgs
+from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 
-INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-DATABASE = "gcp:sql/database:Database"
-USER = "gcp:sql/user:User"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
+INSTANCE = types.SQL_INSTANCE
+DATABASE = types.SQL_DATABASE
+USER = types.SQL_USER
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
 LABELS = {"team": "ml-platform", "environment": "prod"}
 # CIS Google Cloud Foundations 6.2.x (shared/reference/security-baseline.md): what PostgreSQL must log.
 CIS_FLAGS = {

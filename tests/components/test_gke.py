@@ -15,15 +15,16 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
+from facts import types
 from facts.gcp import SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
-CLUSTER = "gcp:container/cluster:Cluster"
-NODE_POOL = "gcp:container/nodePool:NodePool"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-PROJECT_ROLE = "gcp:projects/iAMMember:IAMMember"
-PROVIDER = "pulumi:providers:kubernetes"
+CLUSTER = types.GKE_CLUSTER
+NODE_POOL = types.GKE_NODE_POOL
+ACCOUNT = types.SERVICE_ACCOUNT
+PROJECT_ROLE = types.PROJECT_IAM_MEMBER
+PROVIDER = types.KUBERNETES_PROVIDER
 LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
 

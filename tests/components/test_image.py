@@ -10,11 +10,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.image import ContainerImage, ContainerImageArgs
+from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 
-REPOSITORY = "gcp:artifactregistry/repository:Repository"
-IMAGE = "docker:index/image:Image"
+REPOSITORY = types.ARTIFACT_REGISTRY_REPOSITORY
+IMAGE = types.DOCKER_IMAGE
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 

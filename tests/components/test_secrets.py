@@ -8,14 +8,15 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secrets import Secrets, SecretsArgs
+from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.engine_values import engine_output
 
-PASSWORD = "random:index/randomPassword:RandomPassword"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
+PASSWORD = types.RANDOM_PASSWORD
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+ACCESSOR = types.SECRET_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 RUNTIME = "serviceAccount:runtime@my-project.iam.gserviceaccount.com"
 

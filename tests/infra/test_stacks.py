@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from facts import types
 from facts.gcp import (
     CLOUD_RUN_SERVICE_NAME_MAX,
     REDIS_INSTANCE_ID_MAX,
@@ -31,14 +32,14 @@ from tests.stack_files import stack_config
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "prod")
 
-API_SERVICE = "gcp:projects/service:Service"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-REDIS = "gcp:redis/instance:Instance"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
-SECRET = "gcp:secretmanager/secret:Secret"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
-PASSWORD = "random:index/randomPassword:RandomPassword"
+API_SERVICE = types.PROJECT_SERVICE
+CLOUD_RUN = types.CLOUD_RUN_SERVICE
+SQL_INSTANCE = types.SQL_INSTANCE
+REDIS = types.REDIS_INSTANCE
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
+SECRET = types.SECRET
+ACCESSOR = types.SECRET_IAM_MEMBER
+PASSWORD = types.RANDOM_PASSWORD
 SECRET_ENV = ("REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from facts import types
 from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from facts.quantities import memory_mib
 from infra.offline import plan_stack
@@ -24,18 +25,18 @@ from tests.stack_files import stack_config
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GKE_STACKS = ("prod-gke", "cmp-gke")
 
-CLUSTER = "gcp:container/cluster:Cluster"
-NODE_POOL = "gcp:container/nodePool:NodePool"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-REDIS = "gcp:redis/instance:Instance"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
-PASSWORD = "random:index/randomPassword:RandomPassword"
-SUBNET = "gcp:compute/subnetwork:Subnetwork"
+CLUSTER = types.GKE_CLUSTER
+NODE_POOL = types.GKE_NODE_POOL
+DEPLOYMENT = types.K8S_DEPLOYMENT
+AUTOSCALER = types.K8S_HORIZONTAL_POD_AUTOSCALER
+NETWORK_POLICY = types.K8S_NETWORK_POLICY
+CLOUD_RUN = types.CLOUD_RUN_SERVICE
+SQL_INSTANCE = types.SQL_INSTANCE
+REDIS = types.REDIS_INSTANCE
+ACCOUNT = types.SERVICE_ACCOUNT
+ACCESSOR = types.SECRET_IAM_MEMBER
+PASSWORD = types.RANDOM_PASSWORD
+SUBNET = types.SUBNETWORK
 
 # Resources that exist on one platform only; everything else must be the same in the comparison pair.
 PLATFORM_ONLY_TYPES = {
