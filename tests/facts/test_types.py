@@ -9,14 +9,14 @@ TOKENS = {value for name, value in vars(types).items() if name.isupper() and ":"
 
 
 def test_every_resource_type_a_stack_creates_has_its_token() -> None:
-    created = {token for platform in ("cloudrun", "gke") for token in inventory(platform)}
+    created = {token for platform in ("cloudrun", "gke") for token in inventory(platform).resources}
     components = {token for token in created if token.startswith("inference:")}
 
     assert created - components <= TOKENS
 
 
 def test_the_tokens_no_stack_creates_are_the_workload_kinds_and_bindings_the_policy_pack_checks() -> None:
-    created = {token for platform in ("cloudrun", "gke") for token in inventory(platform)}
+    created = {token for platform in ("cloudrun", "gke") for token in inventory(platform).resources}
 
     assert TOKENS - created == {
         types.CLOUD_RUN_IAM_MEMBER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -13,12 +14,20 @@ from tests.engine_values import engine_output
 INVENTORY_DIR = Path(__file__).resolve().parent / "inventories"
 
 
-def inventory(platform: str) -> dict[str, int]:
-    """What `pulumi up` creates for a stack on this platform (cloudrun, gke), by type: common.yaml plus its own."""
+@dataclass(frozen=True)
+class Inventory:
+    """What `pulumi up` creates for a stack: the APIs it enables and its resources by type."""
+
+    apis: frozenset[str]
+    resources: dict[str, int]
+
+
+def inventory(platform: str) -> Inventory:
+    """The inventory of a stack on this platform (cloudrun, gke): common.yaml plus the platform's own file."""
     common = yaml.safe_load((INVENTORY_DIR / "common.yaml").read_text())
     own = yaml.safe_load((INVENTORY_DIR / f"{platform}.yaml").read_text())
-    assert not common.keys() & own.keys(), f"{platform}.yaml repeats types of common.yaml"
-    return {**common, **own}
+    assert not common["resources"].keys() & own["resources"].keys(), f"{platform}.yaml repeats common types"
+    return Inventory(frozenset(common["apis"] + own["apis"]), {**common["resources"], **own["resources"]})
 
 
 def mock_secret_values(plan: Plan, project: str) -> list[str]:

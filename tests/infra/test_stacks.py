@@ -29,7 +29,6 @@ from plan import SECRET_PLACEHOLDER, Plan
 from tests.infra.stack_plans import inventory, mock_secret_values
 from tests.stack_files import stack_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "prod")
 
 API_SERVICE = types.PROJECT_SERVICE
@@ -58,16 +57,6 @@ NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
     SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
 }
 AUTONAME_SUFFIX = "-abc1234"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Plan:
-    return plan_stack("dev", PROJECT_ROOT, cache=False)
-
-
-@pytest.fixture(scope="module")
-def prod() -> Plan:
-    return plan_stack("prod", PROJECT_ROOT, cache=False)
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -109,22 +98,13 @@ def value_at(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
-    assert stack_plan.type_counts() == inventory("cloudrun")
+    assert stack_plan.type_counts() == inventory("cloudrun").resources
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
     enabled = {service.inputs["service"] for service in stack_plan.of_type(API_SERVICE)}
 
-    assert enabled == {
-        "compute.googleapis.com",
-        "iam.googleapis.com",
-        "servicenetworking.googleapis.com",
-        "sqladmin.googleapis.com",
-        "redis.googleapis.com",
-        "secretmanager.googleapis.com",
-        "artifactregistry.googleapis.com",
-        "run.googleapis.com",
-    }
+    assert enabled == inventory("cloudrun").apis
 
 
 # --- the service's shape ----------------------------------------------------------------------------------------

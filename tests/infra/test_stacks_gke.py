@@ -22,7 +22,6 @@ from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 from tests.infra.stack_plans import inventory, mock_secret_values
 from tests.stack_files import stack_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GKE_STACKS = ("prod-gke", "cmp-gke")
 
 CLUSTER = types.GKE_CLUSTER
@@ -54,21 +53,6 @@ PLATFORM_ONLY_TYPES = {
 SECRET_ENV = {"REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS"}
 
 
-@pytest.fixture(scope="module")
-def prod_gke() -> Plan:
-    return plan_stack("prod-gke", PROJECT_ROOT, cache=False)
-
-
-@pytest.fixture(scope="module")
-def cmp_gke() -> Plan:
-    return plan_stack("cmp-gke", PROJECT_ROOT, cache=False)
-
-
-@pytest.fixture(scope="module")
-def cmp_cloudrun() -> Plan:
-    return plan_stack("cmp-cloudrun", PROJECT_ROOT, cache=False)
-
-
 @pytest.fixture(scope="module", params=GKE_STACKS)
 def gke_plan(request: pytest.FixtureRequest) -> Plan:
     return request.getfixturevalue(request.param.replace("-", "_"))
@@ -94,11 +78,12 @@ def env_names(plan: Plan) -> set[str]:
 
 
 def test_gke_stack_creates_the_gke_inventory(gke_plan: Plan) -> None:
-    assert gke_plan.type_counts() == inventory("gke")
+    assert gke_plan.type_counts() == inventory("gke").resources
 
 
 def test_gke_stack_enables_the_container_api_and_not_cloud_run(gke_plan: Plan) -> None:
-    services = {resource.inputs["service"] for resource in gke_plan.of_type("gcp:projects/service:Service")}
+    services = {resource.inputs["service"] for resource in gke_plan.of_type(types.PROJECT_SERVICE)}
+    assert services == inventory("gke").apis
     assert "container.googleapis.com" in services
     assert "run.googleapis.com" not in services
 
