@@ -1,7 +1,8 @@
-"""What the whole-stack tests share: the inventories (data files in inventories/) and the mocks' secret values."""
+"""What the whole-stack tests share: the inventories (data files in inventories/) and the secret-leak check."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import yaml
 from facts.types import RANDOM_PASSWORD, REDIS_INSTANCE
 from plan import Plan
 from tests.engine_values import engine_output
+from tests.stack_files import stack_config
 
 INVENTORY_DIR = Path(__file__).resolve().parent / "inventories"
 
@@ -30,8 +32,12 @@ def inventory(platform: str) -> Inventory:
     return Inventory(frozenset(common["apis"] + own["apis"]), {**common["resources"], **own["resources"]})
 
 
-def mock_secret_values(plan: Plan, project: str) -> list[str]:
-    """The values the offline engine gives every generated password and every Redis AUTH string in this plan."""
+def leaked_secrets(plan: Plan) -> list[str]:
+    """The generated passwords and Redis AUTH strings (four in every stack) that appear anywhere in the plan."""
+    project = stack_config(plan.stack)["gcp:project"]
     generated = [(resource, "result") for resource in plan.of_type(RANDOM_PASSWORD)]
     auth_strings = [(resource, "authString") for resource in plan.of_type(REDIS_INSTANCE)]
-    return [engine_output(resource, output, project) for resource, output in [*generated, *auth_strings]]
+    secret_values = [engine_output(resource, output, project) for resource, output in [*generated, *auth_strings]]
+    assert len(secret_values) == 4
+    whole_plan = json.dumps(plan.to_dict(include_outputs=True))
+    return [value for value in secret_values if value in whole_plan]
