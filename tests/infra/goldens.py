@@ -6,7 +6,9 @@ that alters a plan, a cost or a check result on purpose regenerates them and sho
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -28,17 +30,16 @@ def _invoke(*args: str) -> str:
 def golden_outputs(stack: str, scratch: Path) -> dict[str, str]:
     """The file name and text of each golden output of one stack: plan JSON, cost JSON, check output."""
     plan_file = scratch / f"{stack}.plan.json"
-    _invoke("plan", "--stack", stack, "--json", str(plan_file))
-    return {
-        f"{stack}.plan.json": plan_file.read_text(),
-        f"{stack}.cost.json": _invoke("cost", "--stack", stack, "--format", "json"),
-        f"{stack}.check.txt": _invoke("check", "--stack", stack),
-    }
+    with contextlib.chdir(PROJECT_ROOT):
+        _invoke("plan", "--stack", stack, "--json", str(plan_file))
+        return {
+            f"{stack}.plan.json": plan_file.read_text(),
+            f"{stack}.cost.json": _invoke("cost", "--stack", stack, "--format", "json"),
+            f"{stack}.check.txt": _invoke("check", "--stack", stack),
+        }
 
 
 def regenerate() -> list[Path]:
-    import tempfile
-
     GOLDEN_DIR.mkdir(exist_ok=True)
     for stale in GOLDEN_DIR.iterdir():
         stale.unlink()
