@@ -41,7 +41,7 @@ def check(
             typer.echo(f"{stack}: policy configuration error:\n{error}", err=True)
             raise typer.Exit(CONFIG_ERROR_EXIT_CODE) from error
         plan = planner(stack, project_dir=project_dir)
-        found = evaluate_resources(stack, plan.to_dict()["resources"], settings)
+        found = evaluate_resources(stack, plan.resources, settings)
         for violation in found:
             typer.echo(f"{stack}: {violation}")
         typer.echo(f"{stack}: {_summary(found)}")
