@@ -30,14 +30,6 @@ from tests.stack_files import stack_config
 
 STACKS = ("dev", "prod")
 
-API_SERVICE = types.PROJECT_SERVICE
-CLOUD_RUN = types.CLOUD_RUN_SERVICE
-SQL_INSTANCE = types.SQL_INSTANCE
-REDIS = types.REDIS_INSTANCE
-CONNECTION = types.SERVICE_NETWORKING_CONNECTION
-SECRET = types.SECRET
-ACCESSOR = types.SECRET_IAM_MEMBER
-PASSWORD = types.RANDOM_PASSWORD
 SECRET_ENV = ("REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS")
 
 
@@ -45,15 +37,15 @@ SECRET_ENV = ("REDIS_PASSWORD", "DATABASE_PASSWORD", "API_KEYS", "ADMIN_API_KEYS
 # resources' API docs). Pulumi auto-names a resource without an explicit name as `<logical name>-<7 characters>`.
 RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
 NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
-    CLOUD_RUN: ("name", CLOUD_RUN_SERVICE_NAME_MAX, RFC1035),
-    REDIS: ("name", REDIS_INSTANCE_ID_MAX, RFC1035),
-    SQL_INSTANCE: ("name", SQL_INSTANCE_NAME_MAX, RFC1035),
+    types.CLOUD_RUN_SERVICE: ("name", CLOUD_RUN_SERVICE_NAME_MAX, RFC1035),
+    types.REDIS_INSTANCE: ("name", REDIS_INSTANCE_ID_MAX, RFC1035),
+    types.SQL_INSTANCE: ("name", SQL_INSTANCE_NAME_MAX, RFC1035),
     "gcp:compute/network:Network": ("name", 63, RFC1035),
     "gcp:compute/subnetwork:Subnetwork": ("name", 63, RFC1035),
     "gcp:compute/globalAddress:GlobalAddress": ("name", 63, RFC1035),
     "gcp:artifactregistry/repository:Repository": ("repositoryId", 63, RFC1035),
     "gcp:serviceaccount/account:Account": ("accountId", 30, SERVICE_ACCOUNT_ID),
-    SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
+    types.SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
 }
 AUTONAME_SUFFIX = "-abc1234"
 
@@ -64,7 +56,7 @@ def stack_plan(request: pytest.FixtureRequest) -> Plan:
 
 
 def cloud_run_container(plan: Plan) -> dict[str, Any]:
-    (container,) = plan.one(CLOUD_RUN).inputs["template"]["containers"]
+    (container,) = plan.one(types.CLOUD_RUN_SERVICE).inputs["template"]["containers"]
     return container
 
 
@@ -101,7 +93,7 @@ def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
-    enabled = {service.inputs["service"] for service in stack_plan.of_type(API_SERVICE)}
+    enabled = {service.inputs["service"] for service in stack_plan.of_type(types.PROJECT_SERVICE)}
 
     assert enabled == inventory("cloudrun").apis
 
@@ -110,7 +102,7 @@ def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
 
 
 def test_prod_service_runs_on_one_nvidia_l4_with_4_vcpu_16gi_and_cpu_always_allocated(prod: Plan) -> None:
-    template = prod.one(CLOUD_RUN).inputs["template"]
+    template = prod.one(types.CLOUD_RUN_SERVICE).inputs["template"]
     resources = cloud_run_container(prod)["resources"]
 
     assert template["nodeSelector"] == {"accelerator": "nvidia-l4"}
@@ -121,19 +113,22 @@ def test_prod_service_runs_on_one_nvidia_l4_with_4_vcpu_16gi_and_cpu_always_allo
 def test_prod_gpu_zonal_redundancy_is_as_configured(prod: Plan) -> None:
     configured = stack_config("prod")["inference:service"]["gpu"]["zonalRedundancy"]
 
-    assert prod.one(CLOUD_RUN).inputs["template"]["gpuZonalRedundancyDisabled"] is (not configured)
+    assert prod.one(types.CLOUD_RUN_SERVICE).inputs["template"]["gpuZonalRedundancyDisabled"] is (not configured)
 
 
 def test_prod_keeps_one_instance_warm_and_runs_the_cuda_image(prod: Plan) -> None:
     envs = {env["name"]: env.get("value") for env in cloud_run_container(prod)["envs"]}
 
-    assert prod.one(CLOUD_RUN).inputs["template"]["scaling"] == {"minInstanceCount": 1, "maxInstanceCount": 3}
+    assert prod.one(types.CLOUD_RUN_SERVICE).inputs["template"]["scaling"] == {
+        "minInstanceCount": 1,
+        "maxInstanceCount": 3,
+    }
     assert prod.one("docker:index/image:Image").inputs["build"]["args"] == {"VARIANT": "cuda"}
     assert envs["MODEL_DEVICE"] == "cuda"
 
 
 def test_dev_service_has_no_gpu_and_scales_to_zero(dev: Plan) -> None:
-    template = dev.one(CLOUD_RUN).inputs["template"]
+    template = dev.one(types.CLOUD_RUN_SERVICE).inputs["template"]
     resources = cloud_run_container(dev)["resources"]
     envs = {env["name"]: env.get("value") for env in cloud_run_container(dev)["envs"]}
 
@@ -147,7 +142,7 @@ def test_dev_service_has_no_gpu_and_scales_to_zero(dev: Plan) -> None:
 
 
 def test_service_is_internal_only_and_nobody_is_granted_invoke(stack_plan: Plan) -> None:
-    assert stack_plan.one(CLOUD_RUN).inputs["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    assert stack_plan.one(types.CLOUD_RUN_SERVICE).inputs["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
     assert stack_plan.of_type("gcp:cloudrunv2/serviceIamMember:ServiceIamMember") == []
 
 
@@ -155,23 +150,23 @@ def test_service_is_internal_only_and_nobody_is_granted_invoke(stack_plan: Plan)
 
 
 def test_database_has_no_public_ip_and_waits_for_the_private_services_connection(stack_plan: Plan) -> None:
-    instance = stack_plan.one(SQL_INSTANCE)
+    instance = stack_plan.one(types.SQL_INSTANCE)
     ip_configuration = instance.inputs["settings"]["ipConfiguration"]
 
     assert ip_configuration["ipv4Enabled"] is False
     assert ip_configuration["privateNetwork"]
     assert ip_configuration["sslMode"] == "ENCRYPTED_ONLY"
-    assert stack_plan.one(CONNECTION).urn in instance.dependencies
+    assert stack_plan.one(types.SERVICE_NETWORKING_CONNECTION).urn in instance.dependencies
 
 
 def test_redis_requires_auth_and_tls_on_a_private_connection(stack_plan: Plan) -> None:
-    redis = stack_plan.one(REDIS)
+    redis = stack_plan.one(types.REDIS_INSTANCE)
 
     assert redis.inputs["authEnabled"] is True
     assert redis.inputs["transitEncryptionMode"] == "SERVER_AUTHENTICATION"
     assert redis.inputs["connectMode"] == "PRIVATE_SERVICE_ACCESS"
     assert redis.inputs["authorizedNetwork"]
-    assert stack_plan.one(CONNECTION).urn in redis.dependencies
+    assert stack_plan.one(types.SERVICE_NETWORKING_CONNECTION).urn in redis.dependencies
 
 
 def test_service_reaches_redis_over_tls_with_the_servers_ca(stack_plan: Plan) -> None:
@@ -184,15 +179,16 @@ def test_service_reaches_redis_over_tls_with_the_servers_ca(stack_plan: Plan) ->
 
 
 def test_redis_size_and_tier_follow_the_stack(dev: Plan, prod: Plan) -> None:
-    assert (dev.one(REDIS).inputs["tier"], dev.one(REDIS).inputs["memorySizeGb"]) == ("BASIC", 1)
-    assert (prod.one(REDIS).inputs["tier"], prod.one(REDIS).inputs["memorySizeGb"]) == ("STANDARD_HA", 5)
+    dev_redis, prod_redis = dev.one(types.REDIS_INSTANCE).inputs, prod.one(types.REDIS_INSTANCE).inputs
+    assert (dev_redis["tier"], dev_redis["memorySizeGb"]) == ("BASIC", 1)
+    assert (prod_redis["tier"], prod_redis["memorySizeGb"]) == ("STANDARD_HA", 5)
 
 
 # --- durability and protection ---------------------------------------------------------------------------------
 
 
 def test_prod_database_is_regional_with_backups_and_point_in_time_recovery(prod: Plan) -> None:
-    settings = prod.one(SQL_INSTANCE).inputs["settings"]
+    settings = prod.one(types.SQL_INSTANCE).inputs["settings"]
 
     assert settings["availabilityType"] == "REGIONAL"
     assert settings["backupConfiguration"]["enabled"] is True
@@ -200,7 +196,7 @@ def test_prod_database_is_regional_with_backups_and_point_in_time_recovery(prod:
 
 
 def test_dev_database_is_zonal_with_backups_and_no_point_in_time_recovery(dev: Plan) -> None:
-    settings = dev.one(SQL_INSTANCE).inputs["settings"]
+    settings = dev.one(types.SQL_INSTANCE).inputs["settings"]
 
     assert settings["availabilityType"] == "ZONAL"
     assert settings["backupConfiguration"]["enabled"] is True
@@ -210,11 +206,11 @@ def test_dev_database_is_zonal_with_backups_and_no_point_in_time_recovery(dev: P
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
 def test_deletion_protection_is_on_in_prod_only(stack: str, protected: bool, request: pytest.FixtureRequest) -> None:
     plan: Plan = request.getfixturevalue(stack)
-    database = plan.one(SQL_INSTANCE).inputs
+    database = plan.one(types.SQL_INSTANCE).inputs
 
     assert database["deletionProtection"] is protected
     assert database["settings"]["deletionProtectionEnabled"] is protected
-    assert plan.one(CLOUD_RUN).inputs["deletionProtection"] is protected
+    assert plan.one(types.CLOUD_RUN_SERVICE).inputs["deletionProtection"] is protected
 
 
 # --- labels -----------------------------------------------------------------------------------------------------
@@ -229,11 +225,11 @@ def test_the_sdk_says_which_resources_of_the_stack_take_labels(stack_plan: Plan)
     }
 
     assert sites == {
-        (SECRET, ("labels",)),
-        (REDIS, ("labels",)),
-        (SQL_INSTANCE, ("settings", "userLabels")),
-        (CLOUD_RUN, ("labels",)),
-        (CLOUD_RUN, ("template", "labels")),
+        (types.SECRET, ("labels",)),
+        (types.REDIS_INSTANCE, ("labels",)),
+        (types.SQL_INSTANCE, ("settings", "userLabels")),
+        (types.CLOUD_RUN_SERVICE, ("labels",)),
+        (types.CLOUD_RUN_SERVICE, ("template", "labels")),
         ("gcp:compute/globalAddress:GlobalAddress", ("labels",)),
         ("gcp:artifactregistry/repository:Repository", ("labels",)),
     }
@@ -273,13 +269,13 @@ def test_secret_env_vars_are_secret_manager_references_not_values(stack_plan: Pl
     assert {name: "value" in envs[name] for name in SECRET_ENV} == dict.fromkeys(SECRET_ENV, False)
     referenced = {envs[name]["valueSource"]["secretKeyRef"]["secret"] for name in SECRET_ENV}
     assert referenced == stored
-    assert len(stored) == len(stack_plan.of_type(SECRET))
+    assert len(stored) == len(stack_plan.of_type(types.SECRET))
 
 
 def test_runtime_account_can_read_every_secret_before_the_service_exists(stack_plan: Plan) -> None:
-    service = stack_plan.one(CLOUD_RUN)
+    service = stack_plan.one(types.CLOUD_RUN_SERVICE)
     runtime_member = f"serviceAccount:{service.inputs['template']['serviceAccount']}"
-    bindings = stack_plan.of_type(ACCESSOR)
+    bindings = stack_plan.of_type(types.SECRET_IAM_MEMBER)
 
     assert {binding.inputs["secretId"] for binding in bindings} == set(stack_plan.outputs["secret_ids"].values())
     assert {(binding.inputs["role"], binding.inputs["member"]) for binding in bindings} == {
@@ -293,7 +289,7 @@ def test_runtime_account_can_read_every_secret_before_the_service_exists(stack_p
 
 def test_every_resource_in_a_component_depends_directly_on_the_enabled_apis(stack_plan: Plan) -> None:
     apis = stack_plan.one("inference:apis:ProjectApis")
-    api_urns = {service.urn for service in stack_plan.of_type(API_SERVICE)}
+    api_urns = {service.urn for service in stack_plan.of_type(types.PROJECT_SERVICE)}
     cloud_resources = [resource for resource in stack_plan.resources if resource.custom]
     in_components = [resource for resource in cloud_resources if resource.urn not in api_urns]
 

@@ -24,25 +24,13 @@ from tests.stack_files import stack_config
 
 GKE_STACKS = ("prod-gke", "cmp-gke")
 
-CLUSTER = types.GKE_CLUSTER
-NODE_POOL = types.GKE_NODE_POOL
-DEPLOYMENT = types.K8S_DEPLOYMENT
-AUTOSCALER = types.K8S_HORIZONTAL_POD_AUTOSCALER
-NETWORK_POLICY = types.K8S_NETWORK_POLICY
-CLOUD_RUN = types.CLOUD_RUN_SERVICE
-SQL_INSTANCE = types.SQL_INSTANCE
-REDIS = types.REDIS_INSTANCE
-ACCOUNT = types.SERVICE_ACCOUNT
-ACCESSOR = types.SECRET_IAM_MEMBER
-PASSWORD = types.RANDOM_PASSWORD
-SUBNET = types.SUBNETWORK
 
 # Resources that exist on one platform only; everything else must be the same in the comparison pair.
 PLATFORM_ONLY_TYPES = {
-    CLOUD_RUN,
-    ACCOUNT,
-    ACCESSOR,
-    SUBNET,
+    types.CLOUD_RUN_SERVICE,
+    types.SERVICE_ACCOUNT,
+    types.SECRET_IAM_MEMBER,
+    types.SUBNETWORK,
     "gcp:compute/router:Router",
     "gcp:compute/routerNat:RouterNat",
     "gcp:projects/service:Service",
@@ -59,17 +47,17 @@ def gke_plan(request: pytest.FixtureRequest) -> Plan:
 
 
 def pool(plan: Plan, name: str) -> dict[str, Any]:
-    return next(resource.inputs for resource in plan.of_type(NODE_POOL) if resource.inputs["name"] == name)
+    return next(resource.inputs for resource in plan.of_type(types.GKE_NODE_POOL) if resource.inputs["name"] == name)
 
 
 def app_container(plan: Plan) -> dict[str, Any]:
-    (container,) = plan.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]["containers"]
+    (container,) = plan.one(types.K8S_DEPLOYMENT).inputs["spec"]["template"]["spec"]["containers"]
     return container
 
 
 def env_names(plan: Plan) -> set[str]:
-    if plan.of_type(CLOUD_RUN):
-        (container,) = plan.one(CLOUD_RUN).inputs["template"]["containers"]
+    if plan.of_type(types.CLOUD_RUN_SERVICE):
+        (container,) = plan.one(types.CLOUD_RUN_SERVICE).inputs["template"]["containers"]
         return {env["name"] for env in container["envs"]}
     return {env["name"] for env in app_container(plan)["env"]}
 
@@ -90,8 +78,8 @@ def test_gke_stack_enables_the_container_api_and_not_cloud_run(gke_plan: Plan) -
 
 def test_private_nodes_get_egress_through_cloud_nat_and_pods_use_the_subnets_secondary_ranges(gke_plan: Plan) -> None:
     assert gke_plan.one("gcp:compute/routerNat:RouterNat").inputs["natIpAllocateOption"] == "AUTO_ONLY"
-    ranges = {item["rangeName"] for item in gke_plan.one(SUBNET).inputs["secondaryIpRanges"]}
-    policy = gke_plan.one(CLUSTER).inputs["ipAllocationPolicy"]
+    ranges = {item["rangeName"] for item in gke_plan.one(types.SUBNETWORK).inputs["secondaryIpRanges"]}
+    policy = gke_plan.one(types.GKE_CLUSTER).inputs["ipAllocationPolicy"]
     assert {policy["clusterSecondaryRangeName"], policy["servicesSecondaryRangeName"]} == ranges
 
 
@@ -117,7 +105,7 @@ def test_each_pod_takes_one_l4_on_a_g2_standard_4_node_and_fits_there(gke_plan: 
 
 
 def test_the_autoscaler_never_wants_more_pods_than_the_gpu_pool_has_nodes(gke_plan: Plan) -> None:
-    spec = gke_plan.one(AUTOSCALER).inputs["spec"]
+    spec = gke_plan.one(types.K8S_HORIZONTAL_POD_AUTOSCALER).inputs["spec"]
     autoscaling = pool(gke_plan, "gpu")["autoscaling"]
     assert spec["minReplicas"] <= spec["maxReplicas"] <= autoscaling["totalMaxNodeCount"]
 
@@ -129,7 +117,7 @@ def test_pods_may_reach_the_stacks_own_redis_and_database_only(gke_plan: Plan) -
     assert redis is not None and database is not None
     egress = next(
         resource.inputs["spec"]["egress"]
-        for resource in gke_plan.of_type(NETWORK_POLICY)
+        for resource in gke_plan.of_type(types.K8S_NETWORK_POLICY)
         if resource.inputs["metadata"]["name"].endswith("-egress")
     )
     reachable = {
@@ -149,7 +137,7 @@ def test_the_pod_reads_the_same_environment_as_the_cloud_run_service(cmp_gke: Pl
 
 
 def test_the_pods_google_account_can_read_every_secret_of_the_stack(gke_plan: Plan) -> None:
-    bindings = gke_plan.of_type(ACCESSOR)
+    bindings = gke_plan.of_type(types.SECRET_IAM_MEMBER)
     assert {binding.inputs["secretId"] for binding in bindings} == set(gke_plan.outputs["secret_ids"].values())
     assert {binding.inputs["member"] for binding in bindings} == {
         f"serviceAccount:inference-{gke_plan.stack}-pod@{stack_config(gke_plan.stack)['gcp:project']}"
@@ -161,20 +149,20 @@ def test_the_pods_google_account_can_read_every_secret_of_the_stack(gke_plan: Pl
 
 
 def test_prod_gke_is_a_regional_cluster_protected_from_deletion(prod_gke: Plan) -> None:
-    cluster = prod_gke.one(CLUSTER).inputs
+    cluster = prod_gke.one(types.GKE_CLUSTER).inputs
     assert cluster["location"] == "us-central1"
     assert cluster["deletionProtection"] is True
-    sql = prod_gke.one(SQL_INSTANCE).inputs
+    sql = prod_gke.one(types.SQL_INSTANCE).inputs
     assert sql["deletionProtection"] is True
     assert sql["settings"]["availabilityType"] == "REGIONAL"
-    assert prod_gke.one(REDIS).inputs["tier"] == "STANDARD_HA"
+    assert prod_gke.one(types.REDIS_INSTANCE).inputs["tier"] == "STANDARD_HA"
 
 
 def test_prod_gke_keeps_two_pods_on_on_demand_nodes(prod_gke: Plan) -> None:
     gpu_pool = pool(prod_gke, "gpu")
     assert gpu_pool["nodeConfig"]["spot"] is False
     assert gpu_pool["autoscaling"]["totalMinNodeCount"] == 2
-    assert prod_gke.one(AUTOSCALER).inputs["spec"]["minReplicas"] == 2
+    assert prod_gke.one(types.K8S_HORIZONTAL_POD_AUTOSCALER).inputs["spec"]["minReplicas"] == 2
 
 
 # --- the comparison pair ------------------------------------------------------------------------------------------
@@ -197,20 +185,24 @@ def shared_resources(plan: Plan) -> list[tuple[str, str]]:
 
 def test_the_comparison_pair_shares_redis_database_secrets_network_and_image(cmp_gke: Plan, cmp_cloudrun: Plan) -> None:
     shared = shared_resources(cmp_gke)
-    assert {resource_type for resource_type, _inputs in shared} >= {REDIS, SQL_INSTANCE, PASSWORD}
+    assert {resource_type for resource_type, _inputs in shared} >= {
+        types.REDIS_INSTANCE,
+        types.SQL_INSTANCE,
+        types.RANDOM_PASSWORD,
+    }
     assert shared == shared_resources(cmp_cloudrun)
 
 
 def test_the_comparison_pair_runs_one_l4_per_instance_or_pod_with_the_same_bounds(
     cmp_gke: Plan, cmp_cloudrun: Plan
 ) -> None:
-    template = cmp_cloudrun.one(CLOUD_RUN).inputs["template"]
+    template = cmp_cloudrun.one(types.CLOUD_RUN_SERVICE).inputs["template"]
     assert template["nodeSelector"]["accelerator"] == "nvidia-l4"
     assert template["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert template["gpuZonalRedundancyDisabled"] is True
     cloud_run_bounds = (template["scaling"]["minInstanceCount"], template["scaling"]["maxInstanceCount"])
 
-    autoscaler = cmp_gke.one(AUTOSCALER).inputs["spec"]
+    autoscaler = cmp_gke.one(types.K8S_HORIZONTAL_POD_AUTOSCALER).inputs["spec"]
     assert (autoscaler["minReplicas"], autoscaler["maxReplicas"]) == cloud_run_bounds
     gpu_pool = pool(cmp_gke, "gpu")
     assert gpu_pool["nodeConfig"]["guestAccelerators"][0]["type"] == "nvidia-l4"
@@ -232,10 +224,10 @@ def test_the_comparison_pair_has_the_same_labels_and_environment() -> None:
 
 
 def test_both_comparison_stacks_destroy_cleanly(cmp_gke: Plan, cmp_cloudrun: Plan) -> None:
-    assert cmp_cloudrun.one(CLOUD_RUN).inputs["deletionProtection"] is False
-    assert cmp_gke.one(CLUSTER).inputs["deletionProtection"] is False
+    assert cmp_cloudrun.one(types.CLOUD_RUN_SERVICE).inputs["deletionProtection"] is False
+    assert cmp_gke.one(types.GKE_CLUSTER).inputs["deletionProtection"] is False
     for plan in (cmp_gke, cmp_cloudrun):
-        sql = plan.one(SQL_INSTANCE).inputs
+        sql = plan.one(types.SQL_INSTANCE).inputs
         assert sql["deletionProtection"] is False
         assert sql["settings"]["deletionProtectionEnabled"] is False
         assert plan.one("gcp:servicenetworking/connection:Connection").inputs["deletionPolicy"] == "ABANDON"
@@ -252,7 +244,7 @@ def test_cluster_node_pools_and_kubernetes_objects_carry_the_stack_labels(gke_pl
         "stack": gke_plan.stack,
         "managed-by": "pulumi",
     }
-    assert gke_plan.one(CLUSTER).inputs["resourceLabels"] == expected
+    assert gke_plan.one(types.GKE_CLUSTER).inputs["resourceLabels"] == expected
     assert [pool(gke_plan, name)["nodeConfig"]["resourceLabels"] for name in ("system", "gpu")] == [expected] * 2
     kubernetes_objects = [resource for resource in gke_plan.resources if resource.type.startswith("kubernetes:")]
     unlabelled = [
@@ -269,8 +261,8 @@ def test_no_generated_password_or_auth_string_appears_anywhere_in_the_plan(gke_p
 
 
 def test_cluster_name_and_service_account_ids_are_within_gcp_limits(gke_plan: Plan) -> None:
-    assert len(gke_plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
-    account_ids = [resource.inputs["accountId"] for resource in gke_plan.of_type(ACCOUNT)]
+    assert len(gke_plan.one(types.GKE_CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
+    account_ids = [resource.inputs["accountId"] for resource in gke_plan.of_type(types.SERVICE_ACCOUNT)]
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
 
 
@@ -279,7 +271,7 @@ def test_gke_names_fit_for_the_longest_stack_name_the_config_accepts(project_cop
     assert len(longest) == 16
     (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.cmp-gke.yaml").read_text())
     plan = plan_stack(longest, project_copy, cache=False)
-    account_ids = [resource.inputs["accountId"] for resource in plan.of_type(ACCOUNT)]
+    account_ids = [resource.inputs["accountId"] for resource in plan.of_type(types.SERVICE_ACCOUNT)]
     assert len(account_ids) == 2
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-    assert len(plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
+    assert len(plan.one(types.GKE_CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
