@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from facts.labels import LABELLED_RESOURCE_TYPES
 from policy.rules import cloudrun, cloudsql, gke, kubernetes, labels, redis
 from policy.rules.cloudsql import POSTGRES_REQUIRED_FLAGS
-from policy.rules.kubernetes import pod_spec_of
 from policy.rules.labels import is_prod, labels_of
 from policy.rules.registry import Declared, Level, Rule, StackRule
 
@@ -43,5 +42,4 @@ __all__ = [
     "StackRule",
     "is_prod",
     "labels_of",
-    "pod_spec_of",
 ]
