@@ -157,7 +157,9 @@ class NetworkSettings(_Section):
     @property
     def private_services_range(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         """The reserved range as a network (the rules check that the address starts a range of that size)."""
-        return ipaddress.ip_network(f"{self.private_services_address}/{self.private_services_prefix_length}", strict=False)
+        return ipaddress.ip_network(
+            f"{self.private_services_address}/{self.private_services_prefix_length}", strict=False
+        )
 
 
 class NodePoolSettings(_Section):

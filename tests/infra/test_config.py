@@ -309,11 +309,16 @@ def test_config_error_text_lists_one_problem_per_line():
 def test_redis_deletion_protection_follows_the_environment_unless_set():
     assert load().redis.deletion_protection is False
     assert load(inference__environment="prod").redis.deletion_protection is True
-    assert load(inference__environment="prod", inference__redis={"deletionProtection": False}).redis.deletion_protection is False
+    assert (
+        load(inference__environment="prod", inference__redis={"deletionProtection": False}).redis.deletion_protection
+        is False
+    )
 
 
 def test_the_private_services_range_is_fixed_by_address_and_prefix_length():
-    network = load(inference__network={"privateServicesAddress": "10.50.0.0", "privateServicesPrefixLength": 16}).network
+    network = load(
+        inference__network={"privateServicesAddress": "10.50.0.0", "privateServicesPrefixLength": 16}
+    ).network
     assert str(network.private_services_range) == "10.50.0.0/16"
 
 

@@ -314,7 +314,9 @@ def test_a_zonal_cluster_in_a_zone_without_the_accelerator_is_refused():
 
 def test_a_regional_cluster_where_no_gpu_zone_is_known_is_refused():
     messages = problems({"location": "us-west4"}, **{"gcp__region": "us-west4"})
-    assert any(message.startswith(f"{STACK_FILE}: inference:gke.location = us-west4: a regional") for message in messages)
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.location = us-west4: a regional") for message in messages
+    )
 
 
 def test_rollout_surges_into_a_spare_gpu_and_otherwise_replaces_one_pod_at_a_time():

@@ -8,8 +8,8 @@ never hold a secret in plain text, and label everything that takes labels.
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import inspect
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from facts.gcp import (
-    CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS,
     CLOUD_RUN_SERVICE_NAME_MAX,
+    CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS,
     REDIS_INSTANCE_ID_MAX,
     SERVICE_ACCOUNT_ID,
     SQL_INSTANCE_NAME_MAX,

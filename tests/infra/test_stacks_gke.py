@@ -319,7 +319,9 @@ def test_prod_gke_protects_everything_that_holds_data(prod_gke: Plan) -> None:
 
 def test_the_workload_identity_binding_waits_for_the_cluster_that_creates_the_identity_pool(gke_plan: Plan) -> None:
     binding = gke_plan.one("gcp:serviceaccount/iAMMember:IAMMember")
-    assert binding.inputs["member"].startswith(f"serviceAccount:{stack_config(gke_plan.stack)['gcp:project']}.svc.id.goog[")
+    assert binding.inputs["member"].startswith(
+        f"serviceAccount:{stack_config(gke_plan.stack)['gcp:project']}.svc.id.goog["
+    )
     assert gke_plan.one(CLUSTER).urn in binding.dependencies
 
 
@@ -344,9 +346,10 @@ def test_the_kubernetes_provider_talks_to_the_dns_endpoint(gke_plan: Plan) -> No
     computed = _computed_outputs(cluster.type, cluster.name, cluster.inputs, project)
     assert cluster.inputs["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": True}
     assert cluster.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
-    assert gke_plan.outputs["control_plane_endpoint"] == computed["controlPlaneEndpointsConfig"]["dnsEndpointConfig"][
-        "endpoint"
-    ]
+    assert (
+        gke_plan.outputs["control_plane_endpoint"]
+        == computed["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["endpoint"]
+    )
 
 
 def test_the_rollout_fits_the_gpu_pool_at_full_scale(gke_plan: Plan) -> None:
