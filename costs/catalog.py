@@ -62,7 +62,7 @@ def _expand_by_region(raw: Any) -> Any:
         return [raw]
     by_region = raw["by_region"]
     if not isinstance(by_region, dict) or not by_region or "price" in raw or "region" in raw:
-        raise ValueError(f"price {raw.get('id')!r}: by_region must be a non-empty region: price map, without price/region")
+        raise ValueError(f"price {raw.get('id')!r}: by_region must be a non-empty map of region: price, alone")
     common = {key: value for key, value in raw.items() if key != "by_region"}
     return [{**common, "region": region, "price": price} for region, price in by_region.items()]
 

@@ -93,6 +93,7 @@ class Capacity:
     max_requests_per_second: float | None
     capacity_ok: bool
     reason: str | None
+    unit: str = "instance"
 
 
 @dataclass(frozen=True)
@@ -291,21 +292,23 @@ def stack_capacity(serving: list[Serving], usage: Usage, hours_per_month: float)
     if not known:
         shapes = ", ".join(sorted({server.shape for server in serving}))
         reason = f"no throughput figure for {shapes} in the usage file"
-        return Capacity(average_rps, usage.peak_factor, None, None, None, None, True, reason)
+        return Capacity(average_rps, usage.peak_factor, None, None, None, None, True, reason, serving[0].unit)
     per_unit = sum(server.per_unit_requests_per_second or 0 for server in known) / len(known)
     limits = [server.max_units for server in known]
     max_units = None if any(limit is None for limit in limits) else sum(limit or 0 for limit in limits)
     needed_average = average_rps / per_unit
     needed_peak = peak_rps / per_unit
     max_rps = None if max_units is None else max_units * per_unit
+    unit = known[0].unit
     if max_units is not None and math.ceil(needed_peak - 1e-9) > max_units:
-        units = known[0].unit
         reason = (
             f"{CANNOT_SERVE_THE_PEAK}: {peak_rps:,.0f} requests/s at {usage.peak_factor:g}x the average needs "
-            f"{math.ceil(needed_peak)} {units}s of {known[0].shape} at {per_unit:g}/s; at most {max_units:g} run"
+            f"{math.ceil(needed_peak)} {unit}s of {known[0].shape} at {per_unit:g}/s; at most {max_units:g} run"
         )
-        return Capacity(average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, False, reason)
-    return Capacity(average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None)
+        return Capacity(
+            average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, False, reason, unit
+        )
+    return Capacity(average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit)
 
 
 def max_monthly_requests(estimate: StackEstimate, usage: Usage, hours_per_month: float) -> float | None:

@@ -357,7 +357,7 @@ def price_forwarding_rule(pricing: ResourcePricing) -> None:
             pricing.hours,
         )
     elif ordinal <= FORWARDING_RULES_IN_MINIMUM:
-        pricing.describe(f"forwarding rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum")
+        pricing.describe(f"rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum charge")
     else:
         pricing.add(f"forwarding rule #{ordinal}", "Load balancing", "lb.forwarding-rule.beyond-5", pricing.hours)
     processed = pricing.usage.load_balancer_processed_gb
