@@ -69,6 +69,22 @@ SQL_PITR_LOG_RETENTION_DAYS = 7
 POSTGRES_PORT = 5432
 SQL_INSTANCE_NAME_MAX = 98
 
+# --- Kubernetes resource quantities (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity) ---
+# Cloud Run and GKE both take CPU as a number or millicores (`500m`) and memory with a decimal or binary suffix.
+RESOURCE_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
+    None: 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
+MILLI_SUFFIX = "m"
+
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
@@ -101,8 +117,18 @@ ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {
     "nvidia-tesla-p100": ("n1",),
     "nvidia-tesla-p4": ("n1",),
 }
-# Series whose machine types carry their GPUs built in: the count is fixed by the type.
+# Series whose machine types carry their GPUs built in: the count is fixed by the type, and the machine's price
+# includes them (cloud.google.com/compute/gpus-pricing: accelerator-optimized types are priced with their GPUs).
 BUILT_IN_GPU_SERIES = ("g2", "a2", "a3")
+# The GPU built into each such machine family (by machine type prefix).
+BUILT_IN_ACCELERATORS: dict[str, str] = {
+    "g2-standard": "nvidia-l4",
+    "a2-highgpu": "nvidia-tesla-a100",
+    "a2-megagpu": "nvidia-tesla-a100",
+    "a2-ultragpu": "nvidia-a100-80gb",
+    "a3-highgpu": "nvidia-h100-80gb",
+    "a3-megagpu": "nvidia-h100-mega-80gb",
+}
 
 # Zones that offer an accelerator, per region (cloud.google.com/compute/docs/gpus/gpu-regions-zones, read
 # 2026-12; where a 2023 snapshot of that page listed fewer zones, only the zones both list are kept). A GPU node
