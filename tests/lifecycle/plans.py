@@ -52,26 +52,37 @@ def edited_stack_plan(folder: Path, stack: str, edit: Callable[[dict[str, Any]],
     return plan_stack(stack, project)
 
 
-def named(plan: Plan, name: str) -> PlannedResource:
-    [found] = [resource for resource in plan.resources if resource.name == name and resource.custom]
-    return found
+Ref = str | tuple[str, str]
+"""A custom resource by name, or by (type, name) where two resources share a name (an API and its instance)."""
 
 
-def with_resource(plan: Plan, name: str, **changes: Any) -> Plan:
+def named(plan: Plan, ref: Ref) -> PlannedResource:
+    resource_type, name = ref if isinstance(ref, tuple) else (None, ref)
+    found = [
+        resource
+        for resource in plan.resources
+        if resource.custom and resource.name == name and resource_type in (None, resource.type)
+    ]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} resources named {name}: give (type, name)")
+    return found[0]
+
+
+def with_resource(plan: Plan, name: Ref, **changes: Any) -> Plan:
     """The plan with one custom resource's fields replaced (inputs, dependencies)."""
     target = named(plan, name)
     resources = [dataclasses.replace(r, **changes) if r is target else r for r in plan.resources]
     return dataclasses.replace(plan, resources=resources)
 
 
-def with_inputs(plan: Plan, name: str, **inputs: Any) -> Plan:
+def with_inputs(plan: Plan, name: Ref, **inputs: Any) -> Plan:
     """The plan with top-level inputs of one resource set (None removes the input)."""
     target = named(plan, name)
     merged = {**target.inputs, **inputs}
     return with_resource(plan, name, inputs={key: value for key, value in merged.items() if value is not None})
 
 
-def with_dependencies(plan: Plan, name: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Plan:
+def with_dependencies(plan: Plan, name: Ref, add: tuple[Ref, ...] = (), remove: tuple[Ref, ...] = ()) -> Plan:
     """The plan with one resource depending also on `add` and no longer on `remove` (both resource names)."""
     target = named(plan, name)
     removed = {named(plan, other).urn for other in remove}

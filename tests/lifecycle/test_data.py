@@ -153,7 +153,9 @@ def test_the_sdk_docstring_names_remove_peering_as_the_connection_policy_that_le
 
 def test_a_malformed_data_file_is_refused_naming_the_file_and_the_key(tmp_path: Path) -> None:
     broken = tmp_path / "lifecycle.yaml"
-    text = DATA_FILE.read_text().replace("    kind: Memorystore instance\n", "    kind: Memorystore instance\n    colour: red\n")
+    text = DATA_FILE.read_text().replace(
+        "    kind: Memorystore instance\n", "    kind: Memorystore instance\n    colour: red\n"
+    )
     broken.write_text(text)
 
     with pytest.raises(LifecycleDataError, match=r"lifecycle\.yaml: types\.gcp:redis/instance:Instance\.colour"):
