@@ -68,14 +68,14 @@ def named(plan: Plan, ref: Ref) -> PlannedResource:
     return found[0]
 
 
-def with_resource(plan: Plan, name: Ref, **changes: Any) -> Plan:
+def with_resource(plan: Plan, name: Ref, /, **changes: Any) -> Plan:
     """The plan with one custom resource's fields replaced (inputs, dependencies)."""
     target = named(plan, name)
     resources = [dataclasses.replace(r, **changes) if r is target else r for r in plan.resources]
     return dataclasses.replace(plan, resources=resources)
 
 
-def with_inputs(plan: Plan, name: Ref, **inputs: Any) -> Plan:
+def with_inputs(plan: Plan, name: Ref, /, **inputs: Any) -> Plan:
     """The plan with top-level inputs of one resource set (None removes the input)."""
     target = named(plan, name)
     merged = {**target.inputs, **inputs}
@@ -91,7 +91,7 @@ def with_dependencies(plan: Plan, name: Ref, add: tuple[Ref, ...] = (), remove: 
     return with_resource(plan, name, dependencies=kept + tuple(urn for urn in added if urn not in kept))
 
 
-def with_added(plan: Plan, like: str, name: str, **inputs: Any) -> Plan:
+def with_added(plan: Plan, like: str, name: str, /, **inputs: Any) -> Plan:
     """The plan with one more resource, a copy of `like` under a new name with some inputs changed."""
     template = named(plan, like)
     resource = dataclasses.replace(
