@@ -60,8 +60,10 @@ def with_crm_api_before_project_iam(plan: Plan, prefix: str) -> Plan:
 def with_node_role(plan: Plan, prefix: str) -> Plan:
     """The node service account granted GKE's node role, the cluster and pools depending on the grant."""
     plan = without(plan, lambda r: r.type == "gcp:projects/iAMMember:IAMMember" and r.get("role") == NODE_ROLE)
-    grant = f"{prefix}-nodes-defaultNodeServiceAccount"
-    plan = with_added(plan, f"{prefix}-nodes-logging.logWriter", grant, role=NODE_ROLE)
+    grant = f"{prefix}-nodes-node-role"
+    node_account = named(plan, f"{prefix}-gpu").get("nodeConfig.serviceAccount")
+    [like, *_] = [m for m in plan.of_type("gcp:projects/iAMMember:IAMMember") if m.get("member").endswith(node_account)]
+    plan = with_added(plan, like.name, grant, role=NODE_ROLE)
     for name in (f"{prefix}-cluster", f"{prefix}-gpu", f"{prefix}-system"):
         plan = with_dependencies(plan, name, add=(grant,))
     return plan
