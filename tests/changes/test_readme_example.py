@@ -20,18 +20,18 @@ runner = CliRunner()
 
 
 def example_comment(project: Path) -> str:
-    """Plan dev as shipped, apply the README's edit to its stack file, and compare the two as the README does
+    """Plan prod as shipped, apply the README's edit to its stack file, and compare the two as the README does
     (run in the project folder: the README's command names the plan file relative to it)."""
-    document = stack_document("dev")
-    write_stack(project, "dev", document)
-    (project / "plan-dev.json").write_text(json.dumps(plan_stack("dev", project).to_dict()))
+    document = stack_document("prod")
+    write_stack(project, "prod", document)
+    (project / "plan-prod.json").write_text(json.dumps(plan_stack("prod", project).to_dict()))
     config = document["config"]
-    config["inference:redis"]["tier"] = "STANDARD_HA"
-    config["inference:database"]["tier"] = "db-custom-2-7680"
-    config["inference:service"]["minInstances"] = 1
-    write_stack(project, "dev", document)
+    config["inference:redis"]["tier"] = "BASIC"
+    config["inference:database"]["tier"] = "db-custom-4-15360"
+    config["inference:service"]["minInstances"] = 2
+    write_stack(project, "prod", document)
     result = runner.invoke(
-        app, ["changes", "plan-dev.json", "dev", "--format", "markdown", "--project-dir", str(project)]
+        app, ["changes", "plan-prod.json", "prod", "--format", "markdown", "--project-dir", str(project)]
     )
     assert result.exit_code == 0, result.output
     return result.stdout
