@@ -1,6 +1,7 @@
-"""What a pricer works with: one resource's pricing context, and the priced components it adds.
+"""What a pricer works with: one resource's pricing context, and the priced lines and serving shapes it adds.
 
-Shared by the estimator (which builds a ResourcePricing per resource) and the pricers (which fill it in).
+Shared by the estimator (which builds a ResourcePricing per resource) and the pricers (which fill it in), so
+neither imports the other.
 """
 
 from __future__ import annotations
@@ -23,10 +24,31 @@ class Component:
     unit_price: float
     price_id: str
     free_tier_eligible: bool = True
+    committed_unit_price: float | None = None
+    """The unit price under the stack's commitment, when one is applied and covers this line."""
+    commitment_note: str | None = None
+    """Why the applied commitment does not cover this line."""
 
     @property
     def monthly_cost(self) -> float:
         return self.quantity * self.unit_price
+
+    @property
+    def committed_monthly_cost(self) -> float:
+        unit_price = self.unit_price if self.committed_unit_price is None else self.committed_unit_price
+        return self.quantity * unit_price
+
+
+@dataclass(frozen=True)
+class Serving:
+    """A resource that serves the requests: its hardware shape, what one unit (instance or pod) of it serves a
+    second (None when usage has no figure for the shape), and how many units it may run (None: no limit set)."""
+
+    name: str
+    shape: str
+    unit: str
+    per_unit_requests_per_second: float | None
+    max_units: float | None
 
 
 class ResourcePricing:
@@ -43,6 +65,8 @@ class ResourcePricing:
         self.components: list[Component] = []
         self.gaps: list[tuple[str, str]] = []
         self.notes: list[str] = []
+        self.description: str | None = None
+        self.serving: list[Serving] = []
 
     def add(self, name: str, kind: str, price_id: str, quantity: float, free_tier_eligible: bool = True) -> None:
         """A component at the catalog's `price_id` in the resource's region; a missing price is a gap."""
@@ -82,6 +106,16 @@ class ResourcePricing:
 
     def note(self, text: str) -> None:
         self.notes.append(f"{self.resource.name}: {text}")
+
+    def describe(self, text: str) -> None:
+        """Why a priced resource has no cost line of its own."""
+        self.description = text
+
+    def serve(self, shape: str, unit: str, max_units: float | None) -> None:
+        """This resource serves the requests on hardware `shape`, at most `max_units` instances or pods."""
+        throughput = self.usage.throughput.get(shape)
+        per_unit = throughput.requests_per_second if throughput is not None else None
+        self.serving.append(Serving(self.resource.name, shape, unit, per_unit, max_units))
 
     def _append(self, name: str, kind: str, price: Price, quantity: float, free_tier_eligible: bool = True) -> None:
         self.components.append(Component(name, kind, price.unit, quantity, price.price, price.id, free_tier_eligible))

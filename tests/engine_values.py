@@ -20,7 +20,7 @@ def engine_output(resource: PlannedResource, output: str, project: str) -> Any:
     """What the offline engine returns as `output` of a resource like this one."""
 
     def probe() -> None:
-        twin = pulumi.CustomResource(resource.type, resource.name, {**resource.inputs, output: None})
+        twin = pulumi.CustomResource(resource.type, resource.name, {output: None, **resource.inputs})
         pulumi.export(output, pulumi.Output.unsecret(getattr(twin, output)))
 
     return run_program(probe, config={"gcp:project": project}).outputs[output]

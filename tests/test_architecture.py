@@ -21,6 +21,8 @@ PACKAGES: dict[str, Path] = {
     "manifests": PROJECT_ROOT / "manifests",
     "costs": PROJECT_ROOT / "costs",
     "policy": PROJECT_ROOT / "policy",
+    "lifecycle": PROJECT_ROOT / "lifecycle",
+    "changes": PROJECT_ROOT / "changes",
     "infra": PROJECT_ROOT / "infra",
     "embedding_service": PROJECT_ROOT / "app" / "embedding_service",
 }
@@ -32,7 +34,9 @@ ALLOWED_IMPORTS: dict[str, set[str]] = {
     "manifests": {"facts", "plan"},
     "costs": {"facts", "plan"},
     "policy": {"facts", "plan"},
-    "infra": {"facts", "plan", "components", "manifests", "costs", "policy"},
+    "lifecycle": {"facts", "plan"},
+    "changes": {"facts", "plan", "lifecycle"},
+    "infra": {"facts", "plan", "components", "manifests", "costs", "policy", "lifecycle", "changes"},
     "embedding_service": set(),
 }
 
@@ -107,7 +111,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_import_scan_sees_every_package() -> None:
     assert {_top(module) for module in MODULES} == set(PACKAGES)
-    assert "infra.cli" in MODULES and IMPORTS["infra.cli"] >= {"costs.cli", "policy.cli"}
+    assert "infra.cli" in MODULES and "costs.cli" in IMPORTS["infra.cli"]
 
 
 def test_no_cycle_between_top_level_packages() -> None:
