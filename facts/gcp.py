@@ -70,22 +70,6 @@ SQL_PITR_LOG_RETENTION_DAYS = 7
 POSTGRES_PORT = 5432
 SQL_INSTANCE_NAME_MAX = 98
 
-# --- Kubernetes resource quantities (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity) ---
-# Cloud Run and GKE both take CPU as a number or millicores (`500m`) and memory with a decimal or binary suffix.
-RESOURCE_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
-    None: 1,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
-MILLI_SUFFIX = "m"
-
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")

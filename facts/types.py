@@ -1,4 +1,4 @@
-"""The type token of every resource the program creates (and the few more the policy pack looks at).
+"""The type token of every resource the program creates (and the few more the policy pack or the pricers read).
 
 The engine names a resource type `<package>:<module>/<name>:<Name>`. Plans, policy rules, the cost pricers and
 the CLI's resource tree key on these tokens; they are spelt here once.
@@ -11,7 +11,10 @@ ARTIFACT_REGISTRY_REPOSITORY = "gcp:artifactregistry/repository:Repository"
 CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
 CLOUD_RUN_IAM_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
 CLOUD_RUN_IAM_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
+ADDRESS = "gcp:compute/address:Address"
 GLOBAL_ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
+FORWARDING_RULE = "gcp:compute/forwardingRule:ForwardingRule"
+GLOBAL_FORWARDING_RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
 VPC_NETWORK = "gcp:compute/network:Network"
 ROUTER = "gcp:compute/router:Router"
 ROUTER_NAT = "gcp:compute/routerNat:RouterNat"
@@ -30,6 +33,7 @@ SERVICE_NETWORKING_CONNECTION = "gcp:servicenetworking/connection:Connection"
 SQL_DATABASE = "gcp:sql/database:Database"
 SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 SQL_USER = "gcp:sql/user:User"
+VPC_ACCESS_CONNECTOR = "gcp:vpcaccess/connector:Connector"
 
 # --- Others (pulumi-docker, pulumi-random) ----------------------------------------------------------------------
 DOCKER_IMAGE = "docker:index/image:Image"
@@ -37,6 +41,7 @@ RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
 # --- Kubernetes (pulumi-kubernetes) -----------------------------------------------------------------------------
 KUBERNETES_PREFIX = "kubernetes:"
+PROVIDER_PREFIX = "pulumi:providers:"
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_SECRET = "kubernetes:core/v1:Secret"
