@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cli_timing import PROJECT_ROOT, time_cli
+
 TARGET_SECONDS = 3.0
 
 
@@ -25,14 +22,7 @@ def shipped_stacks() -> list[str]:
 
 def time_cost(stacks: list[str], *extra: str) -> float:
     stack_options = [option for stack in stacks for option in ("--stack", stack)]
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "infra.cli", "cost", *stack_options, "--format", "json", *extra],
-        cwd=PROJECT_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
+    return time_cli("cost", *stack_options, "--format", "json", *extra)
 
 
 def main() -> None:

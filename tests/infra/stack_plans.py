@@ -32,6 +32,17 @@ def inventory(platform: str) -> Inventory:
     return Inventory(frozenset(common["apis"] + own["apis"]), {**common["resources"], **own["resources"]})
 
 
+def expected_labels(plan: Plan) -> dict[str, str]:
+    """The labels every labelled resource of the stack carries: the stack file's own plus the three always set."""
+    config = stack_config(plan.stack)
+    return {
+        **config["inference:labels"],
+        "environment": config["inference:environment"],
+        "stack": plan.stack,
+        "managed-by": "pulumi",
+    }
+
+
 def leaked_secrets(plan: Plan) -> list[str]:
     """The generated passwords and Redis AUTH strings (four in every stack) that appear anywhere in the plan."""
     project = stack_config(plan.stack)["gcp:project"]

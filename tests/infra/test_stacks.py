@@ -27,7 +27,7 @@ from facts.gcp import (
 )
 from infra.offline import plan_stack
 from plan import SECRET_PLACEHOLDER, Plan
-from tests.infra.stack_plans import inventory, leaked_secrets
+from tests.infra.stack_plans import expected_labels, inventory, leaked_secrets
 from tests.stack_files import stack_config
 
 STACKS = ("dev", "prod")
@@ -279,13 +279,7 @@ def test_the_sdk_says_which_resources_of_the_stack_take_labels(stack_plan: Plan)
 
 
 def test_every_labelable_resource_carries_the_stack_labels(stack_plan: Plan) -> None:
-    config = stack_config(stack_plan.stack)
-    expected = {
-        **config["inference:labels"],
-        "environment": config["inference:environment"],
-        "stack": stack_plan.stack,
-        "managed-by": "pulumi",
-    }
+    expected = expected_labels(stack_plan)
 
     mislabelled = {
         f"{resource.name}: {'.'.join(path)}": value_at(resource.inputs, path)

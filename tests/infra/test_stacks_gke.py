@@ -20,7 +20,7 @@ from facts.quantities import memory_mib
 from infra.offline import plan_stack
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 from tests.engine_values import engine_output
-from tests.infra.stack_plans import inventory, leaked_secrets
+from tests.infra.stack_plans import expected_labels, inventory, leaked_secrets
 from tests.stack_files import stack_config
 
 GKE_STACKS = ("prod-gke", "cmp-gke")
@@ -313,13 +313,7 @@ def test_a_changed_secret_rolls_the_pods(gke_plan: Plan) -> None:
 
 
 def test_cluster_node_pools_and_kubernetes_objects_carry_the_stack_labels(gke_plan: Plan) -> None:
-    config = stack_config(gke_plan.stack)
-    expected = {
-        **config["inference:labels"],
-        "environment": config["inference:environment"],
-        "stack": gke_plan.stack,
-        "managed-by": "pulumi",
-    }
+    expected = expected_labels(gke_plan)
     assert gke_plan.one(types.GKE_CLUSTER).inputs["resourceLabels"] == expected
     assert [pool(gke_plan, name)["nodeConfig"]["resourceLabels"] for name in ("system", "gpu")] == [expected] * 2
     kubernetes_objects = [resource for resource in gke_plan.resources if resource.type.startswith("kubernetes:")]
