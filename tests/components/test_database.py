@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 import pytest
 
 from components.database import PostgresDatabase, PostgresDatabaseArgs
 from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.components.private_services import NETWORK_ID, after_api, private_services_connection
 
 INSTANCE = types.SQL_INSTANCE
 DATABASE = types.SQL_DATABASE
@@ -35,16 +35,8 @@ def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None 
     """One database component on a VPC with its private services connection; `choices` override the args."""
 
     def program() -> None:
-        opts = None
-        if gate_on_api:
-            api = gcp.projects.Service("sqladmin-api", service="sqladmin.googleapis.com")
-            opts = pulumi.ResourceOptions(depends_on=[api])
-        connection = gcp.servicenetworking.Connection(
-            "private-services",
-            network="projects/p/global/networks/vpc",
-            service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=["private-services-range"],
-        )
+        opts = after_api("sqladmin-api", "sqladmin.googleapis.com") if gate_on_api else None
+        connection = private_services_connection()
         settings: dict[str, Any] = {
             "region": "us-central1",
             "version": "POSTGRES_16",
@@ -62,7 +54,7 @@ def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None 
         database = PostgresDatabase(
             "db",
             PostgresDatabaseArgs(
-                network_id="projects/p/global/networks/vpc",
+                network_id=NETWORK_ID,
                 private_services_connection=connection,
                 password=password if password is not None else pulumi.Output.secret("db-password-value"),
                 labels=LABELS,
