@@ -30,11 +30,9 @@ LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
 
 
-def plan_cluster(
-    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
-) -> Plan:
-    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
-    gpu_pool: dict[str, Any] = {
+def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
+    """The issue's example GPU pool; `choices` override its fields."""
+    fields: dict[str, Any] = {
         "machine_type": "g2-standard-4",
         "accelerator": "nvidia-l4",
         "accelerator_count": 1,
@@ -42,33 +40,43 @@ def plan_cluster(
         "min_nodes": 0,
         "max_nodes": 3,
         "spot": True,
-        **gpu_choices,
+        **choices,
     }
+    return GpuPoolArgs(**fields)
 
-    def program() -> None:
-        GkeCluster(
-            "inference-cmp-gke",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
-                cluster_name="inference-cmp-gke",
-                network_id="projects/my-project/global/networks/vpc",
-                subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
-                control_plane_access=control_plane_access,
-                release_channel="REGULAR",
-                system_pool=SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
-                gpu_pool=GpuPoolArgs(**gpu_pool),
-                gpu_zones=gpu_zones,
-                deletion_protection=False,
-                labels=LABELS,
-            ),
-        )
 
-    return run_program(program, config={"gcp:project": PROJECT})
+def cluster_args(**choices: Any) -> GkeClusterArgs:
+    """The issue's example cluster (cmp-gke); `choices` override its fields."""
+    fields: dict[str, Any] = {
+        "project": PROJECT,
+        "location": "us-central1-a",
+        "cluster_name": "inference-cmp-gke",
+        "network_id": "projects/my-project/global/networks/vpc",
+        "subnet_id": "projects/my-project/regions/us-central1/subnetworks/subnet",
+        "pods_range_name": "pods",
+        "services_range_name": "services",
+        "master_cidr": "172.16.0.0/28",
+        "authorized_networks": [AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
+        "control_plane_access": "dns",
+        "release_channel": "REGULAR",
+        "system_pool": SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
+        "gpu_pool": gpu_pool_args(),
+        "gpu_zones": ("us-central1-a",),
+        "deletion_protection": False,
+        "labels": LABELS,
+        **choices,
+    }
+    return GkeClusterArgs(**fields)
+
+
+def plan_cluster(
+    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
+) -> Plan:
+    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
+    args = cluster_args(
+        control_plane_access=control_plane_access, gpu_zones=gpu_zones, gpu_pool=gpu_pool_args(**gpu_choices)
+    )
+    return run_program(lambda: GkeCluster("inference-cmp-gke", args), config={"gcp:project": PROJECT})
 
 
 @pytest.fixture(scope="module")
@@ -148,38 +156,17 @@ def test_nodes_run_as_a_dedicated_account_with_gkes_node_role_and_image_read_onl
 def test_node_account_id_fits_for_the_longest_stack_name():
     longest_prefix = "inference-" + "s" * 16
 
-    def program() -> None:
-        GkeCluster(
-            longest_prefix,
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1",
-                cluster_name=longest_prefix,
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[],
-                control_plane_access="dns",
-                release_channel="STABLE",
-                system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="DEFAULT",
-                    min_nodes=1,
-                    max_nodes=2,
-                    spot=False,
-                ),
-                gpu_zones=["us-central1-a", "us-central1-b"],
-                deletion_protection=True,
-                labels=LABELS,
-            ),
-        )
+    args = cluster_args(
+        location="us-central1",
+        cluster_name=longest_prefix,
+        release_channel="STABLE",
+        system_pool=SystemPoolArgs(),
+        gpu_pool=gpu_pool_args(driver_version="DEFAULT", min_nodes=1, max_nodes=2, spot=False),
+        gpu_zones=["us-central1-a", "us-central1-b"],
+        deletion_protection=True,
+    )
 
-    plan = run_program(program, config={"gcp:project": PROJECT})
+    plan = run_program(lambda: GkeCluster(longest_prefix, args), config={"gcp:project": PROJECT})
     assert SERVICE_ACCOUNT_ID.match(plan.one(ACCOUNT).inputs["accountId"])
     assert plan.one(CLUSTER).inputs["deletionProtection"] is True
 
@@ -233,31 +220,12 @@ def kubeconfig_of(control_plane_access: str) -> tuple[dict[str, Any], Plan]:
     def program() -> None:
         cluster = GkeCluster(
             "c",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
+            cluster_args(
                 cluster_name="inference-test",
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
                 authorized_networks=[AuthorizedNetworkArgs(cidr="203.0.113.0/28", name="ci-runners")],
                 control_plane_access=control_plane_access,
-                release_channel="REGULAR",
                 system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="LATEST",
-                    min_nodes=0,
-                    max_nodes=1,
-                    spot=True,
-                ),
-                gpu_zones=["us-central1-a"],
-                deletion_protection=False,
-                labels=LABELS,
+                gpu_pool=gpu_pool_args(max_nodes=1),
             ),
         )
         cluster.kubeconfig.apply(captured.append)
