@@ -139,7 +139,8 @@ def test_the_database_is_protected_with_the_instance_and_otherwise_left_to_go_wi
 def test_cis_logging_flags_meet_what_the_policy_pack_requires() -> None:
     flags = {flag["name"]: flag["value"] for flag in settings(plan_database())["databaseFlags"]}
 
-    unmet = {name: flags.get(name) for name, allowed in POSTGRES_REQUIRED_FLAGS.items() if flags.get(name) not in allowed}
+    required = POSTGRES_REQUIRED_FLAGS
+    unmet = {name: flags.get(name) for name, allowed in required.items() if flags.get(name) not in allowed}
     assert unmet == {}
 
 
