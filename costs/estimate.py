@@ -94,6 +94,7 @@ class Capacity:
     capacity_ok: bool
     reason: str | None
     unit: str = "instance"
+    per_unit_requests_per_second: float | None = None
 
 
 @dataclass(frozen=True)
@@ -306,9 +307,20 @@ def stack_capacity(serving: list[Serving], usage: Usage, hours_per_month: float)
             f"{math.ceil(needed_peak)} {unit}s of {known[0].shape} at {per_unit:g}/s; at most {max_units:g} run"
         )
         return Capacity(
-            average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, False, reason, unit
+            average_rps,
+            usage.peak_factor,
+            needed_average,
+            needed_peak,
+            max_units,
+            max_rps,
+            False,
+            reason,
+            unit,
+            per_unit,
         )
-    return Capacity(average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit)
+    return Capacity(
+        average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit, per_unit
+    )
 
 
 def max_monthly_requests(estimate: StackEstimate, usage: Usage, hours_per_month: float) -> float | None:
@@ -372,15 +384,12 @@ def _apply_commitment(resources: list[ResourceEstimate], catalog: Catalog, term:
         committed: list[Component] = []
         for component in resource.components:
             if component.kind == FREE_TIER_KIND:
-                committed.append(_replace(component, commitment_note=FREE_TIER_NOT_COVERED))
+                committed.append(dataclasses.replace(component, commitment_note=FREE_TIER_NOT_COVERED))
                 continue
             cover = catalog.commitment_for(component.price_id, term)
             if isinstance(cover, Commitment):
-                committed.append(_replace(component, committed_unit_price=component.unit_price * (1 - cover.discount)))
+                discounted = component.unit_price * (1 - cover.discount)
+                committed.append(dataclasses.replace(component, committed_unit_price=discounted))
             else:
-                committed.append(_replace(component, commitment_note=cover))
+                committed.append(dataclasses.replace(component, commitment_note=cover))
         resource.components = committed
-
-
-def _replace(component: Component, **changes: object) -> Component:
-    return dataclasses.replace(component, **changes)  # type: ignore[arg-type]

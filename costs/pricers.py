@@ -177,11 +177,8 @@ def price_gke_node_pool(pricing: ResourcePricing) -> None:
     if accelerator is None:
         return
     pricing.serve(accelerator, "pod", max_nodes * pricing.usage.pods_per_node)
-    demand_node_hours = _demand_node_hours(pricing, node_config)
     if max_nodes > min_nodes:
-        above_minimum = demand_node_hours - min_nodes * pricing.hours
-        headroom = (max_nodes - min_nodes) * pricing.hours
-        if above_minimum > headroom:
+        if _demand_node_hours(pricing, node_config) > max_nodes * pricing.hours:
             pricing.note(f"traffic needs more than {max_nodes:g} max nodes; capped at max nodes all month")
         added = _nodes_added_by_autoscaler(pricing, inputs)
         if added > 0:

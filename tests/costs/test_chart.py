@@ -19,3 +19,16 @@ def test_chart_is_written_as_a_png(tmp_path):
     draw_sweep_chart(result, path)
     assert path.read_bytes().startswith(PNG_SIGNATURE)
     assert path.stat().st_size > 10_000
+
+
+def test_a_line_ends_at_its_stacks_capacity_and_a_stack_with_no_served_point_is_left_out(tmp_path):
+    from costs.sweep import SweepPoint, SweepResult
+
+    points = [
+        SweepPoint(1e6, {"capped": 100.0, "never": None}),
+        SweepPoint(1e7, {"capped": 200.0, "never": None}),
+        SweepPoint(1e8, {"capped": None, "never": None}),
+    ]
+    path = tmp_path / "capped.png"
+    draw_sweep_chart(SweepResult(SweepRange("requests", 1e6, 1e8), points, []), path)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
