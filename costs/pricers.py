@@ -7,13 +7,15 @@ what), never a price.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
+from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
 from facts.gcp import (
     BUILT_IN_ACCELERATORS,
     BUILT_IN_GPU_SERIES,
     BYTES_PER_QUANTITY_SUFFIX,
+    GPU_RESOURCE_KEY,
     MILLI_SUFFIX,
     RESOURCE_QUANTITY,
     SQL_CUSTOM_TIER,
@@ -23,13 +25,8 @@ from facts.gcp import (
 )
 from plan import PlannedResource
 
-if TYPE_CHECKING:
-    from costs.estimate import ResourcePricing
-
-SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
 SECRET_ACCESS_UNIT = 10_000
-GPU_LIMIT_KEY = "nvidia.com/gpu"
 # Defaults GCP applies when an input is left out (each from the API reference of the resource).
 CLOUD_RUN_DEFAULT_CPU = "1"
 CLOUD_RUN_DEFAULT_MEMORY = "512Mi"
@@ -73,7 +70,7 @@ def price_cloud_run_service(pricing: ResourcePricing) -> None:
     containers = template.get("containers") or [{}]
     cpus = sum(_cpu(_limits(container).get("cpu", CLOUD_RUN_DEFAULT_CPU)) for container in containers)
     memory_gib = sum(_gib(_limits(container).get("memory", CLOUD_RUN_DEFAULT_MEMORY)) for container in containers)
-    gpus = sum(int(_number(_limits(container).get(GPU_LIMIT_KEY, 0))) for container in containers)
+    gpus = sum(int(_number(_limits(container).get(GPU_RESOURCE_KEY, 0))) for container in containers)
     instance_based = any(_cpu_always_allocated(container) for container in containers)
     scaling = template.get("scaling") or {}
     service_scaling = pricing.inputs.get("scaling") or {}

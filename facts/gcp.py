@@ -79,6 +79,8 @@ BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
     "Ti": 2**40,
 }
 MILLI_SUFFIX = "m"
+# The Kubernetes extended resource a container's GPU limit is set under, on Cloud Run and GKE alike.
+GPU_RESOURCE_KEY = "nvidia.com/gpu"
 
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
