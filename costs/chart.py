@@ -36,5 +36,6 @@ def draw_sweep_chart(result: SweepResult, path: Path, currency: str = "USD") -> 
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")
     pyplot.close(figure)

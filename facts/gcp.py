@@ -36,6 +36,11 @@ CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU: dict[float, float] = {4: 2, 6: 4, 8: 4}
 CLOUD_RUN_CONCURRENCY_RANGE = (1, 1000)
 CLOUD_RUN_SERVICE_NAME_MAX = 49
 CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA = 3
+# A startup probe must succeed within failureThreshold x periodSeconds or the instance is shut down. The services
+# page and the Run v2 API reference have long capped it at 240 s (periodSeconds and initialDelaySeconds ≤ 240 each);
+# newer pages allow 600 s (1800 s with a GPU). The smallest documented cap is the one every revision passes.
+# (cloud.google.com/run/docs/configuring/healthchecks; cloud.google.com/run/docs/reference/rest/v2/Container#Probe)
+CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS = 240
 DIRECT_VPC_EGRESS_MAX_PREFIX = 26
 
 # --- Memorystore for Redis (cloud.google.com/memorystore/docs/redis) ----------------------------------------
@@ -126,6 +131,27 @@ BUILT_IN_ACCELERATORS: dict[str, str] = {
     "a3-highgpu": "nvidia-h100-80gb",
     "a3-megagpu": "nvidia-h100-mega-80gb",
 }
+
+# Zones that offer an accelerator, per region (cloud.google.com/compute/docs/gpus/gpu-regions-zones, read
+# 2026-12; where a 2023 snapshot of that page listed fewer zones, only the zones both list are kept). A GPU node
+# pool whose node_locations name a zone without the accelerator fails to create, and a regional pool left to the
+# cluster's zones would do exactly that, so the pool is pinned to these. Add a region here before deploying there.
+GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
+    "nvidia-l4": {
+        "us-central1": ("us-central1-a", "us-central1-b", "us-central1-c"),
+        "us-east1": ("us-east1-b", "us-east1-d"),
+        "us-east4": ("us-east4-a",),
+        "us-west1": ("us-west1-a", "us-west1-b"),
+        "europe-west4": ("europe-west4-a", "europe-west4-b", "europe-west4-c"),
+        "asia-southeast1": ("asia-southeast1-b",),
+        "asia-south1": ("asia-south1-a",),
+    },
+}
+
+
+def gpu_zones(accelerator: str, region: str) -> tuple[str, ...]:
+    """The zones of `region` known to offer `accelerator` (empty when none is known)."""
+    return GPU_ZONES.get(accelerator, {}).get(region, ())
 
 
 @dataclass(frozen=True)
