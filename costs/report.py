@@ -214,8 +214,8 @@ def _stack_report(estimate: StackEstimate) -> StackReport:
     if capacity is not None:
         instances = InstancesNeededReport(
             unit=capacity.unit,
-            average=None if capacity.instances_needed_average is None else round(capacity.instances_needed_average, 3),
-            peak=None if capacity.instances_needed_peak is None else round(capacity.instances_needed_peak, 3),
+            average=None if capacity.instances_needed_average is None else round(capacity.instances_needed_average, 6),
+            peak=None if capacity.instances_needed_peak is None else round(capacity.instances_needed_peak, 6),
             peak_factor=capacity.peak_factor,
             max=capacity.max_instances,
             per_instance_requests_per_second=capacity.per_unit_requests_per_second,
