@@ -59,7 +59,7 @@ REGIONAL_ITEMS = (
 
 def test_a_regional_price_is_not_used_for_another_region():
     with pytest.raises(UnpricedError, match=r"for region 'europe-west4' \(priced in us-central1\)"):
-        load_catalog().price("cloudrun.instance.cpu", "europe-west4")
+        load_catalog().price("cloudrun.gpu.nvidia-l4.zonal-redundancy-off", "europe-west4")
     with pytest.raises(UnpricedError, match="for region 'southamerica-east1'"):
         load_catalog().price("compute.machine.g2-standard-4.on-demand", "southamerica-east1")
 
@@ -76,6 +76,19 @@ def test_regional_prices_differ_where_the_exports_say_so():
     assert catalog.price("compute.machine.g2-standard-4.on-demand", "europe-west4").price == 0.742916
     assert catalog.price("redis.standard-ha.m2", "asia-south1").price == 0.070
     assert catalog.price("compute.disk.pd-balanced", "asia-south1").price == 0.12
+
+
+@pytest.mark.parametrize("region", ["us-central1", "us-east4", "europe-west1", "europe-west4", "us-east1", "us-west1"])
+def test_cloud_run_cpu_and_memory_take_the_tier_1_price_in_tier_1_regions(region):
+    catalog = load_catalog()
+    assert catalog.price("cloudrun.instance.cpu", region).price == 0.000018
+    assert catalog.price("cloudrun.request.memory", region).price == 0.0000025
+
+
+@pytest.mark.parametrize("region", ["asia-southeast1", "asia-south1", "europe-west2"])
+def test_cloud_run_in_a_tier_2_region_is_unpriced_not_given_the_tier_1_price(region):
+    with pytest.raises(UnpricedError, match=f"for region '{region}'"):
+        load_catalog().price("cloudrun.instance.cpu", region)
 
 
 def test_the_catalog_names_every_region_it_prices():

@@ -183,7 +183,9 @@ def test_a_region_override_prices_the_same_plan_elsewhere_and_names_what_has_no_
     assert priced.region == "europe-west4"
     assert cost_of_kind(priced, "GKE nodes") == pytest.approx(0.742916 * 730)
     reasons = {item.reason for item in priced.unpriced}
-    assert "no catalog price 'cloudrun.instance.cpu' for region 'europe-west4' (priced in us-central1)" in reasons
+    gpu = "cloudrun.gpu.nvidia-l4.zonal-redundancy-off"
+    assert f"no catalog price '{gpu}' for region 'europe-west4' (priced in us-central1)" in reasons
+    assert cost_of_kind(priced, "Cloud Run CPU") == pytest.approx(4 * 0.000018 * 730 * 3600)
 
 
 # --- Commitments ---------------------------------------------------------------------------------------------
