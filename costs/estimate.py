@@ -14,14 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from costs.catalog import FREE_TIER_NOT_COVERED, GLOBAL_REGION, Catalog, Commitment, UnpricedError
-from costs.pricers import PRICERS, free_reason
+from costs.pricers import MILLION, PRICERS, free_reason
 from costs.pricing import SECONDS_PER_HOUR, Component, ResourcePricing, Serving, StackContext
 from costs.usage import Usage
 from facts.gcp import ZONE
 from plan import Plan, PlannedResource
 
 FREE_TIER_KIND = "Free tier"
-MILLION = 1_000_000
 CANNOT_SERVE_THE_PEAK = "cannot serve the peak"
 
 
@@ -203,14 +202,6 @@ def stack_capacity(serving: list[Serving], usage: Usage, hours_per_month: float)
     return Capacity(
         average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit, per_unit
     )
-
-
-def max_monthly_requests(estimate: StackEstimate, usage: Usage, hours_per_month: float) -> float | None:
-    """The most requests a month the stack can serve with its peak inside its capacity (None: no known limit)."""
-    capacity = estimate.capacity
-    if capacity is None or capacity.max_requests_per_second is None:
-        return None
-    return capacity.max_requests_per_second / usage.peak_factor * hours_per_month * SECONDS_PER_HOUR
 
 
 def resource_region(resource: PlannedResource) -> str | None:
