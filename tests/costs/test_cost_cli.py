@@ -273,8 +273,9 @@ def test_region_compare_of_a_region_without_prices_exits_2_naming_it(tmp_path):
 
 def test_region_compare_in_markdown_puts_each_stacks_unpriced_count_in_brackets(tmp_path):
     service = write_plan(tmp_path, "svc", cloud_run_service(min_instances=1))
-    result = run("cost", "--plan", service, "--region-compare", "europe-west4", "--format", "markdown")
+    options = ("--region-compare", "europe-west4", "--usage", str(NO_USAGE), "--format", "markdown")
+    result = run("cost", "--plan", service, *options)
     assert result.exit_code == 0, result.output
-    # In europe-west4 the CPU and memory take the Tier 1 price; the L4 has no price there.
+    # In europe-west4 the CPU and memory of the one warm instance take the Tier 1 price; the L4 has no price there.
     per_second = 4 * 0.000018 + 16 * 0.000002
     assert f"| svc | {per_second * 730 * 3600:,.2f} (1) |" in result.output
