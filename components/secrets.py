@@ -10,6 +10,8 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import SECRET_ID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +88,8 @@ class Secrets(pulumi.ComponentResource):
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions,
     ) -> None:
-        secret, version = _stored_secret(f"{name}-{short_name}", f"{name}-{short_name}", value, labels, opts)
+        secret_id = fit_name(f"{name}-{short_name}", SECRET_ID)
+        secret, version = _stored_secret(f"{name}-{short_name}", secret_id, value, labels, opts)
         self._secrets[short_name] = secret
         self._versions.append(version)
         self.secret_ids[short_name] = secret.id

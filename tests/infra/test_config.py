@@ -295,10 +295,24 @@ def test_a_missing_project_is_reported_with_how_to_set_it():
     )
 
 
-def test_a_stack_name_too_long_for_service_account_ids_is_refused():
+def test_a_stack_name_longer_than_a_service_account_id_allows_is_accepted():
+    config = load_stack_config(engine_config(), stack_file=STACK_FILE, stack="staging-europe-west4")
+    assert config.name_prefix == "inference-staging-europe-west4"
+    assert config.all_labels["stack"] == "staging-europe-west4"
+
+
+@pytest.mark.parametrize("stack", ["-dev", "dev-", "dev/one", "a" * 101, "staging europe"])
+def test_a_stack_name_pulumi_itself_would_not_take_is_refused_naming_the_stack_file(stack):
     with pytest.raises(ConfigError) as raised:
-        load_stack_config(engine_config(), stack_file=STACK_FILE, stack="a-very-long-stack-name")
-    assert any("stack name" in message and "30 characters" in message for message in raised.value.messages)
+        load_stack_config(engine_config(), stack_file=STACK_FILE, stack=stack)
+    assert f"{STACK_FILE}: stack name: {stack!r} must be 1-100 letters, digits" in raised.value.messages[0]
+
+
+def test_the_stack_label_of_a_stack_name_labels_cannot_hold_is_shortened_with_a_hash():
+    config = load_stack_config(engine_config(), stack_file=STACK_FILE, stack="Feature_GPU." + "x" * 60)
+    label = config.all_labels["stack"]
+    assert len(label) == 63
+    assert label.startswith("feature_gpu-xxx")
 
 
 def test_config_error_text_lists_one_problem_per_line():

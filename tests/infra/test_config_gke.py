@@ -47,7 +47,7 @@ def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dic
         "inference:environment": "dev",
         "inference:platform": "gke",
         "inference:labels": {"team": "ml-platform"},
-        "inference:service": {"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}},
+        "inference:service": {"cpu": 3, "memory": "12Gi"},
         "inference:redis": {"tier": "BASIC", "memorySizeGb": 1},
         "inference:database": {"tier": "db-custom-1-3840"},
         "inference:gke": gke_section,
@@ -203,11 +203,39 @@ def test_a_pod_the_size_of_the_whole_node_does_not_fit_on_it():
     ) in messages
 
 
-def test_the_gke_path_needs_a_gpu_matching_the_pool():
-    assert (
-        f"{STACK_FILE}: inference:service.gpu.type = nvidia-tesla-t4: must match gpuPool.accelerator (nvidia-l4)"
-        in (problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}}))
+def test_the_pod_gpu_follows_the_pool_accelerator_when_service_gpu_is_left_out():
+    config = load({"gpuPool.machineType": "n1-standard-8", "gpuPool.accelerator": "nvidia-tesla-t4"})
+    assert config.service.gpu is not None
+    assert config.service.gpu.type == "nvidia-tesla-t4"
+    assert config.gke is not None and config.gke.gpu_pool.accelerator == "nvidia-tesla-t4"
+
+
+def test_the_pool_accelerator_follows_service_gpu_type_when_the_pool_leaves_it_out():
+    engine = gke_engine_config(
+        {"gpuPool.machineType": "a2-highgpu-1g"},
+        inference__service={"cpu": 8, "memory": "64Gi", "gpu": {"type": "nvidia-tesla-a100"}},
     )
+    gke = json.loads(engine["inference:gke"])
+    del gke["gpuPool"]["accelerator"]
+    engine["inference:gke"] = json.dumps(gke)
+    config = load_stack_config(engine, stack_file=STACK_FILE, stack="gke")
+    assert config.gke is not None and config.gke.gpu_pool.accelerator == "nvidia-tesla-a100"
+
+
+def test_the_same_gpu_type_written_in_both_places_is_accepted():
+    config = load(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}})
+    assert config.service.gpu is not None and config.service.gpu.type == "nvidia-l4"
+
+
+def test_different_gpu_types_written_in_both_places_are_a_contradiction():
+    messages = problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}})
+    assert (
+        f"{STACK_FILE}: inference:service.gpu.type = nvidia-tesla-t4: contradicts gke.gpuPool.accelerator "
+        "(nvidia-l4): on GKE write the GPU type once, in gpuPool.accelerator"
+    ) in messages
+
+
+def test_a_cpu_only_service_on_gke_is_refused():
     assert any(
         message.startswith(f"{STACK_FILE}: inference:service.gpu: the GKE path serves from the GPU pool")
         for message in problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": None})
