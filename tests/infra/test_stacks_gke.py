@@ -337,14 +337,3 @@ def test_cluster_name_and_service_account_ids_are_within_gcp_limits(gke_plan: Pl
     assert len(gke_plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
     account_ids = [resource.inputs["accountId"] for resource in gke_plan.of_type(ACCOUNT)]
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-
-
-def test_gke_names_fit_for_the_longest_stack_name_the_config_accepts(project_copy: Path) -> None:
-    longest = "cmp-gke-spot-l4x"
-    assert len(longest) == 16
-    (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.cmp-gke.yaml").read_text())
-    plan = plan_stack(longest, project_copy, cache=False)
-    account_ids = [resource.inputs["accountId"] for resource in plan.of_type(ACCOUNT)]
-    assert len(account_ids) == 2
-    assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-    assert len(plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
