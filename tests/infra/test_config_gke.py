@@ -57,7 +57,9 @@ def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dic
 
 
 def load(gke: dict[str, Any] | None = None, **sections: Any) -> StackConfig:
-    return load_stack_config(gke_engine_config(gke, **sections), stack_file=STACK_FILE, stack="gke")
+    return load_stack_config(
+        gke_engine_config(gke, **sections), stack_file=STACK_FILE, stack="gke", project_dir=PROJECT_ROOT
+    )
 
 
 def problems(gke: dict[str, Any] | None = None, **sections: Any) -> list[str]:
@@ -295,8 +297,10 @@ def test_a_gke_section_on_a_cloud_run_stack_is_refused():
             ("location: us-central1-a", f"location: us-central1-a\n    clusterName: {'c' * 45}"),
             f"inference:gke.clusterName = {'c' * 45}: 45 characters; a cluster name is at most 40",
         ),
+        (("cpu: 3", "cpu: -1"), "inference:service.cpu = -1: Input should be greater than 0"),
+        (("cpu: 3", "cpu: 0"), "inference:service.cpu = 0: Input should be greater than 0"),
     ],
-    ids=["l4-on-n1", "t4-on-g2", "driver-newest", "min-above-max", "45-char-name"],
+    ids=["l4-on-n1", "t4-on-g2", "driver-newest", "min-above-max", "45-char-name", "negative-cpu", "zero-cpu"],
 )
 def test_bad_gke_stack_files_exit_2_naming_file_key_value_and_rule(project_copy, replacement, expected):
     stack = (project_copy / "Pulumi.cmp-gke.yaml").read_text()
