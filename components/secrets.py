@@ -48,7 +48,7 @@ def _stored_secret(
 
 
 class Secrets(pulumi.ComponentResource):
-    """A set of Secret Manager secrets, each with one version; ids are `<component name>-<short name>`."""
+    """A set of Secret Manager secrets, each with one version; ids are `<component name>-<short name>` (fitted)."""
 
     secret_ids: dict[str, pulumi.Output[str]]
     """Short name → the secret's id (`projects/<p>/secrets/<id>`), for IAM bindings and references."""
