@@ -28,6 +28,7 @@ LONG_STACKS = {
     "feature-gpu-test": "cmp-cloudrun",
     "feature-gpu-test-on-gke-in-europe-west4-with-spot-l4-nodes": "prod-gke",
     "Team_Alpha.preview-" + "x" * 81: "cmp-gke",
+    "release-candidate-" + "y" * 82: "prod",
 }
 AUTONAME_SAMPLE = "-" + "f" * (AUTONAME_SUFFIX_LENGTH - 1)
 LABEL_KEYS = ("labels", "userLabels", "resourceLabels")
