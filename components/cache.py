@@ -25,6 +25,9 @@ class RedisCacheArgs:
     memory_size_gb: int
     version: str
     read_replicas: int
+    deletion_protection: bool
+    """Refuse to delete the instance (prod). Unset, pulumi-gcp 10.x refuses too, which would also block every
+    replacement, so it is always passed explicitly; the AUTH secret follows it."""
     labels: Mapping[str, str]
 
 
@@ -62,12 +65,18 @@ class RedisCache(pulumi.ComponentResource):
                     )
                 ]
             ),
+            deletion_protection=args.deletion_protection,
             labels=dict(args.labels),
             opts=child_options(self, opts, depends_on=[args.private_services_connection]),
         )
         self.auth_secret = Secrets(
             name,
-            SecretsArgs(generated={}, provided={"auth": instance.auth_string}, labels=args.labels),
+            SecretsArgs(
+                generated={},
+                provided={"auth": instance.auth_string},
+                labels=args.labels,
+                deletion_protection=args.deletion_protection,
+            ),
             opts=child_options(self, opts),
         )
 

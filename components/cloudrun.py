@@ -77,7 +77,10 @@ class CloudRunService(pulumi.ComponentResource):
                 name=env_name,
                 value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
                     secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret.secret_id, version="latest"
+                        # Pinned: with `latest`, a changed secret would reach no revision until something else
+                        # changed; a new version number is a template change, so it rolls a revision.
+                        secret=secret.secret_id,
+                        version=secret.version,
                     )
                 ),
             )

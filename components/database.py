@@ -105,12 +105,25 @@ class PostgresDatabase(pulumi.ComponentResource):
             ),
             opts=child_options(self, opts, depends_on=[args.private_services_connection]),
         )
-        database = gcp.sql.Database(f"{name}-database", instance=instance.name, name=args.database_name, opts=child)
+        database = gcp.sql.Database(
+            f"{name}-database",
+            instance=instance.name,
+            name=args.database_name,
+            # Protected: the provider refuses to drop the database. Otherwise it is left to go with its instance,
+            # which a destroy deletes next: dropping it through the API fails while sessions or objects of other
+            # roles remain, and would only delay the instance's deletion.
+            deletion_policy="PREVENT" if args.deletion_protection else "ABANDON",
+            opts=child,
+        )
         user = gcp.sql.User(
             f"{name}-user",
             instance=instance.name,
             name=args.user_name,
             password=args.password,
+            # Once the app has created its tables as this user, Cloud SQL refuses to drop the role ("role ...
+            # cannot be dropped because some objects depend on it"); the docstring's answer for PostgreSQL is
+            # ABANDON, and the role goes with the instance.
+            deletion_policy="ABANDON",
             opts=child_options(self, opts, depends_on=[database]),
         )
 

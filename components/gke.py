@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -21,13 +22,13 @@ GPU_TAINT_EFFECT = "NO_SCHEDULE"
 GPU_TOLERATION_EFFECT = "NoSchedule"
 GPU_NODE_LABEL = "cloud.google.com/gke-accelerator"
 NODE_IMAGE = "COS_CONTAINERD"
-# What the nodes' own identity needs: write logs and metrics, pull images. Nothing else.
+# What the nodes' own identity needs: GKE's own role for a custom node account (logs, metrics, metadata; GKE
+# requires it) and reading images. Nothing else.
 NODE_ROLES = (
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
+    "roles/container.defaultNodeServiceAccount",
     "roles/artifactregistry.reader",
 )
+CONTROL_PLANE_ACCESS = ("dns", "ip")
 AUTH_PLUGIN = "gke-gcloud-auth-plugin"
 AUTH_PLUGIN_HINT = (
     "gke-gcloud-auth-plugin must be installed where `pulumi up` runs: "
@@ -98,13 +99,19 @@ class GkeClusterArgs:
     master_cidr: str
     """The control plane's private /28."""
     authorized_networks: Sequence[AuthorizedNetworkArgs]
-    """Ranges allowed to reach the control plane (where `pulumi up` and kubectl run must be among them)."""
+    """Ranges allowed to reach the control plane's IP endpoints."""
+    control_plane_access: str
+    """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based
+    endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or
+    `ip` (the public IP endpoint, from `authorized_networks` only)."""
     release_channel: str
     """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
     system_pool: SystemPoolArgs
     """The pool for GKE's own pods."""
     gpu_pool: GpuPoolArgs
     """The pool the inference pods run on."""
+    gpu_zones: Sequence[str]
+    """The zones of the location that offer the accelerator: the GPU pool's node locations."""
     deletion_protection: bool
     """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
     labels: Mapping[str, str]
@@ -114,6 +121,8 @@ class GkeClusterArgs:
 class GkeCluster(pulumi.ComponentResource):
     """A private, VPC-native GKE Standard cluster with Workload Identity, Dataplane V2 and shielded COS nodes."""
 
+    cluster: gcp.container.Cluster
+    """The cluster itself: what needs the cluster to exist (a Workload Identity binding) depends on it."""
     cluster_name: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a Pulumi secret)."""
@@ -124,6 +133,9 @@ class GkeCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:gke:GkeCluster", name, None, opts)
+        if args.control_plane_access not in CONTROL_PLANE_ACCESS:
+            raise ValueError(f"control_plane_access is one of {', '.join(CONTROL_PLANE_ACCESS)}")
+        dns_access = args.control_plane_access == "dns"
         child = child_options(self, opts)
         labels = dict(args.labels)
         self.workload_pool = f"{args.project}.svc.id.goog"
@@ -171,8 +183,15 @@ class GkeCluster(pulumi.ComponentResource):
             ),
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
-                enable_private_endpoint=False,
+                # With DNS access nobody needs the public IP: the nodes use the private one, callers the DNS name.
+                enable_private_endpoint=dns_access,
                 master_ipv4_cidr_block=args.master_cidr,
+            ),
+            control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                    allow_external_traffic=dns_access
+                ),
+                ip_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigIpEndpointsConfigArgs(enabled=True),
             ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[
@@ -234,6 +253,9 @@ class GkeCluster(pulumi.ComponentResource):
             name="gpu",
             cluster=cluster.id,
             location=args.location,
+            # A regional cluster spreads pools over zones GKE picks; GPU nodes can live only where the
+            # accelerator exists, so this pool names those zones.
+            node_locations=list(args.gpu_zones),
             autoscaling=gcp.container.NodePoolAutoscalingArgs(
                 # total_* bounds count nodes across every zone, so min/max mean the same for zonal and regional.
                 total_min_node_count=gpu.min_nodes,
@@ -274,10 +296,17 @@ class GkeCluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        kubeconfig = pulumi.Output.all(
-            cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
-        ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
+        if dns_access:
+            # The DNS endpoint serves a publicly trusted certificate: no cluster CA in the kubeconfig.
+            kubeconfig = pulumi.Output.all(cluster.name, cluster.control_plane_endpoints_config).apply(
+                lambda parts: _kubeconfig(str(parts[0]), _dns_endpoint(parts[1]), None)
+            )
+        else:
+            kubeconfig = pulumi.Output.all(
+                cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+            ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
         self.kubeconfig = pulumi.Output.secret(kubeconfig)
+        self.cluster = cluster
         self.cluster_name = cluster.name
         self.provider = kubernetes.Provider(
             f"{name}-kubernetes",
@@ -287,18 +316,24 @@ class GkeCluster(pulumi.ComponentResource):
         self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
 
 
-def _kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str) -> str:
+def _dns_endpoint(endpoints: Mapping[str, Any] | None) -> str:
+    """The cluster's DNS endpoint from its control_plane_endpoints_config (output types are mappings too)."""
+    endpoint = ((endpoints or {}).get("dns_endpoint_config") or {}).get("endpoint")
+    if not endpoint:
+        raise ValueError("the cluster reported no DNS endpoint (control_plane_endpoints_config.dns_endpoint_config)")
+    return str(endpoint)
+
+
+def _kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str | None) -> str:
     """A kubeconfig that gets short-lived tokens from gke-gcloud-auth-plugin; it holds no credential itself."""
+    server: dict[str, str] = {"server": f"https://{endpoint}"}
+    if ca_certificate is not None:
+        server["certificate-authority-data"] = ca_certificate
     return yaml.safe_dump(
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [
-                {
-                    "name": cluster_name,
-                    "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_certificate},
-                }
-            ],
+            "clusters": [{"name": cluster_name, "cluster": server}],
             "users": [
                 {
                     "name": cluster_name,

@@ -31,6 +31,8 @@ class ContainerImageArgs:
     prebuilt: str | None = None
     """Deploy this image reference as is: no repository, nothing built."""
     keep_recent_versions: int = 10
+    deletion_protection: bool = False
+    """Refuse to delete the repository and the images in it (prod)."""
 
 
 class ContainerImage(pulumi.ComponentResource):
@@ -75,6 +77,7 @@ class ContainerImage(pulumi.ComponentResource):
                 ),
             ],
             labels=dict(args.labels),
+            deletion_policy="PREVENT" if args.deletion_protection else "DELETE",
             opts=child,
         )
         registry_host = f"{args.region}-docker.pkg.dev"

@@ -39,6 +39,7 @@ GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
 ANYWHERE = "0.0.0.0/0"
 # A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
 ROLLOUT_TIMEOUT = "30m"
+SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"
 INTERNAL_LOAD_BALANCER = {"networking.gke.io/load-balancer-type": "Internal"}
 SECRETS_AS_ENV_SKIP = (
     "CKV_K8S_35=The app reads its settings from the environment under the same names as on Cloud Run; "
@@ -50,6 +51,9 @@ SECRETS_AS_ENV_SKIP = (
 class KubernetesWorkloadArgs:
     provider: kubernetes.Provider
     """The cluster's Kubernetes provider (GkeCluster.provider)."""
+    cluster: pulumi.Resource
+    """The cluster (GkeCluster.cluster): its Workload Identity pool exists only once a WI cluster does, so the
+    binding of the pod's Kubernetes service account waits for it."""
     workload_pool: str
     """The cluster's Workload Identity pool (`<project>.svc.id.goog`)."""
     runtime: AppRuntime
@@ -64,6 +68,10 @@ class KubernetesWorkloadArgs:
     """Fewest pods the autoscaler keeps."""
     max_replicas: int
     """Most pods the autoscaler runs (the GPU pool must have a node for each)."""
+    max_surge: int
+    """Extra pods a rollout may start (each needs a spare GPU: 0 when max_replicas uses every GPU of the pool)."""
+    max_unavailable: int
+    """Pods a rollout may take down before their replacements are ready (1 when it cannot surge)."""
     target_cpu_utilization: int
     """Average CPU use (percent of the request) the autoscaler aims for."""
     public: bool
@@ -84,6 +92,10 @@ class KubernetesWorkloadArgs:
     """The namespace everything lives in (never `default`)."""
     app_name: str = "embeddings"
     """Name of the Deployment, Service, autoscaler and service account."""
+
+    def __post_init__(self) -> None:
+        if self.max_surge < 0 or self.max_unavailable < 0 or self.max_surge + self.max_unavailable == 0:
+            raise ValueError("a rollout needs max_surge or max_unavailable above 0 (Kubernetes refuses both 0)")
 
 
 def _to_cidrs(cidrs: Sequence[pulumi.Input[str]]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:
@@ -151,7 +163,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             service_account_id=google_account.name,
             role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{args.workload_pool}[{args.namespace}/{args.app_name}]",
-            opts=child,
+            opts=child_options(self, opts, depends_on=[args.cluster]),
         )
 
         secret_name = f"{args.app_name}-secrets"
@@ -178,6 +190,9 @@ class KubernetesWorkload(pulumi.ComponentResource):
             )
             for env_name in args.runtime.secret_env
         ]
+        secret_versions = pulumi.Output.all(
+            **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
+        ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
         resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
         seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
 
@@ -242,13 +257,22 @@ class KubernetesWorkload(pulumi.ComponentResource):
             metadata=metadata(args.app_name, annotations={"checkov.io/skip1": SECRETS_AS_ENV_SKIP}),
             spec=kubernetes.apps.v1.DeploymentSpecArgs(
                 selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels=selector),
-                # A new pod must be ready before an old one goes: a GPU pod takes minutes to warm up.
+                # Surge where a spare GPU exists (a new pod is ready before an old one goes); at full GPU capacity a
+                # surge pod would wait forever for a node the pool cannot add, so one pod is replaced at a time.
                 strategy=kubernetes.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
-                    rolling_update=kubernetes.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
+                    rolling_update=kubernetes.apps.v1.RollingUpdateDeploymentArgs(
+                        max_surge=args.max_surge, max_unavailable=args.max_unavailable
+                    ),
                 ),
                 template=kubernetes.core.v1.PodTemplateSpecArgs(
-                    metadata=kubernetes.meta.v1.ObjectMetaArgs(labels=labels), spec=pod
+                    metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                        labels=labels,
+                        # A changed secret is a new version: naming the versions here rolls the pods, which read
+                        # their secrets only at start.
+                        annotations={SECRET_VERSIONS_ANNOTATION: secret_versions},
+                    ),
+                    spec=pod,
                 ),
             ),
             opts=in_cluster.merge(

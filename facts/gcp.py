@@ -36,6 +36,11 @@ CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU: dict[float, float] = {4: 2, 6: 4, 8: 4}
 CLOUD_RUN_CONCURRENCY_RANGE = (1, 1000)
 CLOUD_RUN_SERVICE_NAME_MAX = 49
 CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA = 3
+# A startup probe must succeed within failureThreshold x periodSeconds or the instance is shut down. The services
+# page and the Run v2 API reference have long capped it at 240 s (periodSeconds and initialDelaySeconds ≤ 240 each);
+# newer pages allow 600 s (1800 s with a GPU). The smallest documented cap is the one every revision passes.
+# (cloud.google.com/run/docs/configuring/healthchecks; cloud.google.com/run/docs/reference/rest/v2/Container#Probe)
+CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS = 240
 DIRECT_VPC_EGRESS_MAX_PREFIX = 26
 
 # --- Memorystore for Redis (cloud.google.com/memorystore/docs/redis) ----------------------------------------
@@ -63,6 +68,22 @@ SQL_DISK_RANGE_GB = (10, 65536)
 SQL_PITR_LOG_RETENTION_DAYS = 7
 POSTGRES_PORT = 5432
 SQL_INSTANCE_NAME_MAX = 98
+
+# --- Kubernetes resource quantities (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity) ---
+# Cloud Run and GKE both take CPU as a number or millicores (`500m`) and memory with a decimal or binary suffix.
+RESOURCE_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
+    None: 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
+MILLI_SUFFIX = "m"
 
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -241,8 +262,42 @@ ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {
     "nvidia-tesla-p100": ("n1",),
     "nvidia-tesla-p4": ("n1",),
 }
-# Series whose machine types carry their GPUs built in: the count is fixed by the type.
+# Series whose machine types carry their GPUs built in: the count is fixed by the type, and the machine's price
+# includes them (cloud.google.com/compute/gpus-pricing: accelerator-optimized types are priced with their GPUs).
 BUILT_IN_GPU_SERIES = ("g2", "a2", "a3")
+# The GPU built into each such machine family (by machine type prefix).
+BUILT_IN_ACCELERATORS: dict[str, str] = {
+    "g2-standard": "nvidia-l4",
+    "a2-highgpu": "nvidia-tesla-a100",
+    "a2-megagpu": "nvidia-tesla-a100",
+    "a2-ultragpu": "nvidia-a100-80gb",
+    "a3-highgpu": "nvidia-h100-80gb",
+    "a3-megagpu": "nvidia-h100-mega-80gb",
+}
+
+# Zones that offer an accelerator, per region (cloud.google.com/compute/docs/gpus/gpu-regions-zones, read
+# 2026-12; where a 2023 snapshot of that page listed fewer zones, only the zones both list are kept). A GPU node
+# pool whose node_locations name a zone without the accelerator fails to create, and a regional pool left to the
+# cluster's zones would do exactly that, so the pool is pinned to these. Add a region here before deploying there.
+GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
+    "nvidia-l4": {
+        "us-central1": ("us-central1-a", "us-central1-b", "us-central1-c"),
+        "us-east1": ("us-east1-b", "us-east1-d"),
+        "us-east4": ("us-east4-a",),
+        "us-west1": ("us-west1-a", "us-west1-b"),
+        "europe-west4": ("europe-west4-a", "europe-west4-b", "europe-west4-c"),
+        "asia-southeast1": ("asia-southeast1-b",),
+        "asia-south1": ("asia-south1-a",),
+    },
+    # Same page, the shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to.
+    "nvidia-tesla-t4": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
+    "nvidia-tesla-a100": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
+}
+
+
+def gpu_zones(accelerator: str, region: str) -> tuple[str, ...]:
+    """The zones of `region` known to offer `accelerator` (empty when none is known)."""
+    return GPU_ZONES.get(accelerator, {}).get(region, ())
 
 
 @dataclass(frozen=True)

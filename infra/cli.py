@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,6 @@ from costs.cli import cost_app
 from infra.config import ConfigError
 from infra.offline import plan_stack
 from plan import Plan, PlannedResource, lookup
-from policy.cli import check
 
 app = typer.Typer(
     help="Offline plans, policy checks and cost estimates for the inference stacks (no cloud credentials needed).",
@@ -26,6 +26,7 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 CONFIG_ERROR_EXIT_CODE = 2
+MANDATORY_VIOLATION_EXIT_CODE = 1
 
 # What a reader wants to see of each resource in the tree (dotted paths into its inputs).
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -133,10 +134,25 @@ def plan(
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse the plan while the program and stack file are unchanged.")
     ] = True,
+    destroy_order: Annotated[
+        bool,
+        typer.Option("--destroy-order", help="Also print the order `pulumi destroy` deletes in, and its duration."),
+    ] = False,
 ) -> None:
     """Validate a stack and run the program under recording mocks: print the resource tree it would create."""
+    from lifecycle.data import load_lifecycle
+    from lifecycle.graph import DependencyGraph, destroy, first_up
+
     result = load_plan_or_exit(stack, cache=cache)
     console.print(render_tree(result))
+    data = load_lifecycle()
+    graph = DependencyGraph(result, data)
+    console.print(f"first pulumi up: {first_up(graph, data).summary()}", markup=False)
+    if destroy_order:
+        console.print(f"pulumi destroy: {destroy(graph, data).summary()}", markup=False)
+        for position, urn in enumerate(graph.destroy_order, start=1):
+            resource = graph.resources[urn]
+            console.print(f"  {position:>3}. {resource.name} ({resource.type})", markup=False)
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -148,7 +164,100 @@ def plan(
         console.print(f"{len(written)} Kubernetes manifests written to {manifests}")
 
 
-app.command("check")(check)
+@app.command()
+def check(
+    context: typer.Context,
+    stacks: Annotated[
+        list[str], typer.Option("--stack", help="Stack to check (Pulumi.<stack>.yaml); repeat for several.")
+    ],
+    project_dir: Annotated[
+        Path | None, typer.Option(help="Folder holding Pulumi.yaml and the stack files (default: current).")
+    ] = None,
+    policy_config_dir: Annotated[
+        Path | None, typer.Option(help="Folder of per-stack policy configs (<stack>.json) that grant exceptions.")
+    ] = None,
+) -> None:
+    """Check each stack's offline plan against the policy pack and the lifecycle rules.
+
+    Exit 1 on a mandatory violation, 2 on bad config. Lifecycle violations (preconditions missing from the
+    graph, destroy blockers in stacks meant to be destroyed, unprotected data in prod) are always mandatory.
+    """
+    from lifecycle.rules import evaluate as lifecycle_violations
+    from policy.rules import Level
+    from policy.stack_policy import (
+        POLICY_CONFIG_DIR,
+        PolicyConfigError,
+        Violation,
+        evaluate_resources,
+        load_policy_config,
+    )
+
+    config_dir = policy_config_dir or POLICY_CONFIG_DIR
+    planner = context.obj
+    mandatory_found = False
+    for stack in stacks:
+        try:
+            settings = load_policy_config(stack, config_dir)
+        except PolicyConfigError as error:
+            typer.echo(f"{stack}: policy configuration error:\n{error}", err=True)
+            raise typer.Exit(CONFIG_ERROR_EXIT_CODE) from error
+        result = planner(stack, project_dir=project_dir)
+        found = evaluate_resources(stack, result.to_dict()["resources"], settings)
+        found += [
+            Violation(stack, item.resource, item.resource_type, item.rule, Level.MANDATORY, item.message)
+            for item in lifecycle_violations(result)
+        ]
+        for violation in found:
+            typer.echo(f"{stack}: {violation}")
+        mandatory = sum(violation.level is Level.MANDATORY for violation in found)
+        typer.echo(f"{stack}: {mandatory} mandatory, {len(found) - mandatory} advisory violation(s)")
+        mandatory_found = mandatory_found or mandatory > 0
+    if mandatory_found:
+        raise typer.Exit(MANDATORY_VIOLATION_EXIT_CODE)
+
+
+class ChangesFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+class ChangesFailOn(StrEnum):
+    data_loss = "data-loss"
+    replacement = "replace"
+
+
+@app.command("changes")
+def changes_command(
+    context: typer.Context,
+    base: Annotated[
+        str, typer.Argument(help="Stack name, plan JSON, `pulumi preview --json` or `pulumi stack export`.")
+    ],
+    head: Annotated[str, typer.Argument(help="The same kinds as BASE: what the change leads to.")],
+    output_format: Annotated[ChangesFormat, typer.Option("--format", help="Report format.")] = ChangesFormat.table,
+    fail_on: Annotated[
+        ChangesFailOn | None,
+        typer.Option(help="Exit 1 when the change loses data (data-loss) or replaces or deletes anything (replace)."),
+    ] = None,
+    project_dir: Annotated[
+        Path | None, typer.Option(help="Folder holding Pulumi.yaml and the stack files (default: current).")
+    ] = None,
+) -> None:
+    """Compare two plans by URN: create / update / replace / delete, data loss, blocked deletes and duration."""
+    from changes.command import run_changes
+
+    exit_code = run_changes(
+        base,
+        head,
+        planner=context.obj,
+        output_format=output_format.value,
+        fail_on=fail_on.value if fail_on else None,
+        project_dir=project_dir,
+    )
+    if exit_code:
+        raise typer.Exit(exit_code)
+
+
 app.add_typer(cost_app, name="cost")
 
 

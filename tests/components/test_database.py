@@ -142,6 +142,16 @@ def test_deletion_protection_sets_both_pulumis_and_googles_flag(protected: bool)
     assert instance["settings"]["deletionProtectionEnabled"] is protected
 
 
+def test_the_user_is_abandoned_on_delete_because_cloud_sql_cannot_drop_a_role_that_owns_tables() -> None:
+    for protected in (False, True):
+        assert plan_database(deletion_protection=protected).one(USER).inputs["deletionPolicy"] == "ABANDON"
+
+
+def test_the_database_is_protected_with_the_instance_and_otherwise_left_to_go_with_it() -> None:
+    assert plan_database(deletion_protection=True).one(DATABASE).inputs["deletionPolicy"] == "PREVENT"
+    assert plan_database(deletion_protection=False).one(DATABASE).inputs["deletionPolicy"] == "ABANDON"
+
+
 def test_cis_logging_flags_are_set() -> None:
     flags = {flag["name"]: flag["value"] for flag in settings(plan_database())["databaseFlags"]}
 

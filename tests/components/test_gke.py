@@ -16,7 +16,7 @@ from components.gke import (
     SystemPoolArgs,
 )
 from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
-from infra.offline import run_program
+from infra.offline import _computed_outputs, run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -28,7 +28,9 @@ LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
 
 
-def plan_cluster(**gpu_choices: Any) -> Plan:
+def plan_cluster(
+    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
+) -> Plan:
     """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
     gpu_pool: dict[str, Any] = {
         "machine_type": "g2-standard-4",
@@ -54,9 +56,11 @@ def plan_cluster(**gpu_choices: Any) -> Plan:
                 services_range_name="services",
                 master_cidr="172.16.0.0/28",
                 authorized_networks=[AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
+                control_plane_access=control_plane_access,
                 release_channel="REGULAR",
                 system_pool=SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
                 gpu_pool=GpuPoolArgs(**gpu_pool),
+                gpu_zones=gpu_zones,
                 deletion_protection=False,
                 labels=LABELS,
             ),
@@ -91,6 +95,11 @@ def test_cluster_is_vpc_native_on_the_networks_secondary_ranges(plan):
     assert cluster["subnetwork"].endswith("/subnetworks/subnet")
 
 
+def test_cluster_is_created_only_once_the_node_account_has_its_roles(plan):
+    dependencies = set(plan.one(CLUSTER).dependencies)
+    assert {binding.urn for binding in plan.of_type(PROJECT_ROLE)} <= dependencies
+
+
 def test_nodes_are_private_and_the_control_plane_takes_only_authorized_networks(plan):
     cluster = plan.one(CLUSTER).inputs
     assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True
@@ -123,19 +132,14 @@ def test_every_pool_runs_shielded_cos_nodes_with_the_gke_metadata_server_and_aut
     assert node_pool["management"] == {"autoRepair": True, "autoUpgrade": True}
 
 
-def test_nodes_run_as_a_dedicated_account_with_only_logging_monitoring_and_image_read_roles(plan):
+def test_nodes_run_as_a_dedicated_account_with_gkes_node_role_and_image_read_only(plan):
     account = plan.one(ACCOUNT)
     email = f"{account.inputs['accountId']}@{PROJECT}.iam.gserviceaccount.com"
     assert SERVICE_ACCOUNT_ID.match(account.inputs["accountId"])
     assert {pool(plan, name).inputs["nodeConfig"]["serviceAccount"] for name in ("system", "gpu")} == {email}
     assert plan.one(CLUSTER).inputs["nodeConfig"]["serviceAccount"] == email
     roles = {binding.inputs["role"] for binding in plan.of_type(PROJECT_ROLE)}
-    assert roles == {
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-        "roles/monitoring.viewer",
-        "roles/artifactregistry.reader",
-    }
+    assert roles == {"roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"}
     assert {binding.inputs["member"] for binding in plan.of_type(PROJECT_ROLE)} == {f"serviceAccount:{email}"}
 
 
@@ -155,6 +159,7 @@ def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
                 services_range_name="services",
                 master_cidr="172.16.0.0/28",
                 authorized_networks=[],
+                control_plane_access="dns",
                 release_channel="STABLE",
                 system_pool=SystemPoolArgs(),
                 gpu_pool=GpuPoolArgs(
@@ -166,6 +171,7 @@ def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
                     max_nodes=2,
                     spot=False,
                 ),
+                gpu_zones=["us-central1-a", "us-central1-b"],
                 deletion_protection=True,
                 labels=LABELS,
             ),
@@ -222,7 +228,7 @@ def test_provider_uses_a_secret_kubeconfig_and_waits_for_both_pools(plan):
     assert pool_urns <= set(provider.dependencies)
 
 
-def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
+def kubeconfig_of(control_plane_access: str) -> tuple[dict[str, Any], Plan]:
     captured: list[str] = []
 
     def program() -> None:
@@ -237,7 +243,8 @@ def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
                 pods_range_name="pods",
                 services_range_name="services",
                 master_cidr="172.16.0.0/28",
-                authorized_networks=[],
+                authorized_networks=[AuthorizedNetworkArgs(cidr="203.0.113.0/28", name="ci-runners")],
+                control_plane_access=control_plane_access,
                 release_channel="REGULAR",
                 system_pool=SystemPoolArgs(),
                 gpu_pool=GpuPoolArgs(
@@ -249,6 +256,7 @@ def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
                     max_nodes=1,
                     spot=True,
                 ),
+                gpu_zones=["us-central1-a"],
                 deletion_protection=False,
                 labels=LABELS,
             ),
@@ -256,12 +264,50 @@ def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
         cluster.kubeconfig.apply(captured.append)
 
     plan = run_program(program, config={"gcp:project": PROJECT})
-    kubeconfig = yaml.safe_load(captured[0])
-    cluster = plan.one(CLUSTER)
-    assert kubeconfig["clusters"][0]["cluster"]["server"].startswith("https://10.")
-    assert kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"] == "b2ZmbGluZS1wbGFuLWNh"
+    return yaml.safe_load(captured[0]), plan
+
+
+def test_kubeconfig_authenticates_through_the_gke_auth_plugin_and_holds_no_credential():
+    kubeconfig, plan = kubeconfig_of("dns")
     exec_config = kubeconfig["users"][0]["user"]["exec"]
     assert exec_config["command"] == AUTH_PLUGIN
     assert "must be installed where `pulumi up` runs" in exec_config["installHint"]
     assert "token" not in kubeconfig["users"][0]["user"]
-    assert kubeconfig["current-context"] == cluster.inputs["name"]
+    assert kubeconfig["current-context"] == plan.one(CLUSTER).inputs["name"]
+
+
+def test_by_default_the_kubeconfig_uses_the_dns_endpoint_reachable_wherever_the_caller_has_credentials():
+    kubeconfig, plan = kubeconfig_of("dns")
+    cluster = plan.one(CLUSTER)
+    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)[
+        "controlPlaneEndpointsConfig"
+    ]["dnsEndpointConfig"]["endpoint"]
+    assert kubeconfig["clusters"][0]["cluster"] == {"server": f"https://{dns_endpoint}"}
+    assert dns_endpoint.endswith(".gke.goog")
+    endpoints = cluster.inputs["controlPlaneEndpointsConfig"]
+    assert endpoints["dnsEndpointConfig"] == {"allowExternalTraffic": True}
+    assert cluster.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+
+
+def test_ip_access_is_an_explicit_choice_reaching_the_public_endpoint_from_authorized_networks_only():
+    kubeconfig, plan = kubeconfig_of("ip")
+    cluster = plan.one(CLUSTER).inputs
+    server = kubeconfig["clusters"][0]["cluster"]
+    assert server["server"].startswith("https://10.")
+    assert server["certificate-authority-data"] == "b2ZmbGluZS1wbGFuLWNh"
+    assert cluster["privateClusterConfig"]["enablePrivateEndpoint"] is False
+    assert cluster["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": False}
+    assert cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "203.0.113.0/28", "displayName": "ci-runners"}
+    ]
+
+
+def test_an_unknown_control_plane_access_is_refused():
+    with pytest.raises(ValueError, match="control_plane_access"):
+        kubeconfig_of("vpn")
+
+
+def test_gpu_pool_lives_only_in_the_zones_given_and_the_system_pool_follows_the_cluster():
+    plan = plan_cluster(gpu_zones=("us-central1-a", "us-central1-c"))
+    assert pool(plan, "gpu").inputs["nodeLocations"] == ["us-central1-a", "us-central1-c"]
+    assert "nodeLocations" not in pool(plan, "system").inputs

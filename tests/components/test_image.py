@@ -119,3 +119,8 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
     children = plan.children_of(plan.one("inference:image:ContainerImage"))
     assert {child.type for child in children} == {REPOSITORY, IMAGE}
     assert [child.name for child in children if api_urn not in child.dependencies] == []
+
+
+def test_repository_refuses_deletion_when_protected_and_is_deleted_otherwise() -> None:
+    assert plan_image(deletion_protection=True).one(REPOSITORY).inputs["deletionPolicy"] == "PREVENT"
+    assert plan_image().one(REPOSITORY).inputs["deletionPolicy"] == "DELETE"

@@ -151,3 +151,28 @@ def test_accessor_bindings_wait_for_what_the_component_depends_on() -> None:
     binding = plan.one(ACCESSOR)
     assert binding.parent == plan.one("inference:secrets:Secrets").urn
     assert api_urn in binding.dependencies, "grant_access() registers its bindings without the component's depends_on"
+
+
+def test_secrets_are_deletable_unless_protected_and_then_refuse_deletion() -> None:
+    unprotected = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS))
+    protected = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS, deletion_protection=True))
+
+    assert unprotected.one(SECRET).inputs["deletionProtection"] is False
+    assert protected.one(SECRET).inputs["deletionProtection"] is True
+
+
+def test_a_secret_as_an_environment_source_names_its_stored_version() -> None:
+    captured: dict[str, str] = {}
+
+    def program() -> None:
+        secrets = Secrets("app", SecretsArgs(generated={"db-password": 32}, labels=LABELS))
+        source = secrets.secret_env("db-password")
+        pulumi.Output.all(source.secret_id, source.version).apply(
+            lambda parts: captured.update(secret_id=str(parts[0]), version=str(parts[1]))
+        )
+
+    plan = run_program(program)
+
+    version = plan.one(VERSION)
+    assert captured["secret_id"].endswith("/secrets/app-db-password")
+    assert captured["version"] == _computed_outputs(version.type, version.name, version.inputs, "p")["version"]

@@ -19,3 +19,11 @@ def test_chart_is_written_as_a_png(tmp_path):
     draw_sweep_chart(result, path)
     assert path.read_bytes().startswith(PNG_SIGNATURE)
     assert path.stat().st_size > 10_000
+
+
+def test_the_chart_folder_is_created_when_it_does_not_exist(tmp_path):
+    plans = [plan(cloud_run_service(min_instances=0), stack="cloudrun")]
+    result = sweep(plans, {"cloudrun": Usage()}, load_catalog(), SweepRange("requests", 1e5, 1e9), points=3)
+    path = tmp_path / "out" / "charts" / "cost.png"
+    draw_sweep_chart(result, path)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
