@@ -124,6 +124,8 @@ class GkeCluster(pulumi.ComponentResource):
     cluster: gcp.container.Cluster
     """The cluster itself: what needs the cluster to exist (a Workload Identity binding) depends on it."""
     cluster_name: pulumi.Output[str]
+    control_plane_endpoint: pulumi.Output[str]
+    """The host the kubeconfig (and so `pulumi up`) talks to: the DNS endpoint, or the public IP with `ip` access."""
     kubeconfig: pulumi.Output[str]
     """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a Pulumi secret)."""
     provider: kubernetes.Provider
@@ -298,10 +300,12 @@ class GkeCluster(pulumi.ComponentResource):
 
         if dns_access:
             # The DNS endpoint serves a publicly trusted certificate: no cluster CA in the kubeconfig.
-            kubeconfig = pulumi.Output.all(cluster.name, cluster.control_plane_endpoints_config).apply(
-                lambda parts: _kubeconfig(str(parts[0]), _dns_endpoint(parts[1]), None)
+            self.control_plane_endpoint = cluster.control_plane_endpoints_config.apply(_dns_endpoint)
+            kubeconfig = pulumi.Output.all(cluster.name, self.control_plane_endpoint).apply(
+                lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), None)
             )
         else:
+            self.control_plane_endpoint = cluster.endpoint
             kubeconfig = pulumi.Output.all(
                 cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
             ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
@@ -313,7 +317,13 @@ class GkeCluster(pulumi.ComponentResource):
             kubeconfig=self.kubeconfig,
             opts=child_options(self, opts, depends_on=[system_pool, gpu_pool]),
         )
-        self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "control_plane_endpoint": self.control_plane_endpoint,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
 
 
 def _dns_endpoint(endpoints: Mapping[str, Any] | None) -> str:

@@ -39,7 +39,7 @@ GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
 ANYWHERE = "0.0.0.0/0"
 # A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
 ROLLOUT_TIMEOUT = "30m"
-SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"
+SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"  # noqa: S105 - version numbers, not a secret
 INTERNAL_LOAD_BALANCER = {"networking.gke.io/load-balancer-type": "Internal"}
 SECRETS_AS_ENV_SKIP = (
     "CKV_K8S_35=The app reads its settings from the environment under the same names as on Cloud Run; "

@@ -705,13 +705,13 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         )
     if machine is not None:
         pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
-        max_surge, _max_unavailable = config.rollout
-        if gke.replicas.max + max_surge > config.gpu_capacity:
+        # The rollout (StackConfig.rollout) surges only into a spare GPU, so it never needs more than this.
+        if gke.replicas.max > config.gpu_capacity:
             problems.add(
                 f"{key}.replicas.max",
                 gke.replicas.max,
-                f"needs {gke.replicas.max} GPUs (a rollout needs no more: it surges only into a spare GPU) but "
-                f"gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) per node gives {config.gpu_capacity}",
+                f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
+                f"per node gives {config.gpu_capacity}",
             )
         allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
         free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
@@ -743,18 +743,20 @@ def _check_gpu_zones(config: StackConfig, problems: _Problems) -> None:
     if region != config.region:
         return  # reported by the location rule
     zones = rules.gpu_zones(accelerator, region)
-    if not zones:
-        problems.add(
-            f"{NAMESPACE}:gke.gpuPool.accelerator",
-            accelerator,
-            f"no zone of {region} is known to offer {accelerator} (facts/gcp.py GPU_ZONES: "
-            f"{', '.join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or 'no regions'})",
-        )
-    elif zone and gke.location not in zones:
+    if zone:
+        if zones and gke.location not in zones:
+            problems.add(
+                f"{NAMESPACE}:gke.location",
+                gke.location,
+                f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+            )
+    elif not zones:
+        known = ", ".join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or "none"
         problems.add(
             f"{NAMESPACE}:gke.location",
             gke.location,
-            f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+            f"a regional cluster pins its GPU pool to the zones that offer {accelerator}, and none of {region} "
+            f"is known (facts/gcp.py GPU_ZONES has {known}): use a zone, or add the region's zones there",
         )
 
 
@@ -765,9 +767,7 @@ def _check_control_plane_access(config: StackConfig, problems: _Problems) -> Non
     gke = config.gke
     if gke.control_plane_access != "ip":
         return
-    public = [
-        network for network in gke.master_authorized_networks if not ipaddress.ip_network(network.cidr).is_private
-    ]
+    public = [network for network in gke.master_authorized_networks if ipaddress.ip_network(network.cidr).is_global]
     if not public:
         problems.add(
             f"{NAMESPACE}:gke.masterAuthorizedNetworks",

@@ -235,6 +235,7 @@ def _build_gke(
     )
     return {
         "cluster_name": cluster.cluster_name,
+        "control_plane_endpoint": cluster.control_plane_endpoint,
         "kubeconfig": cluster.kubeconfig,
         "namespace": workload.namespace,
         "service_name": workload.service_name,

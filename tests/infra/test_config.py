@@ -378,3 +378,40 @@ def test_a_prebuilt_image_needs_no_build_inputs(tmp_path):
         project_dir=tmp_path,
     )
     assert config.image.prebuilt == prebuilt
+
+
+def test_redis_deletion_protection_follows_the_environment_unless_set():
+    assert load().redis.deletion_protection is False
+    assert load(inference__environment="prod").redis.deletion_protection is True
+    assert (
+        load(inference__environment="prod", inference__redis={"deletionProtection": False}).redis.deletion_protection
+        is False
+    )
+
+
+def test_the_private_services_range_is_fixed_by_address_and_prefix_length():
+    network = load(
+        inference__network={"privateServicesAddress": "10.50.0.0", "privateServicesPrefixLength": 16}
+    ).network
+    assert str(network.private_services_range) == "10.50.0.0/16"
+
+
+def test_a_private_services_range_overlapping_the_subnet_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.10.0.0/20: "
+        "overlaps inference:network.subnetCidr (10.10.0.0/20)"
+    ) in problems(inference__network={"privateServicesAddress": "10.10.0.0"})
+
+
+def test_a_private_services_address_that_does_not_start_its_range_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.40.8.0: must start a /20 "
+        "(privateServicesPrefixLength), like 10.40.0.0"
+    ) in problems(inference__network={"privateServicesAddress": "10.40.8.0"})
+
+
+def test_a_public_private_services_address_is_refused():
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:network.privateServicesAddress = 8.8.0.0:")
+        for message in problems(inference__network={"privateServicesAddress": "8.8.0.0"})
+    )

@@ -310,3 +310,62 @@ def test_bad_gke_stack_files_exit_2_naming_file_key_value_and_rule(project_copy,
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"Pulumi.bad-gke.yaml: {expected}" in result.stderr
     assert result.stdout == ""
+
+
+# --- control-plane access, GPU zones, rollout ------------------------------------------------------------------
+
+
+def test_control_plane_access_is_the_dns_endpoint_unless_ip_is_chosen():
+    assert load().gke.control_plane_access == "dns"
+    ip = load({"controlPlaneAccess": "ip", "masterAuthorizedNetworks": [{"cidr": "35.192.0.0/28", "name": "ci"}]})
+    assert ip.gke.control_plane_access == "ip"
+
+
+def test_an_unknown_control_plane_access_is_refused_naming_file_and_key():
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.controlPlaneAccess = vpn:")
+        for message in problems({"controlPlaneAccess": "vpn"})
+    )
+
+
+def test_ip_access_with_only_private_authorized_ranges_is_refused_since_nobody_could_reach_the_public_endpoint():
+    messages = problems({"controlPlaneAccess": "ip"})
+    assert any(
+        message.startswith(f'{STACK_FILE}: inference:gke.masterAuthorizedNetworks = ["10.0.0.0/8"]: controlPlaneAccess')
+        for message in messages
+    ), messages
+
+
+def test_a_zonal_cluster_in_a_zone_without_the_accelerator_is_refused():
+    messages = problems({"location": "us-central1-f"})
+    assert (
+        f"{STACK_FILE}: inference:gke.location = us-central1-f: nvidia-l4 is offered in us-central1-a, "
+        "us-central1-b, us-central1-c only (a zonal cluster's GPU nodes live in its zone)"
+    ) in messages
+
+
+def test_a_regional_cluster_where_no_gpu_zone_is_known_is_refused():
+    messages = problems({"location": "us-west4"}, **{"gcp__region": "us-west4"})
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.location = us-west4: a regional") for message in messages
+    )
+
+
+def test_rollout_surges_into_a_spare_gpu_and_otherwise_replaces_one_pod_at_a_time():
+    assert load({"replicas.max": 2, "gpuPool.maxNodes": 3}).rollout == (1, 0)
+    assert load({"replicas.max": 3, "gpuPool.maxNodes": 3}).rollout == (0, 1)
+
+
+def test_the_rollout_never_needs_more_gpus_than_the_pool_has():
+    for replicas_max in (1, 2, 3):
+        config = load({"replicas.min": 1, "replicas.max": replicas_max, "gpuPool.maxNodes": 3})
+        max_surge, max_unavailable = config.rollout
+        assert replicas_max + max_surge <= config.gpu_capacity
+        assert max_surge + max_unavailable >= 1
+
+
+def test_a_private_services_range_overlapping_the_pods_range_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.20.0.0/20: "
+        "overlaps inference:network.podsCidr (10.20.0.0/16)"
+    ) in problems(inference__network={"privateServicesAddress": "10.20.0.0"})

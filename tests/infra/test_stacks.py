@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 from infra.offline import _computed_outputs, plan_stack
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.stack_files import stack_config
@@ -247,6 +249,47 @@ def test_deletion_protection_is_on_in_prod_only(stack: str, protected: bool, req
     assert database["deletionProtection"] is protected
     assert database["settings"]["deletionProtectionEnabled"] is protected
     assert plan.one(CLOUD_RUN).inputs["deletionProtection"] is protected
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
+def test_everything_that_holds_data_is_protected_in_prod_and_destroys_cleanly_in_dev(
+    stack: str, protected: bool, request: pytest.FixtureRequest
+) -> None:
+    plan: Plan = request.getfixturevalue(stack)
+
+    assert plan.one("gcp:redis/instance:Instance").inputs["deletionProtection"] is protected
+    assert {secret.inputs["deletionProtection"] for secret in plan.of_type(SECRET)} == {protected}
+    assert plan.one("gcp:sql/database:Database").inputs["deletionPolicy"] == ("PREVENT" if protected else "ABANDON")
+    assert plan.one("gcp:artifactregistry/repository:Repository").inputs["deletionPolicy"] == (
+        "PREVENT" if protected else "DELETE"
+    )
+
+
+def test_nothing_on_the_network_path_blocks_a_destroy(stack_plan: Plan) -> None:
+    # Cloud SQL cannot drop a role that owns tables; an abandoned peering blocks deleting the VPC.
+    assert stack_plan.one("gcp:sql/user:User").inputs["deletionPolicy"] == "ABANDON"
+    assert stack_plan.one("gcp:servicenetworking/connection:Connection").inputs["deletionPolicy"] == "REMOVE_PEERING"
+
+
+def test_the_private_services_range_is_fixed_clear_of_the_subnet(stack_plan: Plan) -> None:
+    reserved = stack_plan.one("gcp:compute/globalAddress:GlobalAddress").inputs
+    subnet = stack_plan.one("gcp:compute/subnetwork:Subnetwork").inputs
+    private_services = ipaddress.ip_network(f"{reserved['address']}/{reserved['prefixLength']}")
+    assert not private_services.overlaps(ipaddress.ip_network(subnet["ipCidrRange"]))
+
+
+def test_secret_references_are_pinned_to_the_stored_versions_so_a_changed_secret_rolls_a_revision(
+    stack_plan: Plan,
+) -> None:
+    envs = {env["name"]: env for env in cloud_run_container(stack_plan)["envs"]}
+    versions = {envs[name]["valueSource"]["secretKeyRef"]["version"] for name in SECRET_ENV}
+    assert "latest" not in versions
+    assert versions == {"1"}
+
+
+def test_the_startup_probe_window_fits_cloud_runs_limit(stack_plan: Plan) -> None:
+    probe = cloud_run_container(stack_plan)["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] <= CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 
 
 # --- labels -----------------------------------------------------------------------------------------------------
