@@ -19,6 +19,7 @@ from facts.gcp import (
 )
 from infra.offline import plan_stack
 from plan import Plan, PlannedResource, lookup
+from tests.cli_process import run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_STACKS = ("dev", "prod", "prod-gke", "cmp-cloudrun", "cmp-gke")
@@ -165,3 +166,14 @@ def test_the_check_reports_a_name_beyond_its_limit() -> None:
     )
     problems = name_problems(Plan(stack="x", project="inference", resources=[too_long, auto_named]))
     assert len(problems) == 3, json.dumps(problems)
+
+
+def test_staging_europe_west4_plans_from_the_cli(project_copy: Path) -> None:
+    (project_copy / "Pulumi.staging-europe-west4.yaml").write_text((project_copy / "Pulumi.dev.yaml").read_text())
+
+    result = run_cli("plan", "--stack", "staging-europe-west4", "--no-cache", "--json", "plan.json", cwd=project_copy)
+
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((project_copy / "plan.json").read_text())
+    account_ids = [r["inputs"]["accountId"] for r in plan["resources"] if r["type"] == ACCOUNT]
+    assert [SERVICE_ACCOUNT_ID_NAME.accepts(account_id) for account_id in account_ids] == [True]
