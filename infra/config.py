@@ -527,7 +527,14 @@ def _one_gpu_type(
                 "in gpuPool.accelerator",
             )
     elif "type" in gpu.model_fields_set:
-        pool = pool.model_copy(update={"accelerator": gpu.type})
+        if gpu.type in rules.ACCELERATOR_MACHINE_SERIES:
+            pool = pool.model_copy(update={"accelerator": gpu.type})
+        else:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"allowed on GKE: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
+            )
     else:
         gpu = gpu.model_copy(update={"type": pool.accelerator})
     return service.model_copy(update={"gpu": gpu}), gke.model_copy(update={"gpu_pool": pool})

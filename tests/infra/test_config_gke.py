@@ -224,6 +224,17 @@ def test_the_pool_accelerator_follows_service_gpu_type_when_the_pool_leaves_it_o
     assert config.gke is not None and config.gke.gpu_pool.accelerator == "nvidia-tesla-a100"
 
 
+def test_an_unknown_gpu_type_written_only_in_service_is_refused_at_that_key():
+    engine = gke_engine_config(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-h900"}})
+    gke = json.loads(engine["inference:gke"])
+    del gke["gpuPool"]["accelerator"]
+    engine["inference:gke"] = json.dumps(gke)
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(engine, stack_file=STACK_FILE, stack="gke", project_dir=PROJECT_ROOT)
+    [message] = [m for m in raised.value.messages if "nvidia-h900" in m]
+    assert message.startswith(f"{STACK_FILE}: inference:service.gpu.type = nvidia-h900: allowed on GKE: nvidia-l4,")
+
+
 def test_the_same_gpu_type_written_in_both_places_is_accepted():
     config = load(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}})
     assert config.service.gpu is not None and config.service.gpu.type == "nvidia-l4"
