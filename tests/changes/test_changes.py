@@ -361,3 +361,15 @@ def test_the_shipped_stacks_compare_by_urn_so_two_stacks_share_nothing() -> None
     assert exit_code == 0
     assert document["summary"]["delete"] == dev_count
     assert named(shipped_plan("dev"), "inference-dev-vpc").urn in {r["urn"] for r in document["resources"]}
+
+
+def test_a_node_pool_disk_change_is_an_update_that_recreates_the_nodes(tmp_path: Path) -> None:
+    def disk(config: dict[str, Any]) -> None:
+        config["inference:gke"]["gpuPool"]["diskSizeGb"] = 200
+
+    base, head = edited(tmp_path, "cmp-gke", disk)
+    pool = entry(report(base, head, tmp_path), NODE_POOL, "inference-cmp-gke-gpu")
+
+    assert pool["action"] == "update"
+    assert pool["changed"] == [{"path": "nodeConfig.diskSizeGb", "old": 100, "new": 200, "forces_replacement": False}]
+    assert "recreates the nodes" in pool["disruption"]
