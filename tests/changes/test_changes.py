@@ -373,3 +373,12 @@ def test_a_node_pool_disk_change_is_an_update_that_recreates_the_nodes(tmp_path:
     assert pool["action"] == "update"
     assert pool["changed"] == [{"path": "nodeConfig.diskSizeGb", "old": 100, "new": 200, "forces_replacement": False}]
     assert "recreates the nodes" in pool["disruption"]
+
+
+def test_replacing_an_abandoned_database_loses_nothing_and_says_it_is_left_behind(tmp_path: Path) -> None:
+    plan = with_inputs(shipped_plan("dev"), "inference-dev-db-database", deletionPolicy="ABANDON")
+    head = with_inputs(plan, "inference-dev-db-database", name="usage")
+    database = entry(report(plan, head, tmp_path), "gcp:sql/database:Database", "inference-dev-db-database")
+
+    assert (database["action"], database["data_loss"]) == ("replace", None)
+    assert "abandoned (deletionPolicy ABANDON): left in the cloud" in database["disruption"]
