@@ -12,8 +12,10 @@ import pulumi_kubernetes as kubernetes
 from components._options import child_options
 from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
 from components.gke import GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.naming import fit_name
 from components.secrets import Secrets
 from facts.app import APP_UID, LIVENESS_PATH, READINESS_PATH
+from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
 
@@ -119,7 +121,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         google_account = gcp.serviceaccount.Account(
             f"{name}-pod",
-            account_id=f"{name}-pod",
+            account_id=fit_name(f"{name}-pod", SERVICE_ACCOUNT_ID_NAME),
             display_name=f"Pods of {args.app_name} on GKE",
             description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
             opts=child,

@@ -14,14 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from costs.catalog import FREE_TIER_NOT_COVERED, GLOBAL_REGION, Catalog, Commitment, UnpricedError
-from costs.pricers import PRICERS, SECONDS_PER_HOUR, free_reason
-from costs.pricing import Component, ResourcePricing, Serving, StackContext
+from costs.pricers import MILLION, PRICERS, free_reason
+from costs.pricing import SECONDS_PER_HOUR, Component, ResourcePricing, Serving, StackContext
 from costs.usage import Usage
 from facts.gcp import ZONE
 from plan import Plan, PlannedResource
 
 FREE_TIER_KIND = "Free tier"
-MILLION = 1_000_000
 CANNOT_SERVE_THE_PEAK = "cannot serve the peak"
 
 
@@ -57,6 +56,7 @@ class Capacity:
     capacity_ok: bool
     reason: str | None
     unit: str = "instance"
+    per_unit_requests_per_second: float | None = None
 
 
 @dataclass(frozen=True)
@@ -188,17 +188,20 @@ def stack_capacity(serving: list[Serving], usage: Usage, hours_per_month: float)
             f"{math.ceil(needed_peak)} {unit}s of {known[0].shape} at {per_unit:g}/s; at most {max_units:g} run"
         )
         return Capacity(
-            average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, False, reason, unit
+            average_rps,
+            usage.peak_factor,
+            needed_average,
+            needed_peak,
+            max_units,
+            max_rps,
+            False,
+            reason,
+            unit,
+            per_unit,
         )
-    return Capacity(average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit)
-
-
-def max_monthly_requests(estimate: StackEstimate, usage: Usage, hours_per_month: float) -> float | None:
-    """The most requests a month the stack can serve with its peak inside its capacity (None: no known limit)."""
-    capacity = estimate.capacity
-    if capacity is None or capacity.max_requests_per_second is None:
-        return None
-    return capacity.max_requests_per_second / usage.peak_factor * hours_per_month * SECONDS_PER_HOUR
+    return Capacity(
+        average_rps, usage.peak_factor, needed_average, needed_peak, max_units, max_rps, True, None, unit, per_unit
+    )
 
 
 def resource_region(resource: PlannedResource) -> str | None:
@@ -254,15 +257,12 @@ def _apply_commitment(resources: list[ResourceEstimate], catalog: Catalog, term:
         committed: list[Component] = []
         for component in resource.components:
             if component.kind == FREE_TIER_KIND:
-                committed.append(_replace(component, commitment_note=FREE_TIER_NOT_COVERED))
+                committed.append(dataclasses.replace(component, commitment_note=FREE_TIER_NOT_COVERED))
                 continue
             cover = catalog.commitment_for(component.price_id, term)
             if isinstance(cover, Commitment):
-                committed.append(_replace(component, committed_unit_price=component.unit_price * (1 - cover.discount)))
+                discounted = component.unit_price * (1 - cover.discount)
+                committed.append(dataclasses.replace(component, committed_unit_price=discounted))
             else:
-                committed.append(_replace(component, commitment_note=cover))
+                committed.append(dataclasses.replace(component, commitment_note=cover))
         resource.components = committed
-
-
-def _replace(component: Component, **changes: object) -> Component:
-    return dataclasses.replace(component, **changes)  # type: ignore[arg-type]

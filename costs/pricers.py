@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
-from costs.pricing import ResourcePricing
+from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
 from facts import types
 from facts.gcp import (
     BUILT_IN_ACCELERATORS,
@@ -24,7 +24,6 @@ from facts.kubernetes import GPU_RESOURCE_KEY
 from facts.quantities import cpu_cores, memory_gib
 from plan import PlannedResource
 
-SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
 SECRET_ACCESS_UNIT = 10_000
 # Defaults GCP applies when an input is left out (each from the API reference of the resource).
@@ -174,11 +173,8 @@ def price_gke_node_pool(pricing: ResourcePricing) -> None:
     if accelerator is None:
         return
     pricing.serve(accelerator, "pod", max_nodes * pricing.usage.pods_per_node)
-    demand_node_hours = _demand_node_hours(pricing, node_config)
     if max_nodes > min_nodes:
-        above_minimum = demand_node_hours - min_nodes * pricing.hours
-        headroom = (max_nodes - min_nodes) * pricing.hours
-        if above_minimum > headroom:
+        if _demand_node_hours(pricing, node_config) > max_nodes * pricing.hours:
             pricing.note(f"traffic needs more than {max_nodes:g} max nodes; capped at max nodes all month")
         added = _nodes_added_by_autoscaler(pricing, inputs)
         if added > 0:

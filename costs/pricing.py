@@ -1,7 +1,6 @@
-"""What a pricer works with: one resource's pricing context, and the priced lines and serving shapes it adds.
+"""What a pricer works with: the resource in its region, the usage, the catalog; and the lines it adds.
 
-Shared by the estimator (which builds a ResourcePricing per resource) and the pricers (which fill it in), so
-neither imports the other.
+Shared by the pricers (costs/pricers.py) and the estimate that runs them (costs/estimate.py).
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 from costs.catalog import Catalog, Price, UnpricedError
 from costs.usage import Usage
 from plan import Plan, PlannedResource
+
+SECONDS_PER_HOUR = 3600
 
 
 @dataclass(frozen=True)
