@@ -25,6 +25,9 @@ CLOUD_RUN_GPUS: dict[str, CloudRunGpu] = {
     "nvidia-l4": CloudRunGpu(min_cpu=4, min_memory_gib=16),
     "nvidia-rtx-pro-6000": CloudRunGpu(min_cpu=20, min_memory_gib=80),
 }
+# GPU regions: cloud.google.com/run/docs/configuring/services/gpu (copies on cloud-dot-devsite-v2-prod.appspot.com
+# and of run/docs/configuring/workerpools/gpu list these six, asia-south1 by invitation only), read 2026-12-02. The
+# newest copy seen (with the RTX PRO 6000 preview) was cut before its region list: that GPU's regions are unread.
 CLOUD_RUN_GPU_REGIONS = frozenset(
     {"us-central1", "us-east4", "europe-west1", "europe-west4", "asia-southeast1", "asia-south1"}
 )
@@ -263,21 +266,29 @@ BUILT_IN_ACCELERATORS: dict[str, str] = {
     "a3-megagpu": "nvidia-h100-mega-80gb",
 }
 
-# Zones that offer an accelerator, per region (cloud.google.com/compute/docs/gpus/gpu-regions-zones, read
-# 2026-12; where a 2023 snapshot of that page listed fewer zones, only the zones both list are kept). A GPU node
-# pool whose node_locations name a zone without the accelerator fails to create, and a regional pool left to the
-# cluster's zones would do exactly that, so the pool is pinned to these. Add a region here before deploying there.
+# Zones that offer an accelerator, per region. A GPU node pool whose node_locations name a zone without the
+# accelerator fails to create, and a regional pool left to the cluster's zones would do exactly that, so the pool is
+# pinned to these. Add a region here (from the sources below) before deploying a regional cluster there.
+# Source: cloud.google.com/compute/docs/gpus/gpu-regions-zones, the reference; no copy of it was readable here.
+# Source: skypilot-org/skypilot-catalog catalogs/v8/gcp/vms.csv @8427bbf (a Compute API dump), read 2026-12-02.
+# Source: skypilot-org/skypilot-catalog catalogs/v7/gcp/vms.csv @6f65ab5 (a Compute API dump), read 2026-12-02.
+# L4 is read from the g2-standard-* rows (every size lists the same zones), T4 from the attachable-GPU rows, A100
+# 40GB from the a2-highgpu-* rows. Both dumps agree on every L4 entry below; where an earlier, partly remembered list
+# had fewer zones (us-east1, us-east4, us-west1, asia-southeast1, asia-south1) the dumps win. A hand-kept table in
+# a public GKE zone-check script (Feb 2026) claims us-east4-b for L4; neither dump has a G2 type there.
 GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
+    # Every Cloud Run GPU region, plus us-east1 and us-west1 from the earlier table.
     "nvidia-l4": {
         "us-central1": ("us-central1-a", "us-central1-b", "us-central1-c"),
-        "us-east1": ("us-east1-b", "us-east1-d"),
-        "us-east4": ("us-east4-a",),
-        "us-west1": ("us-west1-a", "us-west1-b"),
+        "us-east1": ("us-east1-b", "us-east1-c", "us-east1-d"),
+        "us-east4": ("us-east4-a", "us-east4-c"),
+        "us-west1": ("us-west1-a", "us-west1-b", "us-west1-c"),
+        "europe-west1": ("europe-west1-b", "europe-west1-c"),
         "europe-west4": ("europe-west4-a", "europe-west4-b", "europe-west4-c"),
-        "asia-southeast1": ("asia-southeast1-b",),
-        "asia-south1": ("asia-south1-a",),
+        "asia-southeast1": ("asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c"),
+        "asia-south1": ("asia-south1-a", "asia-south1-b", "asia-south1-c"),
     },
-    # Same page, the shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to.
+    # The shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to (v8 dump; v7 not read for these).
     "nvidia-tesla-t4": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
     "nvidia-tesla-a100": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
 }
