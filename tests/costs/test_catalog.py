@@ -111,7 +111,8 @@ def test_cloud_run_instance_billing_in_a_tier_2_region_is_unpriced_with_the_reas
     ],
 )
 def test_an_item_priced_in_us_central1_only_says_why_elsewhere(price_id, reason):
-    with pytest.raises(UnpricedError, match=r"for region 'europe-west4' \(priced in us-central1\): no source.*" + reason):
+    pattern = r"for region 'europe-west4' \(priced in us-central1\): no source.*" + reason
+    with pytest.raises(UnpricedError, match=pattern):
         load_catalog().price(price_id, "europe-west4")
 
 
@@ -126,7 +127,7 @@ prices:
 no_price_elsewhere: {"c.*": "why"}
 """,
     )
-    with pytest.raises(CatalogError, match="no_price_elsewhere names 'c.\\*', which matches no price id"):
+    with pytest.raises(CatalogError, match=r"no_price_elsewhere names 'c\.\*', which matches no price id"):
         load_catalog(path)
 
 
