@@ -98,7 +98,7 @@ def test_cloud_run_request_billing_in_a_tier_2_region_takes_the_tier_2_sku_price
 
 @pytest.mark.parametrize("region", TIER_2_REGIONS)
 def test_cloud_run_instance_billing_in_a_tier_2_region_is_unpriced_with_the_reason(region):
-    with pytest.raises(UnpricedError, match=f"for region '{region}'.*SKU per region and no source at hand"):
+    with pytest.raises(UnpricedError, match=f"for region '{region}'.*: no source at hand .* it is a SKU per region"):
         load_catalog().price("cloudrun.instance.cpu", region)
 
 
