@@ -12,6 +12,8 @@ import pulumi_kubernetes as kubernetes
 import yaml
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
@@ -142,8 +144,8 @@ class GkeCluster(pulumi.ComponentResource):
 
         node_account = gcp.serviceaccount.Account(
             f"{name}-nodes",
-            account_id=f"{name}-gke",
-            display_name=f"Nodes of {args.cluster_name}",
+            account_id=fit_name(f"{name}-gke", SERVICE_ACCOUNT_ID_NAME),
+            display_name=fit_name(f"Nodes of {args.cluster_name}", SERVICE_ACCOUNT_DISPLAY_NAME),
             description="GKE node identity: writes logs and metrics, reads images. No other role.",
             opts=child,
         )

@@ -19,7 +19,9 @@ from components.app_runtime import (
     cpu_quantity,
 )
 from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.naming import fit_name
 from components.secrets import Secrets
+from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 APP_UID = 10001
 APP_LABEL = "app.kubernetes.io/name"
@@ -124,7 +126,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         google_account = gcp.serviceaccount.Account(
             f"{name}-pod",
-            account_id=f"{name}-pod",
+            account_id=fit_name(f"{name}-pod", SERVICE_ACCOUNT_ID_NAME),
             display_name=f"Pods of {args.app_name} on GKE",
             description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
             opts=child,

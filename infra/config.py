@@ -11,11 +11,13 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.naming import fit_name
 from facts import gcp as rules
 
 NAMESPACE = "inference"
@@ -53,7 +55,7 @@ class GpuSettings(_Section):
     """A GPU attached to each instance (Cloud Run) or pod (GKE)."""
 
     type: str = "nvidia-l4"
-    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000."""
+    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000. GKE: gke.gpuPool.accelerator if unset."""
     zonal_redundancy: bool = True
     """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
 
@@ -61,12 +63,12 @@ class GpuSettings(_Section):
 class ServiceSettings(_Section):
     """The inference service: one container per Cloud Run instance or GKE pod."""
 
-    cpu: float = 1
+    cpu: float = Field(default=1, gt=0)
     """vCPU per instance or pod."""
     memory: str = "2Gi"
     """Memory per instance or pod, as Mi or Gi."""
     gpu: GpuSettings | None = None
-    """The GPU, or null for CPU only."""
+    """The GPU, or null for CPU only. GKE: always one GPU of gke.gpuPool.accelerator (leave it out)."""
     min_instances: int = Field(default=0, ge=0)
     """Instances kept warm (Cloud Run); billed in full while idle."""
     max_instances: int = Field(default=3, ge=1)
@@ -122,6 +124,16 @@ class ImageSettings(_Section):
     prebuilt: str | None = None
     """An image reference to deploy as is (by digest, ideally); nothing is built."""
 
+    @field_validator("prebuilt")
+    @classmethod
+    def _prebuilt_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(character.isspace() for character in value)):
+            raise ValueError(
+                "not an image reference: give one like REGION-docker.pkg.dev/PROJECT/REPO/IMAGE@sha256:..., "
+                "or null to build from context"
+            )
+        return value
+
 
 class NetworkSettings(_Section):
     """The VPC the service, Redis and the database share."""
@@ -176,6 +188,7 @@ class GpuNodePoolSettings(_Section):
     machine_type: str = "g2-standard-4"
     """A machine type of the accelerator's series (nvidia-l4 → g2-standard-*)."""
     accelerator: str = "nvidia-l4"
+    """The pool's GPU; default: service.gpu.type where that is written, else nvidia-l4."""
     accelerator_count: int = Field(default=1, ge=1)
     """GPUs per node; fixed by the machine type on G2, A2 and A3."""
     min_nodes: int = Field(default=0, ge=0)
@@ -219,7 +232,7 @@ class GkeSettings(_Section):
     location: str = "us-central1-a"
     """A zone (zonal cluster, covered by the monthly free credit) or the region (regional cluster)."""
     cluster_name: str | None = None
-    """Default: inference-<stack>."""
+    """Default: inference-<stack>, shortened to 40 characters with a hash where it is longer."""
     release_channel: str = "REGULAR"
     system_pool: NodePoolSettings = NodePoolSettings()
     gpu_pool: GpuNodePoolSettings = GpuNodePoolSettings()
@@ -274,7 +287,8 @@ class StackConfig(BaseModel):
     @property
     def all_labels(self) -> dict[str, str]:
         """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
-        return {**self.labels, "environment": self.environment, "stack": self.stack, "managed-by": "pulumi"}
+        stack = fit_name(self.stack, rules.GCP_LABEL_VALUE)
+        return {**self.labels, "environment": self.environment, "stack": stack, "managed-by": "pulumi"}
 
     @property
     def gpu_capacity(self) -> int:
@@ -294,7 +308,8 @@ class StackConfig(BaseModel):
 
     @property
     def cluster_name(self) -> str:
-        return (self.gke.cluster_name if self.gke and self.gke.cluster_name else None) or self.name_prefix
+        written = self.gke.cluster_name if self.gke else None
+        return written or fit_name(self.name_prefix, rules.GKE_CLUSTER_NAME)
 
 
 # --- loading ---------------------------------------------------------------------------------------------------
@@ -382,8 +397,14 @@ def _decode(value: str | Any) -> Any:
         return value
 
 
-def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) -> StackConfig:
-    """Validate the engine's config for one stack. Raises ConfigError listing every problem found."""
+def load_stack_config(
+    raw: Mapping[str, Any], *, stack_file: str, stack: str, project_dir: Path | None = None
+) -> StackConfig:
+    """Validate the engine's config for one stack. Raises ConfigError listing every problem found.
+
+    Paths in the config (the image's build context and Dockerfile) are relative to `project_dir`, by default the
+    working directory, where Pulumi runs the program.
+    """
     problems = _Problems(stack_file)
     prefix = f"{NAMESPACE}:"
     for key in raw:
@@ -393,8 +414,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
     if not rules.STACK_NAME.match(stack):
         problems.add_missing(
             "stack name",
-            f"{stack!r} must be 1-16 lowercase letters, digits or hyphens, starting with a letter "
-            "(it becomes part of service account ids, at most 30 characters)",
+            f"{stack!r} must be 1-100 letters, digits, '-', '_' or '.', from and to a letter or digit "
+            "(resource names are derived from it, shortened with a hash where a limit needs it)",
         )
 
     project = raw.get("gcp:project")
@@ -449,6 +470,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
 
     if len(sections) != len(SECTIONS) or environment not in ("dev", "prod") or platform not in ("cloudrun", "gke"):
         raise ConfigError(problems.messages)
+    if platform == "gke":
+        sections["service"], sections["gke"] = _one_gpu_type(sections["service"], sections["gke"], problems)
 
     database: DatabaseSettings = sections["database"]
     prod = environment == "prod"
@@ -480,9 +503,52 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
         gke=sections["gke"] if platform == "gke" else None,
     )
     _check_rules(config, raw, problems)
+    _check_image(config.image, project_dir or Path.cwd(), problems)
     if problems.messages:
         raise ConfigError(problems.messages)
     return config
+
+
+def _one_gpu_type(
+    service: ServiceSettings, gke: GkeSettings, problems: _Problems
+) -> tuple[ServiceSettings, GkeSettings]:
+    """On GKE the pod's GPU is the pool's: whichever of service.gpu.type and gpuPool.accelerator is written gives
+    the other. Both written and different is a contradiction."""
+    pool = gke.gpu_pool
+    gpu = service.gpu if "gpu" in service.model_fields_set else GpuSettings()
+    if gpu is None:
+        return service, gke
+    if "type" in gpu.model_fields_set and "accelerator" in pool.model_fields_set:
+        if pool.accelerator != gpu.type:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"contradicts gke.gpuPool.accelerator ({pool.accelerator}): on GKE write the GPU type once, "
+                "in gpuPool.accelerator",
+            )
+    elif "type" in gpu.model_fields_set:
+        if gpu.type in rules.ACCELERATOR_MACHINE_SERIES:
+            pool = pool.model_copy(update={"accelerator": gpu.type})
+        else:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"allowed on GKE: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
+            )
+    else:
+        gpu = gpu.model_copy(update={"type": pool.accelerator})
+    return service.model_copy(update={"gpu": gpu}), gke.model_copy(update={"gpu_pool": pool})
+
+
+def _check_image(image: ImageSettings, project_dir: Path, problems: _Problems) -> None:
+    """A build from a folder or Dockerfile that is not there would fail in `pulumi up`, after other resources."""
+    if image.prebuilt is not None:
+        return
+    key = f"{NAMESPACE}:image"
+    if not (project_dir / image.context).is_dir():
+        problems.add(f"{key}.context", image.context, f"no such folder in the project ({project_dir})")
+    if not (project_dir / image.dockerfile).is_file():
+        problems.add(f"{key}.dockerfile", image.dockerfile, f"no such file in the project ({project_dir})")
 
 
 # --- cross-field rules (shared/reference/gcp-constraints.md) ------------------------------------------------
@@ -583,7 +649,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     elif location_region != config.region:
         problems.add(f"{key}.location", gke.location, f"must be inside gcp:region ({config.region})")
     cluster_name = config.cluster_name
-    if len(cluster_name) > rules.GKE_CLUSTER_NAME_MAX or not rules.GKE_CLUSTER_NAME.match(cluster_name):
+    if not rules.GKE_CLUSTER_NAME.accepts(cluster_name):
         problems.add(
             f"{key}.clusterName",
             cluster_name,
@@ -642,13 +708,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     if service.gpu is None:
         problems.add_missing(
             f"{NAMESPACE}:service.gpu",
-            "the GKE path serves from the GPU pool: set gpu (e.g. {type: nvidia-l4})",
-        )
-    elif service.gpu.type != pool.accelerator:
-        problems.add(
-            f"{NAMESPACE}:service.gpu.type",
-            service.gpu.type,
-            f"must match gpuPool.accelerator ({pool.accelerator})",
+            "the GKE path serves from the GPU pool: leave gpu out (the pod gets one gke.gpuPool.accelerator)",
         )
     if machine is not None:
         pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
@@ -855,4 +915,4 @@ def load_from_pulumi() -> StackConfig:
 
     raw: dict[str, Any] = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     stack = pulumi.get_stack()
-    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=Path.cwd())

@@ -361,3 +361,24 @@ def test_the_shipped_stacks_compare_by_urn_so_two_stacks_share_nothing() -> None
     assert exit_code == 0
     assert document["summary"]["delete"] == dev_count
     assert named(shipped_plan("dev"), "inference-dev-vpc").urn in {r["urn"] for r in document["resources"]}
+
+
+def test_a_node_pool_disk_change_is_an_update_that_recreates_the_nodes(tmp_path: Path) -> None:
+    def disk(config: dict[str, Any]) -> None:
+        config["inference:gke"]["gpuPool"]["diskSizeGb"] = 200
+
+    base, head = edited(tmp_path, "cmp-gke", disk)
+    pool = entry(report(base, head, tmp_path), NODE_POOL, "inference-cmp-gke-gpu")
+
+    assert pool["action"] == "update"
+    assert pool["changed"] == [{"path": "nodeConfig.diskSizeGb", "old": 100, "new": 200, "forces_replacement": False}]
+    assert "recreates the nodes" in pool["disruption"]
+
+
+def test_replacing_an_abandoned_database_loses_nothing_and_says_it_is_left_behind(tmp_path: Path) -> None:
+    plan = with_inputs(shipped_plan("dev"), "inference-dev-db-database", deletionPolicy="ABANDON")
+    head = with_inputs(plan, "inference-dev-db-database", name="usage")
+    database = entry(report(plan, head, tmp_path), "gcp:sql/database:Database", "inference-dev-db-database")
+
+    assert (database["action"], database["data_loss"]) == ("replace", None)
+    assert "abandoned (deletionPolicy ABANDON): left in the cloud" in database["disruption"]

@@ -11,20 +11,12 @@ import importlib
 import inspect
 import ipaddress
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from facts.gcp import (
-    CLOUD_RUN_SERVICE_NAME_MAX,
-    CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS,
-    REDIS_INSTANCE_ID_MAX,
-    SERVICE_ACCOUNT_ID,
-    SQL_INSTANCE_NAME_MAX,
-    STACK_NAME,
-)
+from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 from infra.offline import _computed_outputs, plan_stack
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.stack_files import stack_config
@@ -69,22 +61,6 @@ CLOUD_RUN_INVENTORY = {
     "gcp:serviceaccount/account:Account": 1,
     "gcp:cloudrunv2/service:Service": 1,
 }
-
-# Where each resource's GCP name sits, and the limit it must meet (shared/reference/gcp-constraints.md and the
-# resources' API docs). Pulumi auto-names a resource without an explicit name as `<logical name>-<7 characters>`.
-RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
-    CLOUD_RUN: ("name", CLOUD_RUN_SERVICE_NAME_MAX, RFC1035),
-    REDIS: ("name", REDIS_INSTANCE_ID_MAX, RFC1035),
-    SQL_INSTANCE: ("name", SQL_INSTANCE_NAME_MAX, RFC1035),
-    "gcp:compute/network:Network": ("name", 63, RFC1035),
-    "gcp:compute/subnetwork:Subnetwork": ("name", 63, RFC1035),
-    "gcp:compute/globalAddress:GlobalAddress": ("name", 63, RFC1035),
-    "gcp:artifactregistry/repository:Repository": ("repositoryId", 63, RFC1035),
-    "gcp:serviceaccount/account:Account": ("accountId", 30, SERVICE_ACCOUNT_ID),
-    SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
-}
-AUTONAME_SUFFIX = "-abc1234"
 
 
 @pytest.fixture(scope="module")
@@ -404,34 +380,3 @@ def test_every_resource_in_a_component_depends_directly_on_the_enabled_apis(stac
     assert {stack_plan.by_urn(service).parent for service in api_urns} == {apis.urn}
     assert [resource.name for resource in in_components if resource.parent is None] == []
     assert [resource.name for resource in in_components if not api_urns <= set(resource.dependencies)] == []
-
-
-# --- names ------------------------------------------------------------------------------------------------------
-
-
-def names_beyond_limits(plan: Plan) -> dict[str, str]:
-    """Each GCP name in the plan that is too long or malformed, with the limit it breaks."""
-    broken = {}
-    for resource in plan.resources:
-        if resource.type in NAME_LIMITS:
-            field, limit, pattern = NAME_LIMITS[resource.type]
-            name = resource.inputs.get(field) or resource.name + AUTONAME_SUFFIX
-            if len(name) > limit or not pattern.match(name):
-                broken[resource.name] = f"{field} {name!r}: {len(name)} characters, at most {limit}, {pattern.pattern}"
-    return broken
-
-
-def test_every_gcp_name_is_within_its_limits(stack_plan: Plan) -> None:
-    assert sum(resource.type in NAME_LIMITS for resource in stack_plan.resources) == 12
-    assert names_beyond_limits(stack_plan) == {}
-
-
-def test_names_stay_within_limits_for_the_longest_stack_name_the_config_accepts(project_copy: Path) -> None:
-    longest = "cmp-l4-zonal-off"
-    assert STACK_NAME.match(longest)
-    assert not STACK_NAME.match(longest + "x")
-    (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.dev.yaml").read_text())
-
-    plan = plan_stack(longest, project_copy, cache=False)
-
-    assert names_beyond_limits(plan) == {}

@@ -171,6 +171,34 @@ def test_each_pod_takes_one_l4_on_a_g2_standard_4_node_and_fits_there(gke_plan: 
     assert memory_mib(resources["requests"]["memory"]) / 1024 < allocatable_memory_gib
 
 
+@pytest.mark.parametrize("stack", GKE_STACKS)
+@pytest.mark.parametrize(
+    ("machine_type", "accelerator"),
+    [
+        ("n1-standard-8", "nvidia-tesla-t4"),
+        ("n1-standard-16", "nvidia-tesla-t4"),
+        ("a2-highgpu-1g", "nvidia-tesla-a100"),
+    ],
+)
+def test_a_gke_stack_that_changes_only_the_gpu_pool_plans_pods_on_that_gpu(
+    project_copy: Path, stack: str, machine_type: str, accelerator: str
+) -> None:
+    shipped = (project_copy / f"Pulumi.{stack}.yaml").read_text()
+    changed = shipped.replace("machineType: g2-standard-4", f"machineType: {machine_type}", 1).replace(
+        "accelerator: nvidia-l4", f"accelerator: {accelerator}", 1
+    )
+    assert changed.count(machine_type) == changed.count(accelerator) == 1
+    (project_copy / "Pulumi.gpu-pool.yaml").write_text(changed)
+
+    plan = plan_stack("gpu-pool", project_copy, cache=False)
+
+    node_config = pool(plan, "gpu")["nodeConfig"]
+    assert node_config["machineType"] == machine_type
+    assert [accelerator_args["type"] for accelerator_args in node_config["guestAccelerators"]] == [accelerator]
+    pod = plan.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"cloud.google.com/gke-accelerator": accelerator}
+
+
 def test_the_autoscaler_never_wants_more_pods_than_the_gpu_pool_has_nodes(gke_plan: Plan) -> None:
     spec = gke_plan.one(AUTOSCALER).inputs["spec"]
     autoscaling = pool(gke_plan, "gpu")["autoscaling"]
@@ -415,14 +443,3 @@ def test_cluster_name_and_service_account_ids_are_within_gcp_limits(gke_plan: Pl
     assert len(gke_plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
     account_ids = [resource.inputs["accountId"] for resource in gke_plan.of_type(ACCOUNT)]
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-
-
-def test_gke_names_fit_for_the_longest_stack_name_the_config_accepts(project_copy: Path) -> None:
-    longest = "cmp-gke-spot-l4x"
-    assert len(longest) == 16
-    (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.cmp-gke.yaml").read_text())
-    plan = plan_stack(longest, project_copy, cache=False)
-    account_ids = [resource.inputs["accountId"] for resource in plan.of_type(ACCOUNT)]
-    assert len(account_ids) == 2
-    assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-    assert len(plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX

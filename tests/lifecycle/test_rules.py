@@ -228,3 +228,10 @@ def test_a_type_without_lifecycle_data_is_a_violation() -> None:
 
     [violation] = [item for item in evaluate(unknown) if item.resource == "inference-dev-vpc"]
     assert "no entry for gcp:compute/firewall:Firewall" in violation.message
+
+
+def test_a_destroy_blocker_names_what_the_destroy_then_cannot_reach() -> None:
+    plan = with_inputs(shipped_plan("dev"), DEV_REDIS, deletionProtection=True)
+
+    found = messages(plan, DEV_REDIS, DESTROYABLE_RULE)
+    assert "resources it depends on are then left (private services connection, private services range" in found
