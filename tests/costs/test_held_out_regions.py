@@ -68,6 +68,8 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
         for folder in ("infra", "components", "facts", "plan"):
             shutil.copytree(PROJECT_ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+        # The stacks build the image from app/ (its context and Dockerfile must exist); nothing writes to it.
+        (project / "app").symlink_to(PROJECT_ROOT / "app", target_is_directory=True)
         for stack in STACKS:
             shipped = (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
             (project / f"Pulumi.{stack}.yaml").write_text(moved_stack_file(shipped, region, stack), encoding="utf-8")
