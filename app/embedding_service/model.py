@@ -135,7 +135,9 @@ class EmbeddingModel(PackagedTokenizer):
 
     def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
         """Unit-length float32 embeddings, one row per encoding."""
-        batch = pad(encodings)
+        return self.encode_batch(pad(encodings))
+
+    def encode_batch(self, batch: TokenBatch) -> np.ndarray:
         features = {
             "input_ids": torch.from_numpy(batch.input_ids).to(self.device),
             "attention_mask": torch.from_numpy(batch.attention_mask).to(self.device),

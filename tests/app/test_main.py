@@ -2,11 +2,16 @@
 
 import base64
 import copy
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +19,7 @@ import numpy as np
 import openai
 import pytest
 from embedding_service.auth import key_id
-from embedding_service.model import EmbeddingModel
+from embedding_service.model import EmbeddingModel, TokenBatch, pad
 from tokenizers import Encoding
 
 from .servers import (
@@ -25,6 +30,7 @@ from .servers import (
     LiveServer,
     PostgresServer,
     RedisServer,
+    free_port,
     make_settings,
     run_live_server,
 )
@@ -36,6 +42,7 @@ SENTENCES = [
     "naïve café — unicode is fine ✓",
 ]
 
+REPO = Path(__file__).resolve().parents[2]
 SERVICE_DATABASE = "service_tests"
 ServerFactory = Callable[..., AbstractContextManager[LiveServer]]
 
@@ -648,3 +655,93 @@ def test_shutdown_finishes_in_flight_requests_and_then_refuses_connections(embed
     assert len(response.json()["data"][0]["embedding"]) == 384
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.base_url}/healthz")
+
+
+def test_liveness_stays_fast_while_a_request_of_256_long_inputs_is_tokenized_and_embedded(
+    embedding_model: EmbeddingModel,
+):
+    vocabulary = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma"]
+    texts = [" ".join(vocabulary[(i + j) % len(vocabulary)] for j in range(1400))[:7500] for i in range(256)]
+    # The model thread is not what is measured here, and 256 full windows take a minute on two shared CPUs:
+    # this copy embeds each input's first 16 tokens. Parsing, hashing, tokenizing every input in full,
+    # counting and serialising are the service's own.
+    quick_model = copy.copy(embedding_model)
+
+    def first_tokens(encodings: Sequence[Encoding]) -> np.ndarray:
+        batch = pad(encodings)
+        return embedding_model.encode_batch(
+            TokenBatch(batch.input_ids[:, :16], batch.attention_mask[:, :16], batch.token_type_ids[:, :16])
+        )
+
+    quick_model.encode_tokenized = first_tokens  # type: ignore[method-assign]
+    latencies: list[float] = []
+    settings = make_settings(max_inputs_per_request=256, cache_enabled=False, rate_limit="")
+    with (
+        run_live_server(settings, lambda _settings: quick_model) as server,
+        ThreadPoolExecutor(max_workers=1) as pool,
+        httpx.Client(base_url=server.base_url) as prober,
+        server.client() as client,
+    ):
+        big = pool.submit(client.post, "/v1/embeddings", json={"model": MODEL_NAME, "input": texts})
+        while not big.done():
+            started = time.perf_counter()
+            assert prober.get("/healthz").status_code == 200
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.02)
+        response = big.result()
+
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 256
+    assert response.json()["usage"]["prompt_tokens"] == 256 * 256
+    assert len(latencies) >= 10, "the probe ran while the request was served"
+    # Tokenizing these inputs on the event loop stalled it for 600+ ms; off the loop the probes stay short.
+    assert max(latencies) < 0.25, f"slowest /healthz {max(latencies) * 1000:.0f} ms"
+    assert float(response.headers["x-compute-time"]) > 0
+
+
+def test_make_serve_with_api_keys_refuses_other_keys(tmp_path: Path):
+    recipe = re.search(r"^serve:.*\n((?:\t.*\n)+)", (REPO / "Makefile").read_text(), re.MULTILINE)
+    assert recipe is not None
+    assert "AUTH_DISABLED" not in recipe.group(1)
+    assert recipe.group(1).strip().endswith("-m embedding_service")
+    port = free_port()
+    environment = {
+        **os.environ,
+        "API_KEYS": "k",
+        "PORT": str(port),
+        "MODEL_BACKEND": "torch",
+        "SQLITE_PATH": str(tmp_path / "usage.sqlite3"),
+    }
+    environment.pop("AUTH_DISABLED", None)
+    process = subprocess.Popen([sys.executable, "-m", "embedding_service"], cwd=REPO / "app", env=environment)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(f"{base_url}/readyz"), timeout_s=120, what="make serve's process ready")
+        body = {"model": MODEL_NAME, "input": "hi"}
+        wrong = httpx.post(f"{base_url}/v1/embeddings", json=body, headers={"authorization": "Bearer wrong"})
+        right = httpx.post(f"{base_url}/v1/embeddings", json=body, headers={"authorization": "Bearer k"})
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+
+
+def test_serving_without_keys_and_without_the_explicit_opt_in_exits_2_naming_the_settings():
+    environment = {key: value for key, value in os.environ.items() if key not in ("API_KEYS", "AUTH_DISABLED")}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "embedding_service"], cwd=REPO / "app", env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode == 2
+    assert "API_KEYS is empty: set it, or set AUTH_DISABLED=true" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
