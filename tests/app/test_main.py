@@ -339,8 +339,20 @@ def test_usage_route_sums_per_key_per_day_for_admin_keys_only(service: LiveServe
         ({"end": "9999-12-31"}, "end"),
         ({"start": "0001-01-01", "end": "2026-01-01"}, "start"),
         ({"end": ""}, "end"),
+        ({"since": "2026-01-01"}, "since"),
     ],
-    ids=["start-after-end", "word", "zero", "no-dashes", "no-such-day", "year-1", "year-9999", "start-year-1", "empty"],
+    ids=[
+        "start-after-end",
+        "word",
+        "zero",
+        "no-dashes",
+        "no-such-day",
+        "year-1",
+        "year-9999",
+        "start-year-1",
+        "empty",
+        "unknown",
+    ],
 )
 def test_usage_route_refuses_bad_days_with_a_400_naming_the_parameter(
     service: LiveServer, params: dict[str, str], param: str

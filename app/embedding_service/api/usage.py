@@ -27,6 +27,9 @@ router = APIRouter(tags=["usage"])
 )
 async def usage(request: Request, runtime: RuntimeDependency, _caller: AdminKey) -> UsageReport:
     query = request.query_params
+    unknown = sorted(set(query) - {"start", "end"})
+    if unknown:
+        raise InvalidRequestError(f"Unknown query parameter '{unknown[0]}': only 'start' and 'end'.", param=unknown[0])
     since, until = usage_window(query.get("start"), query.get("end"), datetime.now(UTC).date())
     rows = await usage_report(runtime.usage_log.store, since, until)
     return UsageReport(
