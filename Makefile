@@ -79,7 +79,15 @@ bench: install
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_cost.py
 
-bench-app: install-app
+# infinity-emb, the comparison, lives in a virtualenv of its own (its pins clash with the app's).
+INFINITY_VENV := .venv-infinity
+$(INFINITY_VENV)/.installed: app/requirements-infinity.txt
+	$(PYTHON) -m venv $(INFINITY_VENV)
+	$(INFINITY_VENV)/bin/pip install --quiet torch==$(TORCH_VERSION)
+	$(INFINITY_VENV)/bin/pip install --quiet -r app/requirements-infinity.txt
+	touch $@
+
+bench-app: install-app $(INFINITY_VENV)/.installed
 	$(BIN)/python bench/bench_app.py
 
 # Keys as the environment gives them: `API_KEYS=k make serve` refuses other keys; a run without keys is an
