@@ -10,7 +10,7 @@ STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
 STACK_FLAGS := $(foreach stack,$(STACKS),--stack $(stack))
 OUT := out
 
-.PHONY: install install-app install-tools plan cost check manifests test lint typecheck bench bench-app serve clean
+.PHONY: install install-app install-tools plan cost check manifests goldens test lint typecheck bench bench-app serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ manifests: install install-tools
 	  $(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null && \
 	  $(BIN)/kubernetes-validate --strict -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
 	  $(CHECKOV_VENV)/bin/checkov --framework kubernetes --skip-download --compact --quiet -d $(OUT)/manifests/$(stack) &&) true
+
+## Rewrite tests/infra/goldens/ (plan JSON, cost JSON, check output of every shipped stack) after a change on purpose.
+goldens: install
+	$(BIN)/python -m tests.infra.goldens
 
 test: install install-app install-tools
 	$(BIN)/python -m pytest

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-APP_PORT = 8080
-LIVENESS_PATH = "/healthz"
-READINESS_PATH = "/readyz"
+from facts.app import APP_PORT
+
 # The model loads and warms up before /readyz answers 200; allow it four minutes, the most Cloud Run's
 # documented startup-probe limit allows (facts.gcp.CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS).
 STARTUP_PERIOD_SECONDS = 10
@@ -38,8 +37,3 @@ class AppRuntime:
     secret_env: Mapping[str, SecretEnv]
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
-
-
-def cpu_quantity(cpu: float) -> str:
-    """vCPU as a Kubernetes-style quantity, which Cloud Run and GKE both take: `4`, `500m`."""
-    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"
