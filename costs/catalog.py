@@ -94,6 +94,8 @@ class FreeTier(BaseModel):
     date: str
     quantity: float | None = Field(default=None, gt=0)
     credit: float | None = Field(default=None, gt=0)
+    # A spending-based allowance: `quantity` is worth its price in this region wherever it is used.
+    valued_in: str | None = None
 
     @model_validator(mode="after")
     def _quantity_or_credit(self) -> FreeTier:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from costs.catalog import load_catalog
-from costs.estimate import StackEstimate, estimate_stack
-from costs.usage import load_usage
+from costs.estimate import FREE_TIER_KIND, StackEstimate, estimate_stack
+from costs.usage import Usage, load_usage
 from facts.gcp import gpu_zones
 from plan import plan_from_dict
 from tests.costs.builders import cost_of_kind
@@ -154,3 +154,21 @@ def test_a_tier_2_regions_held_out_totals_leave_out_only_what_is_unpriced(held_o
     redis, logging, registry = 0.065 * HOURS, 5.0, 1.0
     secrets = cost_of_kind(cmp_cloudrun, "Secret Manager")
     assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + secrets)
+
+
+def test_the_request_based_free_tier_is_worth_its_tier_1_value_in_a_tier_2_region():
+    from tests.costs.builders import cloud_run_service, estimate
+
+    def free_cpu(region: str) -> float:
+        service = cloud_run_service(cpu="2", memory="4Gi", gpus=0, min_instances=0, cpu_idle=True, location=region)
+        priced = estimate(service, usage=Usage(monthly_requests=100_000_000), free_tier=True)
+        return -sum(
+            component.monthly_cost
+            for resource in priced.resources
+            for component in resource.components
+            if component.kind == FREE_TIER_KIND and component.price_id == "cloudrun.request.cpu"
+        )
+
+    # 180,000 vCPU-seconds at the Tier 1 price, in either tier
+    assert free_cpu("us-central1") == pytest.approx(180_000 * 0.000024)
+    assert free_cpu("asia-south1") == pytest.approx(180_000 * 0.000024)
