@@ -11,7 +11,8 @@ import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
 from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
-from components.gke import GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.gke import GPU_TOLERATION_EFFECT
+from components.gke_node_pool import GPU_TAINT_VALUE
 from components.naming import fit_name
 from components.secrets import Secrets
 from facts.app import APP_UID, LIVENESS_PATH, READINESS_PATH
