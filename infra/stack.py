@@ -135,7 +135,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         },
         secret_env={
-            "REDIS_PASSWORD": cache.auth_secret.secret_env("auth"),
+            "REDIS_PASSWORD": cache.auth,
             "DATABASE_PASSWORD": secrets.secret_env("db-password"),
             "API_KEYS": secrets.secret_env("api-key"),
             "ADMIN_API_KEYS": secrets.secret_env("admin-api-key"),
@@ -145,20 +145,19 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         "image_ref": image.image_ref,
         "database_connection_name": database.connection_name,
         "redis_host": cache.host,
-        "secret_ids": {**secrets.secret_ids, "redis-auth": cache.auth_secret.secret_ids["auth"]},
+        "secret_ids": {**secrets.secret_ids, "redis-auth": cache.auth_secret_id},
     }
 
     if gke:
-        outputs.update(_build_gke(config, network, secrets, database, cache, runtime, after_apis))
+        outputs.update(_build_gke(config, network, database, cache, runtime, after_apis))
     else:
-        outputs.update(_build_cloud_run(config, network, secrets, cache, runtime, after_apis))
+        outputs.update(_build_cloud_run(config, network, runtime, after_apis))
     return outputs
 
 
 def _build_gke(
     config: StackConfig,
     network: Network,
-    secrets: Secrets,
     database: PostgresDatabase,
     cache: RedisCache,
     runtime: AppRuntime,
@@ -228,7 +227,6 @@ def _build_gke(
             redis_port=cache.port,
             database_host=database.private_ip,
             database_port=POSTGRES_PORT,
-            secrets=[secrets, cache.auth_secret],
             labels=labels,
         ),
         opts=after_apis,
@@ -252,8 +250,6 @@ def _gpu_pool_zones(location: str, accelerator: str, region: str) -> list[str]:
 def _build_cloud_run(
     config: StackConfig,
     network: Network,
-    secrets: Secrets,
-    cache: RedisCache,
     runtime: AppRuntime,
     after_apis: pulumi.ResourceOptions,
 ) -> dict[str, Any]:
@@ -274,7 +270,6 @@ def _build_cloud_run(
             public=config.service.public,
             network_id=network.network_id,
             subnet_id=network.subnet_id,
-            secrets=[secrets, cache.auth_secret],
             deletion_protection=config.is_prod,
             labels=labels,
         ),
