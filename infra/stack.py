@@ -10,7 +10,7 @@ from components.apis import ProjectApis, ProjectApisArgs
 from components.app_runtime import AppRuntime
 from components.cache import RedisCache, RedisCacheArgs
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
-from components.database import PostgresDatabase, PostgresDatabaseArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
@@ -80,11 +80,12 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             tier=config.database.tier,
             availability=str(config.database.availability),
             disk_size_gb=config.database.disk_size_gb,
-            backups=config.database.backups,
-            point_in_time_recovery=bool(config.database.point_in_time_recovery),
+            backup=BackupArgs(
+                enabled=config.database.backups,
+                point_in_time_recovery=bool(config.database.point_in_time_recovery),
+            ),
             deletion_protection=bool(config.database.deletion_protection),
-            maintenance_day=config.database.maintenance_day,
-            maintenance_hour=config.database.maintenance_hour,
+            maintenance=MaintenanceWindow(day=config.database.maintenance_day, hour=config.database.maintenance_hour),
             password=secrets.values["db-password"],
             labels=labels,
         ),
