@@ -12,24 +12,30 @@ from components._options import child_options
 from components.app_runtime import SecretEnv
 from components.naming import fit_name
 from components.secrets import Secrets, SecretsArgs
-from facts.gcp import REDIS_INSTANCE_NAME
+from facts.gcp import REDIS_INSTANCE_NAME, RedisTier
 
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
     region: str
+    """Region of the instance."""
     network_id: pulumi.Input[str]
+    """The VPC the instance is reachable from (through private services access)."""
     private_services_connection: pulumi.Resource
     """The servicenetworking connection; the instance is created only after it exists."""
-    tier: str
+    tier: RedisTier
     """BASIC or STANDARD_HA (cannot change after creation)."""
     memory_size_gb: int
+    """Memory of the instance."""
     version: str
+    """Redis version, e.g. REDIS_7_2."""
     read_replicas: int
+    """Read replicas (STANDARD_HA only); 0 for none."""
     deletion_protection: bool
     """Refuse to delete the instance (prod). Unset, pulumi-gcp 10.x refuses too, which would also block every
     replacement, so it is always passed explicitly; the AUTH secret follows it."""
     labels: Mapping[str, str]
+    """Labels for the instance and its AUTH secret."""
 
 
 class RedisCache(pulumi.ComponentResource):

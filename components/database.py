@@ -10,7 +10,7 @@ import pulumi_gcp as gcp
 
 from components._options import child_options
 from components.naming import fit_name
-from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS
+from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS, SqlAvailability, SqlEdition
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -65,11 +65,11 @@ class PostgresDatabaseArgs:
     """The servicenetworking connection; the instance is created only after it exists."""
     version: str
     """Database version, e.g. POSTGRES_16."""
-    edition: str
+    edition: SqlEdition
     """ENTERPRISE or ENTERPRISE_PLUS."""
     tier: str
     """Machine tier, e.g. db-custom-1-3840."""
-    availability: str
+    availability: SqlAvailability
     """ZONAL or REGIONAL (a standby in a second zone)."""
     disk_size_gb: int
     """Size of the data disk."""

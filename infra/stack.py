@@ -69,6 +69,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         SecretsArgs(generated=GENERATED_SECRETS, labels=labels, deletion_protection=config.is_prod),
         opts=after_apis,
     )
+    availability = config.database.availability
+    assert availability is not None, "the environment defaults decide the availability"
     database = PostgresDatabase(
         f"{prefix}-db",
         PostgresDatabaseArgs(
@@ -78,7 +80,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             version=config.database.version,
             edition=config.database.edition,
             tier=config.database.tier,
-            availability=str(config.database.availability),
+            availability=availability,
             disk_size_gb=config.database.disk_size_gb,
             backup=BackupArgs(
                 enabled=config.database.backups,
