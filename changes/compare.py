@@ -104,6 +104,12 @@ def compare(base: Plan, head: Plan, data: LifecycleData, *, base_label: str, hea
         )
     old = {resource.urn: resource for resource in base.resources if resource.custom}
     new = {resource.urn: resource for resource in head.resources if resource.custom}
+    # A resource HEAD found under one of its aliases (a former parent or name) is the same resource, moved: the
+    # engine updates it in place, so it is compared with what it was, not deleted and created.
+    for urn, resource in new.items():
+        former = next((alias for alias in resource.aliases if alias in old and alias not in new), None)
+        if urn not in old and former is not None:
+            old[urn] = old.pop(former)
     changes = []
     for urn in sorted(old.keys() | new.keys()):
         changes.append(_change(old.get(urn), new.get(urn), data))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components._options import child_options
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectApisArgs:
@@ -27,6 +29,6 @@ class ProjectApis(pulumi.ComponentResource):
                 # Disabling an API on destroy would break every other stack in the same project.
                 disable_on_destroy=False,
                 disable_dependent_services=False,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child_options(self, opts),
             )
         self.register_outputs({"services": list(args.services)})

@@ -19,6 +19,11 @@ STARTUP_FAILURE_THRESHOLD = 24
 class SecretEnv:
     """An environment variable whose value lives in Secret Manager."""
 
+    name: str
+    """The secret's short name (`db-password`, `auth`), which names what is derived from it (its accessor binding)."""
+    stored_in: pulumi.Resource
+    """The component that keeps the secret (a `Secrets`)."""
+
     secret_id: pulumi.Input[str]
     """The Secret Manager secret (`projects/<p>/secrets/<id>`); Cloud Run references it directly."""
     version: pulumi.Input[str]

@@ -9,26 +9,33 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.app_runtime import SecretEnv
 from components.naming import fit_name
 from components.secrets import Secrets, SecretsArgs
-from facts.gcp import REDIS_INSTANCE_NAME
+from facts.gcp import REDIS_INSTANCE_NAME, RedisTier
 
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
     region: str
+    """Region of the instance."""
     network_id: pulumi.Input[str]
+    """The VPC the instance is reachable from (through private services access)."""
     private_services_connection: pulumi.Resource
     """The servicenetworking connection; the instance is created only after it exists."""
-    tier: str
+    tier: RedisTier
     """BASIC or STANDARD_HA (cannot change after creation)."""
     memory_size_gb: int
+    """Memory of the instance."""
     version: str
+    """Redis version, e.g. REDIS_7_2."""
     read_replicas: int
+    """Read replicas (STANDARD_HA only); 0 for none."""
     deletion_protection: bool
     """Refuse to delete the instance (prod). Unset, pulumi-gcp 10.x refuses too, which would also block every
     replacement, so it is always passed explicitly; the AUTH secret follows it."""
     labels: Mapping[str, str]
+    """Labels for the instance and its AUTH secret."""
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -38,8 +45,10 @@ class RedisCache(pulumi.ComponentResource):
     port: pulumi.Output[int]
     ca_certificate: pulumi.Output[str]
     """PEM of the instance's server CA, which TLS clients must trust."""
-    auth_secret: Secrets
-    """The Secret Manager secret (short name `auth`) that holds the AUTH string."""
+    auth: SecretEnv
+    """The AUTH string as the app reads it: the Secret Manager secret (short name `auth`), its version and value."""
+    auth_secret_id: pulumi.Output[str]
+    """The id of the Secret Manager secret that holds the AUTH string."""
 
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:cache:RedisCache", name, None, opts)
@@ -69,7 +78,7 @@ class RedisCache(pulumi.ComponentResource):
             labels=dict(args.labels),
             opts=child_options(self, opts, depends_on=[args.private_services_connection]),
         )
-        self.auth_secret = Secrets(
+        auth_secret = Secrets(
             name,
             SecretsArgs(
                 generated={},
@@ -80,9 +89,18 @@ class RedisCache(pulumi.ComponentResource):
             opts=child_options(self, opts),
         )
 
+        self.auth = auth_secret.secret_env("auth")
+        self.auth_secret_id = auth_secret.secret_ids["auth"]
         self.host = instance.host
         self.port = instance.port
         self.ca_certificate = instance.server_ca_certs.apply(
             lambda certificates: (certificates[0].cert or "") if certificates else ""
         )
-        self.register_outputs({"host": self.host, "port": self.port, "ca_certificate": self.ca_certificate})
+        self.register_outputs(
+            {
+                "host": self.host,
+                "port": self.port,
+                "ca_certificate": self.ca_certificate,
+                "auth_secret_id": self.auth_secret_id,
+            }
+        )

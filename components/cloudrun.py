@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -11,9 +11,9 @@ import pulumi_gcp as gcp
 from components._options import child_options
 from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
 from components.naming import fit_name
-from components.secrets import Secrets
+from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from facts.app import LIVENESS_PATH, READINESS_PATH
-from facts.gcp import CLOUD_RUN_SERVICE_NAME, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.gcp import CLOUD_RUN_SERVICE_NAME
 from facts.kubernetes import GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
 
@@ -34,8 +34,6 @@ class CloudRunServiceArgs:
     """Let anyone on the internet invoke it; otherwise internal ingress and IAM-authenticated calls only."""
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
-    secrets: Sequence[Secrets]
-    """Secrets the runtime service account may read (granted before the service is created)."""
     deletion_protection: bool
     labels: Mapping[str, str]
 
@@ -51,16 +49,18 @@ class CloudRunService(pulumi.ComponentResource):
         super().__init__("inference:cloudrun:CloudRunService", name, None, opts)
         child = child_options(self, opts)
 
-        account = gcp.serviceaccount.Account(
+        identity = runtime_identity(
             f"{name}-runtime",
-            account_id=fit_name(f"{name}-run", SERVICE_ACCOUNT_ID_NAME),
-            display_name=fit_name(f"Runtime identity of {name}", SERVICE_ACCOUNT_DISPLAY_NAME),
-            description="Reads the service's secrets; no other role.",
-            opts=child,
+            RuntimeIdentityArgs(
+                account_id=f"{name}-run",
+                display_name=f"Runtime identity of {name}",
+                description="Reads the service's secrets; no other role.",
+            ),
+            args.runtime.secret_env.values(),
+            self,
+            opts,
         )
-        secret_access = [
-            binding for secrets in args.secrets for binding in secrets.grant_access(f"{name}-runtime", account.member)
-        ]
+        account, secret_access = identity.account, identity.secret_access
 
         limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if args.gpu_type:

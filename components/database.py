@@ -10,7 +10,7 @@ import pulumi_gcp as gcp
 
 from components._options import child_options
 from components.naming import fit_name
-from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS
+from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS, SqlAvailability, SqlEdition
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -26,29 +26,67 @@ CIS_DATABASE_FLAGS: dict[str, str] = {
 
 
 @dataclass(frozen=True, kw_only=True)
+class BackupArgs:
+    """Automated backups, and point-in-time recovery on top of them."""
+
+    enabled: bool
+    """Take a daily automated backup."""
+    point_in_time_recovery: bool
+    """Keep transaction logs so the instance can be restored to any second of the retention window."""
+
+    def __post_init__(self) -> None:
+        if self.point_in_time_recovery and not self.enabled:
+            raise ValueError("point-in-time recovery needs backups enabled")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaintenanceWindow:
+    """The weekly hour Cloud SQL may restart the instance to update it."""
+
+    day: int
+    """Day of the week, 1 = Monday ... 7 = Sunday."""
+    hour: int
+    """Hour of the day, UTC (0-23)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.day <= 7:
+            raise ValueError(f"maintenance day {self.day} is not 1 (Monday) to 7 (Sunday)")
+        if not 0 <= self.hour <= 23:
+            raise ValueError(f"maintenance hour {self.hour} is not 0 to 23")
+
+
+@dataclass(frozen=True, kw_only=True)
 class PostgresDatabaseArgs:
     region: str
+    """Region of the instance."""
     network_id: pulumi.Input[str]
     """The VPC whose private services access range gives the instance its private IP."""
     private_services_connection: pulumi.Resource
     """The servicenetworking connection; the instance is created only after it exists."""
     version: str
-    edition: str
+    """Database version, e.g. POSTGRES_16."""
+    edition: SqlEdition
+    """ENTERPRISE or ENTERPRISE_PLUS."""
     tier: str
-    availability: str
+    """Machine tier, e.g. db-custom-1-3840."""
+    availability: SqlAvailability
     """ZONAL or REGIONAL (a standby in a second zone)."""
     disk_size_gb: int
-    backups: bool
-    point_in_time_recovery: bool
+    """Size of the data disk."""
+    backup: BackupArgs
+    """Automated backups and point-in-time recovery."""
     deletion_protection: bool
     """Sets both Pulumi's and Google's deletion protection."""
-    maintenance_day: int
-    maintenance_hour: int
+    maintenance: MaintenanceWindow
+    """When Cloud SQL may restart the instance for updates."""
     password: pulumi.Input[str]
     """The application user's password (from Secrets)."""
     labels: Mapping[str, str]
+    """Labels for the instance."""
     database_name: str = "inference"
+    """The application's database."""
     user_name: str = "inference"
+    """The application's user."""
 
 
 class PostgresDatabase(pulumi.ComponentResource):
@@ -83,16 +121,18 @@ class PostgresDatabase(pulumi.ComponentResource):
                     enable_private_path_for_google_cloud_services=True,
                 ),
                 backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
-                    enabled=args.backups,
-                    point_in_time_recovery_enabled=args.point_in_time_recovery,
-                    transaction_log_retention_days=SQL_PITR_LOG_RETENTION_DAYS if args.point_in_time_recovery else None,
+                    enabled=args.backup.enabled,
+                    point_in_time_recovery_enabled=args.backup.point_in_time_recovery,
+                    transaction_log_retention_days=SQL_PITR_LOG_RETENTION_DAYS
+                    if args.backup.point_in_time_recovery
+                    else None,
                     start_time="02:00",
                     backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
                         retained_backups=14 if args.deletion_protection else 7, retention_unit="COUNT"
                     ),
                 ),
                 maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
-                    day=args.maintenance_day, hour=args.maintenance_hour, update_track="stable"
+                    day=args.maintenance.day, hour=args.maintenance.hour, update_track="stable"
                 ),
                 database_flags=[
                     gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=flag, value=value)

@@ -12,12 +12,16 @@ import pulumi_kubernetes as kubernetes
 import yaml
 
 from components._options import child_options
+from components.gke_node_pool import (
+    CLOUD_PLATFORM_SCOPE,
+    GkeNodePool,
+    GkeNodePoolArgs,
+    NodePoolAutoscalingArgs,
+    NodePoolGpuArgs,
+)
 from components.naming import fit_name
 from facts.gcp import GKE_NODE_IMAGE, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
-from facts.kubernetes import GPU_RESOURCE_KEY
 
-GPU_TAINT_VALUE = "present"
-GPU_TAINT_EFFECT = "NO_SCHEDULE"
 # The same effect as Kubernetes spells it in a toleration.
 GPU_TOLERATION_EFFECT = "NoSchedule"
 # What the nodes' own identity needs: GKE's own role for a custom node account (logs, metrics, metadata; GKE
@@ -174,7 +178,7 @@ class GkeCluster(pulumi.ComponentResource):
             initial_node_count=1,
             node_config=gcp.container.ClusterNodeConfigArgs(
                 service_account=node_account.email,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                oauth_scopes=[CLOUD_PLATFORM_SCOPE],
                 image_type=GKE_NODE_IMAGE,
                 shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_integrity_monitoring=True
@@ -220,80 +224,43 @@ class GkeCluster(pulumi.ComponentResource):
             ),
         )
 
-        management = gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True)
-        shielded = gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
-            enable_secure_boot=True, enable_integrity_monitoring=True
-        )
-        metadata_server = gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA")
-
-        system_pool = gcp.container.NodePool(
+        pool_options = child_options(self, opts)
+        system_pool = GkeNodePool(
             f"{name}-system",
-            name="system",
-            cluster=cluster.id,
-            location=args.location,
-            node_count=args.system_pool.node_count,
-            management=management,
-            node_config=gcp.container.NodePoolNodeConfigArgs(
+            GkeNodePoolArgs(
+                pool_name="system",
+                cluster_id=cluster.id,
+                location=args.location,
+                service_account_email=node_account.email,
                 machine_type=args.system_pool.machine_type,
-                image_type=GKE_NODE_IMAGE,
-                service_account=node_account.email,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                shielded_instance_config=shielded,
-                workload_metadata_config=metadata_server,
-                resource_labels=labels,
-                labels={"pool": "system"},
-                metadata={"disable-legacy-endpoints": "true"},
+                node_count=args.system_pool.node_count,
+                labels=labels,
             ),
-            opts=child,
+            opts=pool_options,
         )
-
         gpu = args.gpu_pool
-        gpu_pool = gcp.container.NodePool(
+        gpu_pool = GkeNodePool(
             f"{name}-gpu",
-            name="gpu",
-            cluster=cluster.id,
-            location=args.location,
-            # A regional cluster spreads pools over zones GKE picks; GPU nodes can live only where the
-            # accelerator exists, so this pool names those zones.
-            node_locations=list(args.gpu_zones),
-            autoscaling=gcp.container.NodePoolAutoscalingArgs(
-                # total_* bounds count nodes across every zone, so min/max mean the same for zonal and regional.
-                total_min_node_count=gpu.min_nodes,
-                total_max_node_count=gpu.max_nodes,
-                # Spot capacity comes and goes per zone: take it wherever it is.
-                location_policy="ANY" if gpu.spot else "BALANCED",
-            ),
-            management=management,
-            node_config=gcp.container.NodePoolNodeConfigArgs(
+            GkeNodePoolArgs(
+                pool_name="gpu",
+                cluster_id=cluster.id,
+                location=args.location,
+                service_account_email=node_account.email,
                 machine_type=gpu.machine_type,
-                image_type=GKE_NODE_IMAGE,
+                node_locations=args.gpu_zones,
+                # Spot capacity comes and goes per zone: take it wherever it is.
+                autoscaling=NodePoolAutoscalingArgs(
+                    min_nodes=gpu.min_nodes, max_nodes=gpu.max_nodes, location_policy="ANY" if gpu.spot else "BALANCED"
+                ),
+                gpu=NodePoolGpuArgs(
+                    accelerator=gpu.accelerator, count=gpu.accelerator_count, driver_version=gpu.driver_version
+                ),
                 disk_size_gb=gpu.disk_size_gb,
                 disk_type=gpu.disk_type,
                 spot=gpu.spot,
-                service_account=node_account.email,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                shielded_instance_config=shielded,
-                workload_metadata_config=metadata_server,
-                guest_accelerators=[
-                    gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
-                        type=gpu.accelerator,
-                        count=gpu.accelerator_count,
-                        # Explicit: left out, GKE picks DEFAULT and the provider shows a diff forever.
-                        gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
-                            gpu_driver_version=gpu.driver_version
-                        ),
-                    )
-                ],
-                taints=[
-                    gcp.container.NodePoolNodeConfigTaintArgs(
-                        key=GPU_RESOURCE_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
-                    )
-                ],
-                resource_labels=labels,
-                labels={"pool": "gpu"},
-                metadata={"disable-legacy-endpoints": "true"},
+                labels=labels,
             ),
-            opts=child,
+            opts=pool_options,
         )
 
         if dns_access:
@@ -313,7 +280,7 @@ class GkeCluster(pulumi.ComponentResource):
         self.provider = kubernetes.Provider(
             f"{name}-kubernetes",
             kubeconfig=self.kubeconfig,
-            opts=child_options(self, opts, depends_on=[system_pool, gpu_pool]),
+            opts=child_options(self, opts, depends_on=[system_pool.node_pool, gpu_pool.node_pool]),
         )
         self.register_outputs(
             {

@@ -117,6 +117,9 @@ class Network(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "network_id": self.network_id,
+                "network_self_link": self.network_self_link,
                 "subnet_id": self.subnet_id,
+                "subnet_self_link": self.subnet_self_link,
+                "private_services_connection": self.private_services_connection.id,
             }
         )

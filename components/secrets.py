@@ -65,12 +65,9 @@ class Secrets(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:secrets:Secrets", name, None, opts)
         child = child_options(self, opts)
-        self._child_options = child
         self.secret_ids = {}
         self.values = {}
         self.versions = {}
-        self._secrets: dict[str, gcp.secretmanager.Secret] = {}
-        self._versions: list[gcp.secretmanager.SecretVersion] = []
 
         for short_name, length in args.generated.items():
             password = random.RandomPassword(
@@ -100,8 +97,6 @@ class Secrets(pulumi.ComponentResource):
         secret, version = _stored_secret(
             f"{name}-{short_name}", secret_id, value, args.labels, args.deletion_protection, opts
         )
-        self._secrets[short_name] = secret
-        self._versions.append(version)
         self.secret_ids[short_name] = secret.id
         self.versions[short_name] = version.version
         self.values[short_name] = pulumi.Output.secret(value)
@@ -109,22 +104,9 @@ class Secrets(pulumi.ComponentResource):
     def secret_env(self, short_name: str) -> SecretEnv:
         """The secret as an environment variable's source: its id, its pinned version and its value."""
         return SecretEnv(
+            name=short_name,
+            stored_in=self,
             secret_id=self.secret_ids[short_name],
             version=self.versions[short_name],
             value=self.values[short_name],
         )
-
-    def grant_access(self, name: str, member: pulumi.Input[str]) -> list[pulumi.Resource]:
-        """Let `member` (e.g. `serviceAccount:x@p.iam.gserviceaccount.com`) read every secret; returns the bindings,
-        which the workload must depend on so that it never starts before it can read its secrets."""
-        bindings: list[pulumi.Resource] = [
-            gcp.secretmanager.SecretIamMember(
-                f"{name}-{short_name}-accessor",
-                secret_id=secret.id,
-                role="roles/secretmanager.secretAccessor",
-                member=member,
-                opts=self._child_options,
-            )
-            for short_name, secret in self._secrets.items()
-        ]
-        return [*bindings, *self._versions]

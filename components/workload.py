@@ -11,11 +11,10 @@ import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
 from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
-from components.gke import GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
-from components.naming import fit_name
-from components.secrets import Secrets
+from components.gke import GPU_TOLERATION_EFFECT
+from components.gke_node_pool import GPU_TAINT_VALUE
+from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from facts.app import APP_UID, LIVENESS_PATH, READINESS_PATH
-from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
 
@@ -79,8 +78,6 @@ class KubernetesWorkloadArgs:
     database_host: pulumi.Input[str]
     """The database private IP the pods may reach."""
     database_port: int
-    secrets: Sequence[Secrets]
-    """Secrets the pod's Google service account may read."""
     labels: Mapping[str, str]
     """Labels for every Kubernetes object and every Google resource that takes labels."""
     namespace: str = "inference"
@@ -119,18 +116,18 @@ class KubernetesWorkload(pulumi.ComponentResource):
         selector = {APP_LABEL: args.app_name}
         labels = {**args.labels, **selector}
 
-        google_account = gcp.serviceaccount.Account(
+        identity = runtime_identity(
             f"{name}-pod",
-            account_id=fit_name(f"{name}-pod", SERVICE_ACCOUNT_ID_NAME),
-            display_name=f"Pods of {args.app_name} on GKE",
-            description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
-            opts=child,
+            RuntimeIdentityArgs(
+                account_id=f"{name}-pod",
+                display_name=f"Pods of {args.app_name} on GKE",
+                description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
+            ),
+            args.runtime.secret_env.values(),
+            self,
+            opts,
         )
-        secret_access = [
-            binding
-            for secrets in args.secrets
-            for binding in secrets.grant_access(f"{name}-pod", google_account.member)
-        ]
+        google_account, secret_access = identity.account, identity.secret_access
 
         namespace = kubernetes.core.v1.Namespace(
             f"{name}-namespace",

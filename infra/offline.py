@@ -23,6 +23,7 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto.resource_pb2 import RESOURCE_MONITOR_FEATURE_ALIAS_SPECS
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
@@ -158,14 +159,45 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=inputs,
                 dependencies=tuple(sorted(urn for urn in dependencies if urn and urn != self.stack_urn)),
+                aliases=_moved_from(request.type, request.aliasURNs),
             )
         )
         return response
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        # Without alias specs the SDK resolves each `pulumi.Alias` to the full URN it stands for, which is what the
+        # plan records (and what `pulumi stack export` shows).
+        info = super().GetDeploymentInfo(request)
+        features = [feature for feature in info.supportedFeatures if feature != RESOURCE_MONITOR_FEATURE_ALIAS_SPECS]
+        del info.supportedFeatures[:]
+        info.supportedFeatures.extend(features)
+        return info
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         if request.urn == self.stack_urn:
             self.plan.outputs = with_placeholders(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
+
+
+def _moved_from(resource_type: str, alias_urns: Any) -> tuple[str, ...]:
+    """The URNs of the same resource under another parent or name, as the mock monitor spells URNs.
+
+    Provider SDKs alias their types' former tokens on every resource of the type; those say nothing about this
+    program, so only same-type aliases count. The SDK derives an alias URN from the old parent's full type chain,
+    while the mock monitor names a resource by its parent's own type alone; the alias is rewritten the mock's way so
+    that it matches the URN an older plan recorded.
+    """
+    moved = []
+    for urn in alias_urns:
+        if not urn:
+            continue
+        parts = urn.split("::")
+        types = parts[2].split("$")
+        if types[-1] != resource_type:
+            continue
+        parts[2] = "$".join(types[-2:])
+        moved.append("::".join(parts))
+    return tuple(sorted(moved))
 
 
 def _engine_config_value(value: Any) -> str:

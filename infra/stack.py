@@ -10,7 +10,7 @@ from components.apis import ProjectApis, ProjectApisArgs
 from components.app_runtime import AppRuntime
 from components.cache import RedisCache, RedisCacheArgs
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
-from components.database import PostgresDatabase, PostgresDatabaseArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
@@ -69,6 +69,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         SecretsArgs(generated=GENERATED_SECRETS, labels=labels, deletion_protection=config.is_prod),
         opts=after_apis,
     )
+    availability = config.database.availability
+    assert availability is not None, "the environment defaults decide the availability"
     database = PostgresDatabase(
         f"{prefix}-db",
         PostgresDatabaseArgs(
@@ -78,13 +80,14 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             version=config.database.version,
             edition=config.database.edition,
             tier=config.database.tier,
-            availability=str(config.database.availability),
+            availability=availability,
             disk_size_gb=config.database.disk_size_gb,
-            backups=config.database.backups,
-            point_in_time_recovery=bool(config.database.point_in_time_recovery),
+            backup=BackupArgs(
+                enabled=config.database.backups,
+                point_in_time_recovery=bool(config.database.point_in_time_recovery),
+            ),
             deletion_protection=bool(config.database.deletion_protection),
-            maintenance_day=config.database.maintenance_day,
-            maintenance_hour=config.database.maintenance_hour,
+            maintenance=MaintenanceWindow(day=config.database.maintenance_day, hour=config.database.maintenance_hour),
             password=secrets.values["db-password"],
             labels=labels,
         ),
@@ -135,7 +138,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         },
         secret_env={
-            "REDIS_PASSWORD": cache.auth_secret.secret_env("auth"),
+            "REDIS_PASSWORD": cache.auth,
             "DATABASE_PASSWORD": secrets.secret_env("db-password"),
             "API_KEYS": secrets.secret_env("api-key"),
             "ADMIN_API_KEYS": secrets.secret_env("admin-api-key"),
@@ -145,20 +148,19 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         "image_ref": image.image_ref,
         "database_connection_name": database.connection_name,
         "redis_host": cache.host,
-        "secret_ids": {**secrets.secret_ids, "redis-auth": cache.auth_secret.secret_ids["auth"]},
+        "secret_ids": {**secrets.secret_ids, "redis-auth": cache.auth_secret_id},
     }
 
     if gke:
-        outputs.update(_build_gke(config, network, secrets, database, cache, runtime, after_apis))
+        outputs.update(_build_gke(config, network, database, cache, runtime, after_apis))
     else:
-        outputs.update(_build_cloud_run(config, network, secrets, cache, runtime, after_apis))
+        outputs.update(_build_cloud_run(config, network, runtime, after_apis))
     return outputs
 
 
 def _build_gke(
     config: StackConfig,
     network: Network,
-    secrets: Secrets,
     database: PostgresDatabase,
     cache: RedisCache,
     runtime: AppRuntime,
@@ -228,7 +230,6 @@ def _build_gke(
             redis_port=cache.port,
             database_host=database.private_ip,
             database_port=POSTGRES_PORT,
-            secrets=[secrets, cache.auth_secret],
             labels=labels,
         ),
         opts=after_apis,
@@ -252,8 +253,6 @@ def _gpu_pool_zones(location: str, accelerator: str, region: str) -> list[str]:
 def _build_cloud_run(
     config: StackConfig,
     network: Network,
-    secrets: Secrets,
-    cache: RedisCache,
     runtime: AppRuntime,
     after_apis: pulumi.ResourceOptions,
 ) -> dict[str, Any]:
@@ -274,7 +273,6 @@ def _build_cloud_run(
             public=config.service.public,
             network_id=network.network_id,
             subnet_id=network.subnet_id,
-            secrets=[secrets, cache.auth_secret],
             deletion_protection=config.is_prod,
             labels=labels,
         ),

@@ -38,6 +38,9 @@ class PlannedResource:
     inputs: dict[str, Any]
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    """URNs this resource had before (`pulumi.Alias`): the engine treats a resource found under one as moved, not
+    as a delete and a create."""
 
     def get(self, path: str) -> Any:
         """The input at a dotted path, or None."""
@@ -52,6 +55,8 @@ class PlannedResource:
             "custom": self.custom,
             "inputs": self.inputs,
             "dependencies": list(self.dependencies),
+            # Only where there are any, so that a plan without moved resources keeps its shape.
+            **({"aliases": list(self.aliases)} if self.aliases else {}),
         }
 
 
@@ -111,7 +116,13 @@ class Plan:
             stack=document["stack"],
             project=document["project"],
             resources=[
-                PlannedResource(**{**resource, "dependencies": tuple(resource["dependencies"])})
+                PlannedResource(
+                    **{
+                        **resource,
+                        "dependencies": tuple(resource["dependencies"]),
+                        "aliases": tuple(resource.get("aliases", ())),
+                    }
+                )
                 for resource in document["resources"]
             ],
             outputs=document.get("outputs", {}),

@@ -106,6 +106,7 @@ def _resource(entry: Any, where: str) -> PlannedResource:
         inputs=_secrets_as_placeholders(inputs),
         parent=entry.get("parent"),
         dependencies=tuple(entry.get("dependencies") or ()),
+        aliases=tuple(entry.get("aliases") or ()),
     )
 
 

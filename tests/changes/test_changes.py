@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -382,3 +383,21 @@ def test_replacing_an_abandoned_database_loses_nothing_and_says_it_is_left_behin
 
     assert (database["action"], database["data_loss"]) == ("replace", None)
     assert "abandoned (deletionPolicy ABANDON): left in the cloud" in database["disruption"]
+
+
+def test_a_resource_found_under_its_alias_is_compared_with_what_it_was_not_deleted_and_created(tmp_path: Path) -> None:
+    head = shipped_plan("cmp-gke")
+    moved = {resource.urn: resource.aliases[0] for resource in head.resources if resource.aliases}
+    assert len(moved) == 6, "the node pools and the four accessor bindings, moved to their owners, carry former URNs"
+    before_the_move = Plan(
+        stack=head.stack,
+        project=head.project,
+        resources=[replace(r, urn=moved.get(r.urn, r.urn), aliases=()) for r in head.resources],
+    )
+    without_aliases = Plan(
+        stack=head.stack, project=head.project, resources=[replace(r, aliases=()) for r in head.resources]
+    )
+
+    assert not_same(report(before_the_move, head, tmp_path)) == []
+    actions = [action for action, _, _ in not_same(report(before_the_move, without_aliases, tmp_path))]
+    assert sorted(actions) == ["create"] * len(moved) + ["delete"] * len(moved)

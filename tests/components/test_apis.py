@@ -46,3 +46,17 @@ def test_a_resource_depending_on_the_component_waits_for_every_api() -> None:
     api_urns = {service.urn for service in plan.of_type(API_SERVICE)}
     assert len(api_urns) == 2
     assert api_urns <= set(plan.one("gcp:compute/network:Network").dependencies)
+
+
+def test_each_service_waits_for_what_the_component_depends_on() -> None:
+    def program() -> None:
+        first = gcp.projects.Service("first", service="serviceusage.googleapis.com")
+        ProjectApis(
+            "apis", ProjectApisArgs(services=["run.googleapis.com"]), opts=pulumi.ResourceOptions(depends_on=[first])
+        )
+
+    plan = run_program(program)
+
+    first_urn = next(r.urn for r in plan.of_type(API_SERVICE) if r.name == "first")
+    [enabled] = [r for r in plan.of_type(API_SERVICE) if r.name == "apis-run"]
+    assert first_urn in enabled.dependencies

@@ -50,8 +50,8 @@ def plan_cache(gate_on_api: bool = False, **choices: Any) -> Plan:
         pulumi.export("host", cache.host)
         pulumi.export("port", cache.port)
         pulumi.export("ca_certificate", cache.ca_certificate)
-        pulumi.export("auth_secret_ids", cache.auth_secret.secret_ids)
-        pulumi.export("auth_values", cache.auth_secret.values)
+        pulumi.export("auth_secret_ids", {"auth": cache.auth_secret_id})
+        pulumi.export("auth_values", {"auth": cache.auth.value})
 
     return run_program(program, config={"gcp:project": PROJECT})
 

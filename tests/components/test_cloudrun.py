@@ -60,7 +60,6 @@ def plan_service(gate_on_api: bool = False, **choices: Any) -> Plan:
                 ),
                 network_id="projects/my-project/global/networks/vpc",
                 subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
-                secrets=[secrets],
                 labels=LABELS,
                 **settings,
             ),
@@ -245,5 +244,5 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
 
     api_urn = plan.one("gcp:projects/service:Service").urn
     children = plan.children_of(plan.one("inference:cloudrun:CloudRunService"))
-    assert {child.type for child in children} == {ACCOUNT, SERVICE, INVOKER}
+    assert {child.type for child in children} == {ACCOUNT, SERVICE, INVOKER, ACCESSOR}
     assert [child.name for child in children if api_urn not in child.dependencies] == []

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.database import PostgresDatabase, PostgresDatabaseArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
 from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
@@ -35,13 +35,18 @@ def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None 
             "tier": "db-custom-1-3840",
             "availability": "ZONAL",
             "disk_size_gb": 10,
-            "backups": True,
-            "point_in_time_recovery": False,
             "deletion_protection": False,
-            "maintenance_day": 7,
-            "maintenance_hour": 3,
             **choices,
+            "backup": BackupArgs(
+                enabled=choices.get("backups", True),
+                point_in_time_recovery=choices.get("point_in_time_recovery", False),
+            ),
+            "maintenance": MaintenanceWindow(
+                day=choices.get("maintenance_day", 7), hour=choices.get("maintenance_hour", 3)
+            ),
         }
+        for flat in ("backups", "point_in_time_recovery", "maintenance_day", "maintenance_hour"):
+            settings.pop(flat, None)
         database = PostgresDatabase(
             "db",
             PostgresDatabaseArgs(
@@ -189,3 +194,14 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
     children = plan.children_of(plan.one("inference:database:PostgresDatabase"))
     assert {child.type for child in children} == {INSTANCE, DATABASE, USER}
     assert [child.name for child in children if api_urn not in child.dependencies] == []
+
+
+def test_point_in_time_recovery_without_backups_is_refused_beside_the_field() -> None:
+    with pytest.raises(ValueError, match="point-in-time recovery needs backups"):
+        BackupArgs(enabled=False, point_in_time_recovery=True)
+
+
+@pytest.mark.parametrize(("day", "hour", "message"), [(0, 3, "day 0"), (8, 3, "day 8"), (7, 24, "hour 24")])
+def test_a_maintenance_window_outside_the_week_or_the_day_is_refused(day: int, hour: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        MaintenanceWindow(day=day, hour=hour)

@@ -279,3 +279,14 @@ def test_gpu_pool_lives_only_in_the_zones_given_and_the_system_pool_follows_the_
     plan = plan_cluster(gpu_zones=("us-central1-a", "us-central1-c"))
     assert pool(plan, "gpu").inputs["nodeLocations"] == ["us-central1-a", "us-central1-c"]
     assert "nodeLocations" not in pool(plan, "system").inputs
+
+
+def test_each_pool_is_its_own_component_and_keeps_the_urn_it_had_as_the_clusters_child(plan):
+    cluster_component = plan.one("inference:gke:GkeCluster").urn
+    for pool_name in ("system", "gpu"):
+        node_pool = pool(plan, pool_name)
+        [component] = [r for r in plan.resources if r.urn == node_pool.parent]
+        assert (component.type, component.parent) == ("inference:gke_node_pool:GkeNodePool", cluster_component)
+        assert node_pool.aliases == (
+            f"urn:pulumi:test::inference::inference:gke:GkeCluster${NODE_POOL}::{node_pool.name}",
+        )

@@ -82,44 +82,6 @@ def test_values_leave_the_component_only_as_pulumi_secrets_and_ids_as_plain_refe
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
 
 
-def test_grant_access_gives_the_member_secret_accessor_on_every_secret_and_nothing_more() -> None:
-    def program() -> None:
-        secrets = Secrets("app", SecretsArgs(generated={"db-password": 32, "api-key": 40}, labels=LABELS))
-        secrets.grant_access("runtime", RUNTIME)
-
-    plan = run_program(program, config={"gcp:project": "my-project"})
-
-    bindings = by_name(plan, ACCESSOR)
-    assert {name: (inputs["secretId"], inputs["role"], inputs["member"]) for name, inputs in bindings.items()} == {
-        "runtime-db-password-accessor": (
-            "projects/my-project/secrets/app-db-password",
-            "roles/secretmanager.secretAccessor",
-            RUNTIME,
-        ),
-        "runtime-api-key-accessor": (
-            "projects/my-project/secrets/app-api-key",
-            "roles/secretmanager.secretAccessor",
-            RUNTIME,
-        ),
-    }
-
-
-def test_a_workload_depending_on_grant_access_waits_for_every_binding_and_every_version() -> None:
-    def program() -> None:
-        secrets = Secrets("app", SecretsArgs(generated={"db-password": 32, "api-key": 40}, labels=LABELS))
-        before_workload = secrets.grant_access("runtime", RUNTIME)
-        gcp.serviceaccount.Account(
-            "workload", account_id="workload", opts=pulumi.ResourceOptions(depends_on=before_workload)
-        )
-
-    plan = run_program(program)
-
-    workload = plan.one("gcp:serviceaccount/account:Account")
-    awaited = {resource.urn for resource in [*plan.of_type(ACCESSOR), *plan.of_type(VERSION)]}
-    assert len(awaited) == 4
-    assert awaited <= set(workload.dependencies)
-
-
 def test_every_secret_and_password_waits_for_what_the_component_depends_on() -> None:
     def program() -> None:
         api = gcp.projects.Service("secretmanager-api", service="secretmanager.googleapis.com")
@@ -135,24 +97,6 @@ def test_every_secret_and_password_waits_for_what_the_component_depends_on() -> 
     children = plan.children_of(plan.one("inference:secrets:Secrets"))
     assert {child.type for child in children} == {PASSWORD, SECRET, VERSION}
     assert [child.name for child in children if api_urn not in child.dependencies] == []
-
-
-def test_accessor_bindings_wait_for_what_the_component_depends_on() -> None:
-    def program() -> None:
-        api = gcp.projects.Service("secretmanager-api", service="secretmanager.googleapis.com")
-        secrets = Secrets(
-            "app",
-            SecretsArgs(generated={"db-password": 32}, labels=LABELS),
-            opts=pulumi.ResourceOptions(depends_on=[api]),
-        )
-        secrets.grant_access("runtime", RUNTIME)
-
-    plan = run_program(program)
-
-    api_urn = plan.one("gcp:projects/service:Service").urn
-    binding = plan.one(ACCESSOR)
-    assert binding.parent == plan.one("inference:secrets:Secrets").urn
-    assert api_urn in binding.dependencies, "grant_access() registers its bindings without the component's depends_on"
 
 
 def test_secrets_are_deletable_unless_protected_and_then_refuse_deletion() -> None:

@@ -77,7 +77,6 @@ def plan_workload(**choices: Any) -> Plan:
                 redis_port=6378,
                 database_host=DATABASE_IP,
                 database_port=5432,
-                secrets=[secrets],
                 labels=LABELS,
                 **settings,
             ),

@@ -9,7 +9,9 @@ import pytest
 
 from plan import (
     SECRET_PLACEHOLDER,
+    Plan,
     PlanFormatError,
+    PlannedResource,
     plan_from_dict,
     plan_from_preview,
     plan_from_state,
@@ -99,3 +101,12 @@ def test_a_plan_is_titled_by_its_label_when_it_has_one_else_by_its_stack():
     plan = plan_from_dict({"stack": "dev", "project": "p", "resources": []})
     assert plan.title == "dev"
     assert dataclasses.replace(plan, label="dev (preview)").title == "dev (preview)"
+
+
+def test_a_plans_aliases_survive_writing_and_reading_and_only_moved_resources_carry_the_key():
+    moved = PlannedResource(urn="urn:new", type="t", name="n", custom=True, inputs={}, aliases=("urn:old",))
+    unmoved = PlannedResource(urn="urn:other", type="t", name="o", custom=True, inputs={})
+    written = Plan(stack="s", project="p", resources=[moved, unmoved]).to_dict()
+
+    assert [("aliases" in entry) for entry in written["resources"]] == [True, False]
+    assert [r.aliases for r in plan_from_dict(written).resources] == [("urn:old",), ()]
