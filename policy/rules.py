@@ -799,6 +799,9 @@ def k8s_pod_disruption_budget(resources: Sequence[Declared]) -> list[tuple[str, 
     return problems
 
 
+# Rules kept in their own modules register themselves with the decorators above when imported.
+from policy import entry_rules  # noqa: E402, F401
+
 RULES_BY_NAME: Mapping[str, Rule] = {rule.name: rule for rule in RULES}
 STACK_RULES_BY_NAME: Mapping[str, StackRule] = {rule.name: rule for rule in STACK_RULES}
 DEFAULT_LEVELS: Mapping[str, Level] = {
