@@ -659,6 +659,8 @@ def _check_entry(config: StackConfig, problems: _Problems) -> None:
         problems.add_missing(
             key, "an entry point serves the public: set inference:service.public: true, or remove entry"
         )
+    if config.entry is not None and config.platform == "gke":
+        problems.add_missing(key, "the entry point is built on the Cloud Run path only so far; on GKE leave entry out")
     if config.entry is None and config.service.public and config.is_prod:
         problems.add_missing(
             key,

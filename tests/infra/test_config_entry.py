@@ -93,3 +93,17 @@ def test_a_public_prod_service_needs_an_entry_point(project_copy: Path) -> None:
     assert "Pulumi.open-prod.yaml: inference:entry: required for a public prod service" in " ".join(
         result.stderr.split()
     )
+
+
+def test_an_entry_point_on_gke_is_refused_rather_than_ignored(project_copy: Path) -> None:
+    document = yaml.safe_load((project_copy / "Pulumi.prod-gke.yaml").read_text())
+    document["config"]["inference:service"]["public"] = True
+    document["config"]["inference:entry"] = GOOD_ENTRY
+    (project_copy / "Pulumi.gke-entry.yaml").write_text(yaml.safe_dump(document))
+
+    result = run_cli("plan", "--stack", "gke-entry", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2
+    assert "Pulumi.gke-entry.yaml: inference:entry: the entry point is built on the Cloud Run path only" in " ".join(
+        result.stderr.split()
+    )
