@@ -13,6 +13,7 @@ from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SEC
 from components.naming import fit_name
 from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from facts.app import LIVENESS_PATH, READINESS_PATH
+from facts.entry import CLOUD_RUN_LOAD_BALANCER_INGRESS, CLOUD_RUN_OPEN_INGRESS
 from facts.gcp import CLOUD_RUN_SERVICE_NAME
 from facts.kubernetes import GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
@@ -32,6 +33,9 @@ class CloudRunServiceArgs:
     concurrency: int
     public: bool
     """Let anyone on the internet invoke it; otherwise internal ingress and IAM-authenticated calls only."""
+    behind_load_balancer: bool = False
+    """Public through an entry point only: ingress from internal traffic and Google Cloud load balancers, so the
+    run.app URL is closed to the internet."""
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     deletion_protection: bool
@@ -85,7 +89,7 @@ class CloudRunService(pulumi.ComponentResource):
         service = gcp.cloudrunv2.Service(
             fit_name(f"{name}-service", CLOUD_RUN_SERVICE_NAME, autonamed=True),
             location=args.region,
-            ingress="INGRESS_TRAFFIC_ALL" if args.public else "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            ingress=_ingress(args),
             deletion_protection=args.deletion_protection,
             invoker_iam_disabled=False,
             labels=dict(args.labels),
@@ -161,3 +165,9 @@ class CloudRunService(pulumi.ComponentResource):
                 "service_account_email": self.service_account_email,
             }
         )
+
+
+def _ingress(args: CloudRunServiceArgs) -> str:
+    if not args.public:
+        return "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    return CLOUD_RUN_LOAD_BALANCER_INGRESS if args.behind_load_balancer else CLOUD_RUN_OPEN_INGRESS

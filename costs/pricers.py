@@ -40,6 +40,13 @@ VPC_CONNECTOR_DEFAULT_MACHINE = "e2-micro"
 VPC_CONNECTOR_DEFAULT_MIN_INSTANCES = 2
 NAT_VM_CAP = 32
 FORWARDING_RULES_IN_MINIMUM = 5
+# The public entry point's resources are reported together, as one kind of cost.
+ENTRY_POINT_KIND = "Entry point"
+GLOBAL_FORWARDING_RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
+GLOBAL_ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
+# The entry point's :80 rule only answers with a redirect to :443; the data its load balancer processes is
+# counted once, on the HTTPS rule.
+HTTP_REDIRECT_PORT = "80"
 CLOUD_RUN_INTERNAL_INGRESS = "INGRESS_TRAFFIC_INTERNAL_ONLY"
 INTERNAL_LOAD_BALANCER_ANNOTATIONS = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type")
 # Database flags that make Cloud SQL write logs beyond the default (the CIS benchmark turns them on).
@@ -340,22 +347,26 @@ def price_cloud_nat(pricing: ResourcePricing) -> None:
 
 def price_forwarding_rule(pricing: ResourcePricing) -> None:
     """Google charges the first five forwarding rules of a project as one minimum, then each rule beyond."""
+    kind = ENTRY_POINT_KIND if pricing.resource.type == GLOBAL_FORWARDING_RULE else "Load balancing"
     pricing.stack.forwarding_rules_seen += 1
     ordinal = pricing.stack.forwarding_rules_seen
     if ordinal == 1:
         pricing.add(
             f"forwarding rules 1-{FORWARDING_RULES_IN_MINIMUM} of the project (one minimum charge)",
-            "Load balancing",
+            kind,
             "lb.forwarding-rule.first-5",
             pricing.hours,
         )
     elif ordinal <= FORWARDING_RULES_IN_MINIMUM:
         pricing.describe(f"rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum charge")
     else:
-        pricing.add(f"forwarding rule #{ordinal}", "Load balancing", "lb.forwarding-rule.beyond-5", pricing.hours)
+        pricing.add(f"forwarding rule #{ordinal}", kind, "lb.forwarding-rule.beyond-5", pricing.hours)
     processed = pricing.usage.load_balancer_processed_gb
-    if processed:
-        pricing.add(f"data processed {processed:g} GiB", "Load balancing", "lb.data-processed", processed)
+    redirect_only = kind == ENTRY_POINT_KIND and str(pricing.inputs.get("portRange")) == HTTP_REDIRECT_PORT
+    if processed and redirect_only:
+        pricing.note("HTTP → HTTPS redirect only: the data processed is counted on the HTTPS rule")
+    elif processed:
+        pricing.add(f"data processed {processed:g} GiB", kind, "lb.data-processed", processed)
     if pricing.resource.type == types.K8S_SERVICE and pricing.usage.egress_gb:
         annotations = _dig(pricing.inputs, "metadata", "annotations") or {}
         if any(annotations.get(key) == "Internal" for key in INTERNAL_LOAD_BALANCER_ANNOTATIONS):
@@ -366,7 +377,20 @@ def price_forwarding_rule(pricing: ResourcePricing) -> None:
 
 
 def price_static_ip(pricing: ResourcePricing) -> None:
-    pricing.add("external IP, in use", "Static IPs", "ip.static-external.in-use", pricing.hours)
+    kind = ENTRY_POINT_KIND if pricing.resource.type == GLOBAL_ADDRESS else "Static IPs"
+    pricing.add("external IP, in use", kind, "ip.static-external.in-use", pricing.hours)
+
+
+def price_security_policy(pricing: ResourcePricing) -> None:
+    """Cloud Armor Standard: a monthly charge per policy and per rule (the default rule is one), and per request."""
+    months = pricing.hours / pricing.catalog.hours_per_month
+    rules = len(pricing.inputs.get("rules") or [])
+    pricing.add("Cloud Armor policy", ENTRY_POINT_KIND, "armor.policy", months)
+    if rules:
+        pricing.add(f"{rules} Cloud Armor rules", ENTRY_POINT_KIND, "armor.rule", rules * months)
+    requests = pricing.usage.monthly_requests
+    if requests:
+        pricing.add(f"{requests:g} requests evaluated", ENTRY_POINT_KIND, "armor.requests", requests / MILLION)
 
 
 def price_vpc_connector(pricing: ResourcePricing) -> None:
@@ -395,6 +419,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
     types.ADDRESS: price_static_ip,
     types.GLOBAL_ADDRESS: price_static_ip,
     types.VPC_ACCESS_CONNECTOR: price_vpc_connector,
+    "gcp:compute/securityPolicy:SecurityPolicy": price_security_policy,
 }
 
 

@@ -222,6 +222,16 @@ RESOURCE_NAME_FIELDS: dict[str, tuple[NameField, ...]] = {
     types.ROUTER: _COMPUTE_NAMED,
     types.ROUTER_NAT: _COMPUTE_NAMED,
     types.GLOBAL_ADDRESS: _COMPUTE_NAMED,
+    # The entry point's load balancer (each pulumi_gcp compute class's `name` docstring: RFC 1035, 1-63).
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": _COMPUTE_NAMED,
+    "gcp:compute/securityPolicy:SecurityPolicy": _COMPUTE_NAMED,
+    "gcp:compute/backendService:BackendService": _COMPUTE_NAMED,
+    "gcp:compute/uRLMap:URLMap": _COMPUTE_NAMED,
+    "gcp:compute/managedSslCertificate:ManagedSslCertificate": _COMPUTE_NAMED,
+    "gcp:compute/sSLPolicy:SSLPolicy": _COMPUTE_NAMED,
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": _COMPUTE_NAMED,
+    "gcp:compute/targetHttpProxy:TargetHttpProxy": _COMPUTE_NAMED,
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": _COMPUTE_NAMED,
 }
 _KUBERNETES_NAMED = (NameField("metadata.name", KUBERNETES_OBJECT_NAME),)
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from components.naming import fit_name
+from facts import entry as entry_facts
 from facts import gcp as rules
 from facts.gcp import RedisTier, SqlAvailability, SqlEdition
 from facts.labels import REQUIRED_LABELS, Environment, required_labels
@@ -247,6 +248,68 @@ class GkeSettings(_Section):
         return value
 
 
+class ArmorSettings(_Section):
+    """The Cloud Armor security policy in front of the entry point."""
+
+    requests_per_minute_per_ip: int = Field(default=600, gt=0)
+    """Requests a minute one client IP may send; beyond it the load balancer answers 429."""
+    preconfigured_rules: list[str] = Field(default_factory=list)
+    """Preconfigured WAF rules (e.g. sqli-v33-stable), each denying what it matches with 403."""
+    allow_cidrs: list[str] = Field(default_factory=list)
+    """Only these client ranges may reach the entry point; empty: everyone."""
+
+    @field_validator("preconfigured_rules")
+    @classmethod
+    def _known_waf_rules(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in entry_facts.CLOUD_ARMOR_PRECONFIGURED_WAF_RULES]
+        if unknown:
+            raise ValueError(
+                f"unknown preconfigured WAF rule(s) {', '.join(unknown)}: names like sqli-v33-stable or "
+                f"xss-v422-canary ({entry_facts.CLOUD_ARMOR_WAF_RULES_SOURCE})"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("each rule at most once")
+        return value
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _are_networks(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=True)
+        limit = entry_facts.CLOUD_ARMOR_MAX_SOURCE_RANGES_PER_RULE
+        if len(value) > limit:
+            raise ValueError(f"{len(value)} ranges; one Cloud Armor rule matches at most {limit}")
+        return value
+
+
+class EntrySettings(_Section):
+    """A public entry point: a global external Application Load Balancer for `domain`, with a Google-managed
+    certificate, Cloud Armor and security response headers. Needs service.public: true."""
+
+    domain: str
+    """The host name clients use (e.g. api.example.com); the managed certificate is issued for it."""
+    dns_zone: str | None = None
+    """A Cloud DNS managed zone (its name) to create the A record in; null: create the record yourself."""
+    armor: ArmorSettings = ArmorSettings()
+
+    @field_validator("domain")
+    @classmethod
+    def _is_a_dns_name(cls, value: str) -> str:
+        if not entry_facts.DNS_NAME.match(value):
+            raise ValueError(
+                "not a DNS name: lowercase labels of letters, digits and hyphens joined by dots, like "
+                f"api.example.com, at most {entry_facts.DNS_NAME_MAX} characters (no wildcard, no trailing dot)"
+            )
+        return value
+
+    @field_validator("dns_zone")
+    @classmethod
+    def _is_a_zone_name(cls, value: str | None) -> str | None:
+        if value is not None and not entry_facts.CLOUD_DNS_ZONE_NAME.accepts(value):
+            raise ValueError(f"not a Cloud DNS managed zone name ({entry_facts.CLOUD_DNS_ZONE_NAME.source})")
+        return value
+
+
 class StackConfig(BaseModel):
     """Everything one stack file says, validated, with the environment's defaults filled in."""
 
@@ -265,6 +328,8 @@ class StackConfig(BaseModel):
     image: ImageSettings
     network: NetworkSettings
     gke: GkeSettings | None
+    entry: EntrySettings | None = None
+    """The public entry point, or None (no load balancer)."""
 
     @property
     def name_prefix(self) -> str:
@@ -313,8 +378,10 @@ SECTIONS: dict[str, type[_Section]] = {
     "network": NetworkSettings,
     "gke": GkeSettings,
 }
+# Sections a stack may leave out altogether (absent or null: the feature is off).
+OPTIONAL_SECTIONS: dict[str, type[_Section]] = {"entry": EntrySettings}
 SCALARS = ("environment", "platform", "labels")
-KNOWN_KEYS = (*SCALARS, *SECTIONS)
+KNOWN_KEYS = (*SCALARS, *SECTIONS, *OPTIONAL_SECTIONS)
 
 
 def _display(value: Any) -> str:
@@ -352,7 +419,7 @@ def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, ra
 
 
 def _section_at(raw: Any, loc: tuple[Any, ...], key: str) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = SECTIONS.get(key.split(":", 1)[1])
+    model: type[BaseModel] | None = {**SECTIONS, **OPTIONAL_SECTIONS}.get(key.split(":", 1)[1])
     for part in loc:
         if model is None or isinstance(part, int):
             continue
@@ -460,6 +527,8 @@ def load_stack_config(
                 known_only = _without(value, [detail["loc"] for detail in error.errors()])
                 sections[name] = model.model_validate(known_only)
 
+    entry = _load_entry(raw, problems)
+
     if len(sections) != len(SECTIONS) or environment not in ("dev", "prod") or platform not in ("cloudrun", "gke"):
         raise ConfigError(problems.messages)
     if platform == "gke":
@@ -493,12 +562,28 @@ def load_stack_config(
         image=sections["image"],
         network=sections["network"],
         gke=sections["gke"] if platform == "gke" else None,
+        entry=entry,
     )
     _check_rules(config, raw, problems)
     _check_image(config.image, project_dir or Path.cwd(), problems)
     if problems.messages:
         raise ConfigError(problems.messages)
     return config
+
+
+def _load_entry(raw: Mapping[str, Any], problems: _Problems) -> EntrySettings | None:
+    key = f"{NAMESPACE}:entry"
+    value = _decode(raw.get(key))
+    if value is None or value == {}:
+        return None  # the project default ({}) or null: no entry point
+    if not isinstance(value, dict):
+        problems.add(key, value, "must be a mapping with at least domain, or null for no entry point")
+        return None
+    try:
+        return EntrySettings.model_validate(value)
+    except ValidationError as error:
+        _pydantic_problems(problems, key, error, value)
+        return None
 
 
 def _one_gpu_type(
@@ -556,6 +641,24 @@ def _check_rules(config: StackConfig, raw: Mapping[str, Any], problems: _Problem
     _check_redis(config, problems)
     _check_database(config, problems)
     _check_network(config, problems)
+    _check_entry(config, problems)
+
+
+def _check_entry(config: StackConfig, problems: _Problems) -> None:
+    """The entry point is the only way in for a public prod service, and only a public service has one."""
+    key = f"{NAMESPACE}:entry"
+    if config.entry is not None and not config.service.public:
+        problems.add_missing(
+            key, "an entry point serves the public: set inference:service.public: true, or remove entry"
+        )
+    if config.entry is not None and config.platform == "gke":
+        problems.add_missing(key, "the entry point is built on the Cloud Run path only so far; on GKE leave entry out")
+    if config.entry is None and config.service.public and config.is_prod:
+        problems.add_missing(
+            key,
+            "required for a public prod service (service.public: true): a domain for the load balancer with "
+            "TLS and Cloud Armor, instead of the open run.app URL or a raw load balancer IP",
+        )
 
 
 def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:

@@ -101,7 +101,13 @@ def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], pro
                 "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/{kind}/{resource_name}",
             }
         case "gcp:compute/globalAddress:GlobalAddress":
-            return {"name": inputs.get("name", name), "address": inputs.get("address", "10.100.0.0")}
+            # An external address gets one of TEST-NET-3 (RFC 5737), which no real address is.
+            fallback = (
+                f"203.0.113.{int(_fake_hex(name, 2), 16) % 254 + 1}"
+                if inputs.get("addressType") == "EXTERNAL"
+                else "10.100.0.0"
+            )
+            return {"name": inputs.get("name", name), "address": inputs.get("address", fallback)}
         case "gcp:secretmanager/secret:Secret":
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
         case "gcp:secretmanager/secretVersion:SecretVersion":

@@ -11,6 +11,7 @@ from components.app_runtime import AppRuntime
 from components.cache import RedisCache, RedisCacheArgs
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
+from components.entry import ArmorArgs, EntryPoint, EntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
@@ -44,7 +45,9 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     labels = config.all_labels
     gke = config.platform == "gke"
 
-    apis = ProjectApis(prefix, ProjectApisArgs(services=[*COMMON_APIS, *PLATFORM_APIS[config.platform]]))
+    apis = ProjectApis(
+        prefix, ProjectApisArgs(services=[*COMMON_APIS, *PLATFORM_APIS[config.platform], *_entry_apis(config)])
+    )
     after_apis = pulumi.ResourceOptions(depends_on=[apis])
 
     network = Network(
@@ -271,6 +274,7 @@ def _build_cloud_run(
             max_instances=config.service.max_instances,
             concurrency=config.service.concurrency,
             public=config.service.public,
+            behind_load_balancer=config.entry is not None,
             network_id=network.network_id,
             subnet_id=network.subnet_id,
             deletion_protection=config.is_prod,
@@ -278,4 +282,42 @@ def _build_cloud_run(
         ),
         opts=after_apis,
     )
-    return {"service_url": service.url}
+    outputs: dict[str, Any] = {"service_url": service.url}
+    if config.entry is not None:
+        outputs.update(_build_entry(config, service.service_name, after_apis))
+    return outputs
+
+
+def _build_entry(
+    config: StackConfig, cloud_run_service: pulumi.Output[str], after_apis: pulumi.ResourceOptions
+) -> dict[str, Any]:
+    """The public entry point in front of the Cloud Run service; returns its stack outputs."""
+    assert config.entry is not None
+    entry = config.entry
+    armor = entry.armor
+    entry_point = EntryPoint(
+        f"{config.name_prefix}-entry",
+        EntryPointArgs(
+            region=config.region,
+            cloud_run_service=cloud_run_service,
+            domain=entry.domain,
+            dns_zone=entry.dns_zone,
+            armor=ArmorArgs(
+                requests_per_minute_per_ip=armor.requests_per_minute_per_ip,
+                preconfigured_rules=armor.preconfigured_rules,
+                allow_cidrs=armor.allow_cidrs,
+            ),
+            labels=config.all_labels,
+        ),
+        opts=after_apis,
+    )
+    outputs: dict[str, Any] = {"entry_url": entry_point.url, "entry_ip": entry_point.ip_address}
+    if entry.dns_zone is None:
+        outputs["entry_dns_record"] = entry_point.dns_record
+    return outputs
+
+
+def _entry_apis(config: StackConfig) -> tuple[str, ...]:
+    """The entry point's load balancer, certificate and Cloud Armor are Compute Engine (in COMMON_APIS); an A
+    record in a managed zone goes through Cloud DNS."""
+    return ("dns.googleapis.com",) if config.entry is not None and config.entry.dns_zone else ()

@@ -13,11 +13,12 @@ import pytest
 
 from lifecycle.data import DATA_FILE, LifecycleDataError, TypeLifecycle, load_lifecycle
 from tests.lifecycle.plans import SHIPPED_STACKS, shipped_plan
+from tests.lifecycle.test_entry_data import ENTRY_POINT_TYPES
 
 DATA = load_lifecycle()
 NESTED_ARGS = re.compile(r"ForwardRef\('([\w.]+Args)'\)")
 # Types only a non-default configuration creates (a public Cloud Run service's invoker grant).
-TYPES_OUTSIDE_THE_SHIPPED_PLANS = {"gcp:cloudrunv2/serviceIamMember:ServiceIamMember"}
+TYPES_OUTSIDE_THE_SHIPPED_PLANS = {"gcp:cloudrunv2/serviceIamMember:ServiceIamMember", *ENTRY_POINT_TYPES}
 
 
 def args_class(lifecycle: TypeLifecycle) -> type:

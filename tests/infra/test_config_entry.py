@@ -1,0 +1,109 @@
+"""The `inference:entry` section: a public entry point's domain, DNS zone and Cloud Armor settings, validated
+like every other section (each problem names the stack file and the key; the CLI exits 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.cli_process import run_cli
+
+GOOD_ENTRY = {
+    "domain": "api.example.com",
+    "dnsZone": None,
+    "armor": {"requestsPerMinutePerIp": 600, "preconfiguredRules": ["sqli-v33-stable"], "allowCidrs": []},
+}
+
+
+def write_stack(project: Path, name: str, entry: Any, *, public: bool = True) -> None:
+    document = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())
+    document["config"]["inference:service"]["public"] = public
+    if entry is not None:
+        document["config"]["inference:entry"] = entry
+    (project / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document))
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"domain": "api_example.com"}, "inference:entry.domain = api_example.com: not a DNS name"),
+        ({"domain": "localhost"}, "inference:entry.domain = localhost: not a DNS name"),
+        ({"domain": "*.example.com"}, "inference:entry.domain = *.example.com: not a DNS name"),
+        ({"dnsZone": "example-com"}, "inference:entry.domain: required"),
+        (
+            {**GOOD_ENTRY, "armor": {"requestsPerMinutePerIp": 0}},
+            "inference:entry.armor.requestsPerMinutePerIp = 0: Input should be greater than 0",
+        ),
+        (
+            {**GOOD_ENTRY, "armor": {"preconfiguredRules": ["sqli-v99-stable"]}},
+            'inference:entry.armor.preconfiguredRules = ["sqli-v99-stable"]: unknown preconfigured WAF rule(s) '
+            "sqli-v99-stable",
+        ),
+        (
+            {**GOOD_ENTRY, "armor": {"allowCidrs": ["203.0.113.7/24"]}},
+            'inference:entry.armor.allowCidrs = ["203.0.113.7/24"]: 203.0.113.7/24 has host bits set',
+        ),
+        ({**GOOD_ENTRY, "dnsZone": "Example Zone"}, "inference:entry.dnsZone = Example Zone: not a Cloud DNS"),
+        ({**GOOD_ENTRY, "tls": True}, "inference:entry.tls = true: unknown key (allowed here: armor, dnsZone, domain)"),
+        ("api.example.com", "inference:entry = api.example.com: must be a mapping"),
+    ],
+    ids=[
+        "underscore-domain",
+        "single-label-domain",
+        "wildcard-domain",
+        "no-domain",
+        "zero-rate",
+        "unknown-waf-rule",
+        "host-bits",
+        "bad-zone",
+        "unknown-key",
+        "not-a-mapping",
+    ],
+)
+def test_bad_entry_values_exit_2_naming_the_stack_file_and_key(project_copy: Path, entry: Any, expected: str) -> None:
+    write_stack(project_copy, "bad-entry", entry)
+
+    result = run_cli("plan", "--stack", "bad-entry", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"Pulumi.bad-entry.yaml: {expected}" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_an_entry_point_needs_a_public_service(project_copy: Path) -> None:
+    write_stack(project_copy, "private-entry", GOOD_ENTRY, public=False)
+
+    result = run_cli("plan", "--stack", "private-entry", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2
+    assert "Pulumi.private-entry.yaml: inference:entry: an entry point serves the public" in " ".join(
+        result.stderr.split()
+    )
+
+
+def test_a_public_prod_service_needs_an_entry_point(project_copy: Path) -> None:
+    write_stack(project_copy, "open-prod", None, public=True)
+
+    result = run_cli("plan", "--stack", "open-prod", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2
+    assert "Pulumi.open-prod.yaml: inference:entry: required for a public prod service" in " ".join(
+        result.stderr.split()
+    )
+
+
+def test_an_entry_point_on_gke_is_refused_rather_than_ignored(project_copy: Path) -> None:
+    document = yaml.safe_load((project_copy / "Pulumi.prod-gke.yaml").read_text())
+    document["config"]["inference:service"]["public"] = True
+    document["config"]["inference:entry"] = GOOD_ENTRY
+    (project_copy / "Pulumi.gke-entry.yaml").write_text(yaml.safe_dump(document))
+
+    result = run_cli("plan", "--stack", "gke-entry", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2
+    assert "Pulumi.gke-entry.yaml: inference:entry: the entry point is built on the Cloud Run path only" in " ".join(
+        result.stderr.split()
+    )
