@@ -215,3 +215,16 @@ def gke_allocatable(machine: MachineType) -> tuple[float, float]:
 # What GKE's own system pods on every node (logging, metrics, kube-proxy, the GPU device plugin) request.
 GKE_SYSTEM_DAEMONSET_CPU = 0.25
 GKE_SYSTEM_DAEMONSET_MEMORY_GIB = 0.5
+
+# --- Cloud Monitoring and Cloud Billing -----------------------------------------------------------------------
+# cloud.google.com/monitoring/api/ref_v3/rest/v3/services.serviceLevelObjectives (rollingPeriod),
+# cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets (filter, thresholdRules)
+SLO_ROLLING_PERIOD_DAYS_RANGE = (1, 30)
+BILLING_ACCOUNT_ID = re.compile(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A budget's alert thresholds are fractions of its amount (thresholdPercent 1.0 = 100 %); Google accepts up to 10.
+BUDGET_THRESHOLD_RANGE = (0.0, 10.0)
+# A budget filter takes a single label key with a single value.
+BUDGET_FILTER_LABELS_MAX = 1
+# A budget notifies at most five Cloud Monitoring channels.
+BUDGET_NOTIFICATION_CHANNELS_MAX = 5
