@@ -34,6 +34,8 @@ class RedisCache(pulumi.ComponentResource):
 
     host: pulumi.Output[str]
     port: pulumi.Output[int]
+    instance_id: pulumi.Output[str]
+    """`projects/<p>/locations/<r>/instances/<name>`, the id its Cloud Monitoring metrics carry."""
     ca_certificate: pulumi.Output[str]
     """PEM of the instance's server CA, which TLS clients must trust."""
     auth_secret: Secrets
@@ -81,7 +83,15 @@ class RedisCache(pulumi.ComponentResource):
 
         self.host = instance.host
         self.port = instance.port
+        self.instance_id = instance.id
         self.ca_certificate = instance.server_ca_certs.apply(
             lambda certificates: (certificates[0].cert or "") if certificates else ""
         )
-        self.register_outputs({"host": self.host, "port": self.port, "ca_certificate": self.ca_certificate})
+        self.register_outputs(
+            {
+                "host": self.host,
+                "port": self.port,
+                "instance_id": self.instance_id,
+                "ca_certificate": self.ca_certificate,
+            }
+        )

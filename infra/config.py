@@ -248,19 +248,22 @@ class SloSettings(_Section):
     """The service level objectives the burn-rate alerts defend, over a rolling window."""
 
     availability: float = 0.995
-    """Share of requests that must not fail with a 5xx, in (0, 1)."""
+    """Share of requests that must not fail with a 5xx, in (0, 0.999]."""
     latency_ms: int = Field(default=500, ge=1)
     """The latency threshold of the latency SLO, in milliseconds."""
     latency_objective: float = 0.95
-    """Share of requests that must be faster than latencyMs, in (0, 1)."""
+    """Share of requests that must be faster than latencyMs, in (0, 0.999]."""
     window_days: int = 28
     """The rolling window both SLOs are measured over (Cloud Monitoring takes 1-30 days)."""
 
     @field_validator("availability", "latency_objective")
     @classmethod
     def _is_a_ratio(cls, value: float) -> float:
-        if not 0 < value < 1:
-            raise ValueError("an objective is a ratio strictly between 0 and 1, like 0.995")
+        if not 0 < value <= rules.SLO_GOAL_MAX:
+            raise ValueError(
+                f"an objective is a ratio above 0 and at most {rules.SLO_GOAL_MAX} (Cloud Monitoring's limit), "
+                "like 0.995"
+            )
         return value
 
     @field_validator("window_days")

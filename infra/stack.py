@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 
 from components.apis import ProjectApis, ProjectApisArgs
 from components.app_runtime import AppRuntime
@@ -14,9 +15,10 @@ from components.database import PostgresDatabase, PostgresDatabaseArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
+from components.operations import BudgetArgs, ObjectivesArgs, Operations, OperationsArgs
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
-from facts.gcp import POSTGRES_PORT, gpu_zones
+from facts.gcp import POSTGRES_PORT, gpu_zones, sql_postgres_max_connections
 from infra.config import StackConfig
 
 COMMON_APIS = (
@@ -33,7 +35,11 @@ PLATFORM_APIS = {
     "cloudrun": ("run.googleapis.com",),
     "gke": ("container.googleapis.com", "cloudresourcemanager.googleapis.com"),
 }
+OPERATIONS_APIS = ("monitoring.googleapis.com",)
+BUDGET_APIS = ("billingbudgets.googleapis.com",)
 GENERATED_SECRETS = {"db-password": 32, "api-key": 40, "admin-api-key": 40}
+KUBERNETES_NAMESPACE = "inference"
+KUBERNETES_APP_NAME = "embeddings"
 GKE_PODS_RANGE = "pods"
 GKE_SERVICES_RANGE = "services"
 
@@ -44,7 +50,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     labels = config.all_labels
     gke = config.platform == "gke"
 
-    apis = ProjectApis(prefix, ProjectApisArgs(services=[*COMMON_APIS, *PLATFORM_APIS[config.platform]]))
+    apis = ProjectApis(prefix, ProjectApisArgs(services=_apis(config)))
     after_apis = pulumi.ResourceOptions(depends_on=[apis])
 
     network = Network(
@@ -149,10 +155,80 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     }
 
     if gke:
-        outputs.update(_build_gke(config, network, secrets, database, cache, runtime, after_apis))
+        served = _build_gke(config, network, secrets, database, cache, runtime, after_apis)
     else:
-        outputs.update(_build_cloud_run(config, network, secrets, cache, runtime, after_apis))
+        served = _build_cloud_run(config, network, secrets, cache, runtime, after_apis)
+    service_name = served.pop("monitored_service")
+    outputs.update(served)
+    if config.operations.enabled:
+        operations = _build_operations(config, service_name, outputs.get("service_url"), database, cache, after_apis)
+        outputs["dashboard_id"] = operations.dashboard_id
     return outputs
+
+
+def _apis(config: StackConfig) -> list[str]:
+    services = [*COMMON_APIS, *PLATFORM_APIS[config.platform]]
+    if config.operations.enabled:
+        services += OPERATIONS_APIS
+        if config.operations.budget is not None:
+            services += BUDGET_APIS
+    return services
+
+
+def _build_operations(
+    config: StackConfig,
+    service_name: pulumi.Input[str],
+    service_url: pulumi.Input[str] | None,
+    database: PostgresDatabase,
+    cache: RedisCache,
+    after_apis: pulumi.ResourceOptions,
+) -> Operations:
+    """SLOs, alerts, the dashboard and the budget, on whichever platform serves."""
+    settings = config.operations
+    gke = config.gke
+    budget = settings.budget
+    return Operations(
+        config.name_prefix,
+        OperationsArgs(
+            project=config.project,
+            platform=config.platform,
+            region=config.region,
+            service_name=service_name,
+            namespace=KUBERNETES_NAMESPACE if gke else None,
+            max_instances=gke.replicas.max if gke else config.service.max_instances,
+            min_instances=gke.replicas.min if gke else config.service.min_instances,
+            # Only a public Cloud Run service has an address Google's uptime checkers reach before it exists.
+            public_url=service_url if config.service.public and not gke else None,
+            gpu=config.service.gpu is not None,
+            database_id=database.connection_name.apply(_monitored_database_id),
+            database_max_connections=sql_postgres_max_connections(config.database.tier),
+            redis_instance_id=cache.instance_id,
+            alert_emails=settings.alert_emails,
+            objectives=ObjectivesArgs(
+                availability=settings.slo.availability,
+                latency_ms=settings.slo.latency_ms,
+                latency_objective=settings.slo.latency_objective,
+                window_days=settings.slo.window_days,
+            ),
+            budget=BudgetArgs(
+                billing_account=budget.billing_account,
+                monthly_usd=budget.monthly_usd,
+                thresholds=budget.thresholds,
+                project_number=gcp.organizations.get_project_output(project_id=config.project).number,
+                stack_label=config.all_labels["stack"],
+            )
+            if budget
+            else None,
+            labels=config.all_labels,
+        ),
+        opts=after_apis,
+    )
+
+
+def _monitored_database_id(connection_name: str | None) -> str:
+    """`project:region:instance` → `project:instance`, the database_id of Cloud SQL's monitored resource."""
+    project, _region, instance = (connection_name or "::").split(":")
+    return f"{project}:{instance}"
 
 
 def _build_gke(
@@ -230,10 +306,13 @@ def _build_gke(
             database_port=POSTGRES_PORT,
             secrets=[secrets, cache.auth_secret],
             labels=labels,
+            namespace=KUBERNETES_NAMESPACE,
+            app_name=KUBERNETES_APP_NAME,
         ),
         opts=after_apis,
     )
     return {
+        "monitored_service": KUBERNETES_APP_NAME,
         "cluster_name": cluster.cluster_name,
         "kubeconfig": cluster.kubeconfig,
         "namespace": workload.namespace,
@@ -279,4 +358,4 @@ def _build_cloud_run(
         ),
         opts=after_apis,
     )
-    return {"service_url": service.url}
+    return {"service_url": service.url, "monitored_service": service.service_name}

@@ -38,11 +38,11 @@ def test_dev_may_turn_operations_off():
     [
         (
             {"slo": {"availability": 1}},
-            "inference:operations.slo.availability = 1: an objective is a ratio strictly between 0 and 1",
+            "inference:operations.slo.availability = 1: an objective is a ratio above 0 and at most 0.999",
         ),
         (
             {"slo": {"latencyObjective": 0}},
-            "inference:operations.slo.latencyObjective = 0: an objective is a ratio strictly between 0 and 1",
+            "inference:operations.slo.latencyObjective = 0: an objective is a ratio above 0 and at most 0.999",
         ),
         (
             {"slo": {"latencyMs": 0}},

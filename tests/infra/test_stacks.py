@@ -67,6 +67,20 @@ CLOUD_RUN_INVENTORY = {
     "gcp:serviceaccount/account:Account": 1,
     "gcp:cloudrunv2/service:Service": 1,
 }
+# components/operations.py on Cloud Run: 2 SLOs with a fast and a slow burn-rate policy each, instances at max,
+# 429s, Cloud SQL CPU/disk/connections, Memorystore memory, and (one instance kept warm, internal ingress) the
+# no-instance alert that replaces the uptime check.
+OPERATIONS_INVENTORY = {
+    "inference:operations:Operations": 1,
+    "gcp:monitoring/genericService:GenericService": 1,
+    "gcp:monitoring/slo:Slo": 2,
+    "gcp:monitoring/dashboard:Dashboard": 1,
+}
+ALERT_POLICIES = {"dev": 10, "prod": 11}
+OPERATED_BY = {
+    "dev": {},
+    "prod": {"gcp:monitoring/notificationChannel:NotificationChannel": 1, "gcp:billing/budget:Budget": 1},
+}
 
 # Where each resource's GCP name sits, and the limit it must meet (shared/reference/gcp-constraints.md and the
 # resources' API docs). Pulumi auto-names a resource without an explicit name as `<logical name>-<7 characters>`.
@@ -111,7 +125,11 @@ def label_paths(resource_type: str) -> list[tuple[str, ...]]:
     module_name = module_path.split("/")[0]
     sdk = importlib.import_module(f"pulumi_{package}" + ("" if module_name == "index" else f".{module_name}"))
     parameters = inspect.signature(getattr(sdk, class_name)._internal_init).parameters
-    paths: list[tuple[str, ...]] = [("labels",)] if "labels" in parameters else []
+    paths: list[tuple[str, ...]] = (
+        [("labels",)] if "labels" in parameters and not labels_are_settings(resource_type) else []
+    )
+    if "user_labels" in parameters:
+        paths.append(("userLabels",))
     for nested in ("settings", "template"):
         nested_args = getattr(sdk, f"{class_name}{nested.capitalize()}Args", None)
         if nested in parameters and nested_args is not None:
@@ -122,6 +140,11 @@ def label_paths(resource_type: str) -> list[tuple[str, ...]]:
                 if field in nested_parameters
             )
     return paths
+
+
+def labels_are_settings(resource_type: str) -> bool:
+    """A notification channel's `labels` configure it (the email address); its GCP labels are `userLabels`."""
+    return resource_type == "gcp:monitoring/notificationChannel:NotificationChannel"
 
 
 def value_at(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -144,7 +167,14 @@ def mock_secret_values(plan: Plan, project: str) -> list[str]:
 
 
 def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
-    assert stack_plan.type_counts() == CLOUD_RUN_INVENTORY
+    expected = {
+        **CLOUD_RUN_INVENTORY,
+        **OPERATIONS_INVENTORY,
+        "gcp:monitoring/alertPolicy:AlertPolicy": ALERT_POLICIES[stack_plan.stack],
+        **OPERATED_BY[stack_plan.stack],
+    }
+    expected["gcp:projects/service:Service"] += 2 if stack_plan.stack == "prod" else 1
+    assert stack_plan.type_counts() == expected
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
@@ -159,6 +189,8 @@ def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
         "secretmanager.googleapis.com",
         "artifactregistry.googleapis.com",
         "run.googleapis.com",
+        "monitoring.googleapis.com",
+        *(["billingbudgets.googleapis.com"] if stack_plan.stack == "prod" else []),
     }
 
 
@@ -292,6 +324,15 @@ def test_the_sdk_says_which_resources_of_the_stack_take_labels(stack_plan: Plan)
         (CLOUD_RUN, ("template", "labels")),
         ("gcp:compute/globalAddress:GlobalAddress", ("labels",)),
         ("gcp:artifactregistry/repository:Repository", ("labels",)),
+        *(
+            (monitoring_type, ("userLabels",))
+            for monitoring_type in (
+                "gcp:monitoring/genericService:GenericService",
+                "gcp:monitoring/slo:Slo",
+                "gcp:monitoring/alertPolicy:AlertPolicy",
+                *(["gcp:monitoring/notificationChannel:NotificationChannel"] if stack_plan.stack == "prod" else []),
+            )
+        ),
     }
 
 
