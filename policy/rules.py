@@ -799,6 +799,14 @@ def k8s_pod_disruption_budget(resources: Sequence[Declared]) -> list[tuple[str, 
     return problems
 
 
+# Rules by domain, in modules of their own, join the pack here.
+from policy.operations_rules import OPERATIONS_STACK_RULES  # noqa: E402
+
+STACK_RULES.extend(
+    StackRule(rule.name, rule.description, Level(rule.level), rule.reference, rule.check)  # type: ignore[arg-type]
+    for rule in OPERATIONS_STACK_RULES
+)
+
 RULES_BY_NAME: Mapping[str, Rule] = {rule.name: rule for rule in RULES}
 STACK_RULES_BY_NAME: Mapping[str, StackRule] = {rule.name: rule for rule in STACK_RULES}
 DEFAULT_LEVELS: Mapping[str, Level] = {
