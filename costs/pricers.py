@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from costs.catalog import Catalog, UnpricedError
+from costs.operations_pricers import OPERATIONS_PRICERS
 from facts.gcp import (
     BUILT_IN_ACCELERATORS,
     BUILT_IN_GPU_SERIES,
@@ -402,6 +403,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
     "gcp:compute/address:Address": price_static_ip,
     "gcp:compute/globalAddress:GlobalAddress": price_static_ip,
     "gcp:vpcaccess/connector:Connector": price_vpc_connector,
+    **OPERATIONS_PRICERS,
 }
 
 

@@ -253,3 +253,7 @@ def sql_postgres_max_connections(tier: str) -> int:
         for floor_gb, connections in reversed(SQL_POSTGRES_MAX_CONNECTIONS_BY_MEMORY_GB)
         if memory_gb >= floor_gb
     )
+
+# Uptime checks run from every checker region unless some are selected (cloud.google.com/monitoring/uptime-checks:
+# USA Oregon, Iowa and Virginia, Europe, South America, Asia Pacific).
+UPTIME_CHECK_REGIONS_DEFAULT = 6
