@@ -254,6 +254,7 @@ def sql_postgres_max_connections(tier: str) -> int:
         if memory_gb >= floor_gb
     )
 
+
 # Uptime checks run from every checker region unless some are selected (cloud.google.com/monitoring/uptime-checks:
 # USA Oregon, Iowa and Virginia, Europe, South America, Asia Pacific).
 UPTIME_CHECK_REGIONS_DEFAULT = 6
