@@ -276,9 +276,9 @@ def test_kubeconfig_authenticates_through_the_gke_auth_plugin_and_holds_no_crede
 def test_by_default_the_kubeconfig_uses_the_dns_endpoint_reachable_wherever_the_caller_has_credentials():
     kubeconfig, plan = kubeconfig_of("dns")
     cluster = plan.one(CLUSTER)
-    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)[
-        "controlPlaneEndpointsConfig"
-    ]["dnsEndpointConfig"]["endpoint"]
+    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)["controlPlaneEndpointsConfig"][
+        "dnsEndpointConfig"
+    ]["endpoint"]
     assert kubeconfig["clusters"][0]["cluster"] == {"server": f"https://{dns_endpoint}"}
     assert dns_endpoint.endswith(".gke.goog")
     endpoints = cluster.inputs["controlPlaneEndpointsConfig"]
