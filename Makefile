@@ -58,7 +58,7 @@ GKE_STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(shell grep -l 'inference:platf
 manifests: install install-tools
 	$(foreach stack,$(GKE_STACKS),\
 	  $(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null && \
-	  $(BIN)/kubernetes-validate --strict -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
+	  $(BIN)/python -m manifests.validation -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
 	  $(CHECKOV_VENV)/bin/checkov --framework kubernetes --skip-download --compact --quiet -d $(OUT)/manifests/$(stack) &&) true
 
 test: install install-app install-tools

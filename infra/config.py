@@ -197,8 +197,9 @@ class ReplicaSettings(_Section):
     min: int = Field(default=1, ge=1)
     max: int = Field(default=3, ge=1)
     """The GPU pool must have a GPU for each of these pods."""
-    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
-    """Average CPU use, in percent of the pod's request, the autoscaler aims for."""
+    target_queue_depth: int = Field(default=64, ge=1)
+    """Inputs waiting for the model per pod (embedding_queue_depth_inputs, read through Managed Prometheus and
+    the Custom Metrics Stackdriver Adapter) the autoscaler aims for; 64 is one full model batch (MAX_BATCH_SIZE)."""
 
 
 class AuthorizedNetwork(_Section):

@@ -297,7 +297,7 @@ def _build_gke(
             max_replicas=gke_settings.replicas.max,
             max_surge=config.rollout[0],
             max_unavailable=config.rollout[1],
-            target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
+            target_queue_depth=gke_settings.replicas.target_queue_depth,
             public=config.service.public,
             internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
             redis_host=cache.host,

@@ -12,6 +12,7 @@ import yaml
 
 from infra.offline import plan_stack
 from manifests import ManifestError, kubernetes_objects, write_manifests
+from manifests.validation import validate_manifest
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ EXPECTED_KINDS = {
     "Service": 1,
     "Deployment": 1,
     "HorizontalPodAutoscaler": 1,
+    "PodMonitoring": 1,
 }
 
 
@@ -65,7 +67,7 @@ def test_every_manifest_names_its_api_version_kind_and_name(written):
 def test_every_manifest_is_valid_for_kubernetes_1_33_in_strict_mode(written):
     _plan, paths = written
     for path in paths:
-        kubernetes_validate.validate(yaml.safe_load(path.read_text()), KUBERNETES_VERSION, strict=True)
+        validate_manifest(yaml.safe_load(path.read_text()), KUBERNETES_VERSION)
 
 
 def test_strict_validation_catches_a_misspelled_field(written):
