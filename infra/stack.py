@@ -14,6 +14,7 @@ from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.database import PostgresDatabase, PostgresDatabaseArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
+from components.metrics_adapter import CustomMetricsAdapter, CustomMetricsAdapterArgs
 from components.network import Network, NetworkArgs
 from components.operations import BudgetArgs, ObjectivesArgs, Operations, OperationsArgs
 from components.secrets import Secrets, SecretsArgs
@@ -279,6 +280,19 @@ def _build_gke(
             ),
             gpu_zones=_gpu_pool_zones(gke_settings.location, gpu_pool.accelerator, config.region),
             deletion_protection=config.is_prod,
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
+    # The autoscaler reads the app's queue depth through this adapter's custom.metrics.k8s.io API.
+    CustomMetricsAdapter(
+        prefix,
+        CustomMetricsAdapterArgs(
+            provider=cluster.provider,
+            cluster=cluster.cluster,
+            workload_pool=cluster.workload_pool,
+            project=config.project,
+            control_plane_cidrs=[gke_settings.master_cidr],
             labels=labels,
         ),
         opts=after_apis,

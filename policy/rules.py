@@ -61,6 +61,7 @@ CLUSTER_SCOPED_KUBERNETES_TYPES = frozenset(
         "kubernetes:storage.k8s.io/v1:StorageClass",
         "kubernetes:scheduling.k8s.io/v1:PriorityClass",
         "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        "kubernetes:apiregistration.k8s.io/v1:APIService",
     }
 )
 
