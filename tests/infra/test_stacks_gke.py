@@ -119,7 +119,10 @@ def pool(plan: Plan, name: str) -> dict[str, Any]:
 
 
 def app_container(plan: Plan) -> dict[str, Any]:
-    (container,) = plan.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]["containers"]
+    (app,) = [
+        deployment for deployment in plan.of_type(DEPLOYMENT) if deployment.inputs["metadata"]["name"] == "embeddings"
+    ]
+    (container,) = app.inputs["spec"]["template"]["spec"]["containers"]
     return container
 
 
@@ -185,7 +188,7 @@ def test_pods_may_reach_the_stacks_own_redis_and_database_only(gke_plan: Plan) -
     egress = next(
         resource.inputs["spec"]["egress"]
         for resource in gke_plan.of_type(NETWORK_POLICY)
-        if resource.inputs["metadata"]["name"].endswith("-egress")
+        if resource.inputs["metadata"]["name"] == "embeddings-egress"
     )
     reachable = {
         (peer["ipBlock"]["cidr"], port["port"])
@@ -345,6 +348,6 @@ def test_gke_names_fit_for_the_longest_stack_name_the_config_accepts(project_cop
     (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.cmp-gke.yaml").read_text())
     plan = plan_stack(longest, project_copy, cache=False)
     account_ids = [resource.inputs["accountId"] for resource in plan.of_type(ACCOUNT)]
-    assert len(account_ids) == 2
+    assert len(account_ids) == 3, "the nodes', the pods' and the metrics adapter's"
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
     assert len(plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
