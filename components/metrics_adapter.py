@@ -33,7 +33,7 @@ DIGEST_SKIP = (
     "CKV_K8S_43=Google publishes the adapter by tag (gcr.io/gke-release); pin its digest where the registry is "
     "reachable"
 )
-TOKEN_SKIP = "CKV_K8S_38=The adapter is an aggregated API server: it calls the Kubernetes API (auth delegation)"
+API_CLIENT_SKIP = "CKV_K8S_38=The adapter is an aggregated API server: it calls the Kubernetes API (auth delegation)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,7 +165,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
         deployment = kubernetes.apps.v1.Deployment(
             f"{name}-cma-deployment",
             metadata=metadata(
-                ADAPTER_NAME, annotations={"checkov.io/skip1": DIGEST_SKIP, "checkov.io/skip2": TOKEN_SKIP}
+                ADAPTER_NAME, annotations={"checkov.io/skip1": DIGEST_SKIP, "checkov.io/skip2": API_CLIENT_SKIP}
             ),
             spec=kubernetes.apps.v1.DeploymentSpecArgs(
                 replicas=1,
