@@ -75,6 +75,7 @@ typecheck: install
 bench: install
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_cost.py
+	$(BIN)/python bench/bench_changes.py
 
 bench-app: install-app
 	$(BIN)/python bench/bench_app.py

@@ -125,8 +125,9 @@ def _change(old: PlannedResource | None, new: PlannedResource | None, data: Life
             resource.name,
             kind,
             "delete",
-            data_loss=_data_loss(old, kind, lifecycle),
+            data_loss=_data_loss(old, kind, lifecycle, data),
             blocked=_blocked(old, lifecycle),
+            disruption=_abandoned(old, kind, data),
         )
     changed = tuple(
         ChangedInput(path, before, after, bool(lifecycle and lifecycle.forcing_input(path)))
@@ -142,8 +143,9 @@ def _change(old: PlannedResource | None, new: PlannedResource | None, data: Life
             kind,
             "replace",
             changed,
-            data_loss=_data_loss(old, kind, lifecycle),
+            data_loss=_data_loss(old, kind, lifecycle, data),
             blocked=_blocked(old, lifecycle),
+            disruption=_abandoned(old, kind, data),
         )
     effects = []
     for change in changed:
@@ -155,10 +157,18 @@ def _change(old: PlannedResource | None, new: PlannedResource | None, data: Life
     )
 
 
-def _data_loss(resource: PlannedResource, kind: str, lifecycle: TypeLifecycle | None) -> str | None:
-    if lifecycle is None or lifecycle.holds_data is None:
+def _data_loss(
+    resource: PlannedResource, kind: str, lifecycle: TypeLifecycle | None, data: LifecycleData
+) -> str | None:
+    if lifecycle is None or lifecycle.holds_data is None or data.abandoned(resource):
         return None
     return f"{kind} {resource.name}: {lifecycle.holds_data.what}"
+
+
+def _abandoned(resource: PlannedResource, kind: str, data: LifecycleData) -> str | None:
+    if not data.abandoned(resource):
+        return None
+    return f"the old {kind} is abandoned ({data.abandon.input} {data.abandon.value}): left in the cloud, unmanaged"
 
 
 def _blocked(resource: PlannedResource, lifecycle: TypeLifecycle | None) -> str | None:

@@ -9,7 +9,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
 from components.secrets import Secrets, SecretsArgs
+from facts.gcp import REDIS_INSTANCE_NAME
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,9 +46,8 @@ class RedisCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:cache:RedisCache", name, None, opts)
 
-        # Named like the component: Memorystore ids stop at 40 characters, Pulumi's auto-name suffix included.
         instance = gcp.redis.Instance(
-            name,
+            fit_name(name, REDIS_INSTANCE_NAME, autonamed=True),
             region=args.region,
             tier=args.tier,
             memory_size_gb=args.memory_size_gb,

@@ -17,7 +17,9 @@ from components.app_runtime import (
     AppRuntime,
     cpu_quantity,
 )
+from components.naming import fit_name
 from components.secrets import Secrets
+from facts.gcp import CLOUD_RUN_SERVICE_NAME, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,8 +57,8 @@ class CloudRunService(pulumi.ComponentResource):
 
         account = gcp.serviceaccount.Account(
             f"{name}-runtime",
-            account_id=f"{name}-run",
-            display_name=f"Runtime identity of {name}",
+            account_id=fit_name(f"{name}-run", SERVICE_ACCOUNT_ID_NAME),
+            display_name=fit_name(f"Runtime identity of {name}", SERVICE_ACCOUNT_DISPLAY_NAME),
             description="Reads the service's secrets; no other role.",
             opts=child,
         )
@@ -85,7 +87,7 @@ class CloudRunService(pulumi.ComponentResource):
             for env_name, secret in args.runtime.secret_env.items()
         ]
         service = gcp.cloudrunv2.Service(
-            f"{name}-service",
+            fit_name(f"{name}-service", CLOUD_RUN_SERVICE_NAME, autonamed=True),
             location=args.region,
             ingress="INGRESS_TRAFFIC_ALL" if args.public else "INGRESS_TRAFFIC_INTERNAL_ONLY",
             deletion_protection=args.deletion_protection,

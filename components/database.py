@@ -9,6 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import SQL_INSTANCE_NAME
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -62,7 +64,7 @@ class PostgresDatabase(pulumi.ComponentResource):
         child = child_options(self, opts)
 
         instance = gcp.sql.DatabaseInstance(
-            f"{name}-instance",
+            fit_name(f"{name}-instance", SQL_INSTANCE_NAME, autonamed=True),
             region=args.region,
             database_version=args.version,
             deletion_protection=args.deletion_protection,

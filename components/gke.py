@@ -12,6 +12,8 @@ import pulumi_kubernetes as kubernetes
 import yaml
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
@@ -122,6 +124,8 @@ class GkeCluster(pulumi.ComponentResource):
     cluster: gcp.container.Cluster
     """The cluster itself: what needs the cluster to exist (a Workload Identity binding) depends on it."""
     cluster_name: pulumi.Output[str]
+    control_plane_endpoint: pulumi.Output[str]
+    """The host the kubeconfig (and so `pulumi up`) talks to: the DNS endpoint, or the public IP with `ip` access."""
     kubeconfig: pulumi.Output[str]
     """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a Pulumi secret)."""
     provider: kubernetes.Provider
@@ -140,8 +144,8 @@ class GkeCluster(pulumi.ComponentResource):
 
         node_account = gcp.serviceaccount.Account(
             f"{name}-nodes",
-            account_id=f"{name}-gke",
-            display_name=f"Nodes of {args.cluster_name}",
+            account_id=fit_name(f"{name}-gke", SERVICE_ACCOUNT_ID_NAME),
+            display_name=fit_name(f"Nodes of {args.cluster_name}", SERVICE_ACCOUNT_DISPLAY_NAME),
             description="GKE node identity: writes logs and metrics, reads images. No other role.",
             opts=child,
         )
@@ -302,10 +306,12 @@ class GkeCluster(pulumi.ComponentResource):
 
         if dns_access:
             # The DNS endpoint serves a publicly trusted certificate: no cluster CA in the kubeconfig.
-            kubeconfig = pulumi.Output.all(cluster.name, cluster.control_plane_endpoints_config).apply(
-                lambda parts: _kubeconfig(str(parts[0]), _dns_endpoint(parts[1]), None)
+            self.control_plane_endpoint = cluster.control_plane_endpoints_config.apply(_dns_endpoint)
+            kubeconfig = pulumi.Output.all(cluster.name, self.control_plane_endpoint).apply(
+                lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), None)
             )
         else:
+            self.control_plane_endpoint = cluster.endpoint
             kubeconfig = pulumi.Output.all(
                 cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
             ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
@@ -317,7 +323,13 @@ class GkeCluster(pulumi.ComponentResource):
             kubeconfig=self.kubeconfig,
             opts=child_options(self, opts, depends_on=[system_pool, gpu_pool]),
         )
-        self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "control_plane_endpoint": self.control_plane_endpoint,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
 
 
 def _dns_endpoint(endpoints: Mapping[str, Any] | None) -> str:

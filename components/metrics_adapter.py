@@ -18,7 +18,9 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
+from components.naming import fit_name
 from components.workload import APP_LABEL, DNS_PORT, GOOGLE_API_ENDPOINTS
+from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.13.1-gke.0"
 ADAPTER_NAME = "custom-metrics-stackdriver-adapter"
@@ -64,7 +66,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
 
         google_account = gcp.serviceaccount.Account(
             f"{name}-cma",
-            account_id=f"{name}-cma",
+            account_id=fit_name(f"{name}-cma", SERVICE_ACCOUNT_ID_NAME),
             display_name="Custom Metrics Stackdriver Adapter",
             description="Reads Cloud Monitoring for the HorizontalPodAutoscaler; no other role.",
             opts=child,

@@ -9,6 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import COMPUTE_NAME
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,14 +47,14 @@ class Network(pulumi.ComponentResource):
         child = child_options(self, opts)
 
         network = gcp.compute.Network(
-            f"{name}-vpc",
+            fit_name(f"{name}-vpc", COMPUTE_NAME, autonamed=True),
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
             description="Inference service network",
             opts=child,
         )
         subnet = gcp.compute.Subnetwork(
-            f"{name}-subnet",
+            fit_name(f"{name}-subnet", COMPUTE_NAME, autonamed=True),
             network=network.id,
             region=args.region,
             ip_cidr_range=args.subnet_cidr,
@@ -67,7 +69,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         private_services_range = gcp.compute.GlobalAddress(
-            f"{name}-private-services",
+            fit_name(f"{name}-private-services", COMPUTE_NAME, autonamed=True),
             network=network.id,
             purpose="VPC_PEERING",
             address_type="INTERNAL",
@@ -89,9 +91,14 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         if args.cloud_nat:
-            router = gcp.compute.Router(f"{name}-router", network=network.id, region=args.region, opts=child)
+            router = gcp.compute.Router(
+                fit_name(f"{name}-router", COMPUTE_NAME, autonamed=True),
+                network=network.id,
+                region=args.region,
+                opts=child,
+            )
             gcp.compute.RouterNat(
-                f"{name}-nat",
+                fit_name(f"{name}-nat", COMPUTE_NAME, autonamed=True),
                 router=router.name,
                 region=args.region,
                 nat_ip_allocate_option="AUTO_ONLY",

@@ -11,6 +11,8 @@ import pulumi_random as random
 
 from components._options import child_options
 from components.app_runtime import SecretEnv
+from components.naming import fit_name
+from facts.gcp import SECRET_ID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +53,7 @@ def _stored_secret(
 
 
 class Secrets(pulumi.ComponentResource):
-    """A set of Secret Manager secrets, each with one version; ids are `<component name>-<short name>`."""
+    """A set of Secret Manager secrets, each with one version; ids are `<component name>-<short name>` (fitted)."""
 
     secret_ids: dict[str, pulumi.Output[str]]
     """Short name → the secret's id (`projects/<p>/secrets/<id>`), for IAM bindings and references."""
@@ -94,8 +96,9 @@ class Secrets(pulumi.ComponentResource):
         args: SecretsArgs,
         opts: pulumi.ResourceOptions,
     ) -> None:
+        secret_id = fit_name(f"{name}-{short_name}", SECRET_ID)
         secret, version = _stored_secret(
-            f"{name}-{short_name}", f"{name}-{short_name}", value, args.labels, args.deletion_protection, opts
+            f"{name}-{short_name}", secret_id, value, args.labels, args.deletion_protection, opts
         )
         self._secrets[short_name] = secret
         self._versions.append(version)

@@ -21,7 +21,9 @@ from components.app_runtime import (
     cpu_quantity,
 )
 from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.naming import fit_name
 from components.secrets import Secrets
+from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 APP_UID = 10001
 APP_LABEL = "app.kubernetes.io/name"
@@ -39,7 +41,7 @@ GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
 ANYWHERE = "0.0.0.0/0"
 # A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
 ROLLOUT_TIMEOUT = "30m"
-SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"
+SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"  # noqa: S105 - version numbers, not a secret
 INTERNAL_LOAD_BALANCER = {"networking.gke.io/load-balancer-type": "Internal"}
 SECRETS_AS_ENV_SKIP = (
     "CKV_K8S_35=The app reads its settings from the environment under the same names as on Cloud Run; "
@@ -128,7 +130,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         google_account = gcp.serviceaccount.Account(
             f"{name}-pod",
-            account_id=f"{name}-pod",
+            account_id=fit_name(f"{name}-pod", SERVICE_ACCOUNT_ID_NAME),
             display_name=f"Pods of {args.app_name} on GKE",
             description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
             opts=child,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from facts.gcp import UPTIME_CHECK_REGIONS_DEFAULT
 
 if TYPE_CHECKING:
-    from costs.estimate import ResourcePricing
+    from costs.pricing import ResourcePricing
 
 SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000

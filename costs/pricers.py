@@ -7,14 +7,16 @@ what), never a price.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
 from costs.operations_pricers import OPERATIONS_PRICERS
+from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
 from facts.gcp import (
     BUILT_IN_ACCELERATORS,
     BUILT_IN_GPU_SERIES,
     BYTES_PER_QUANTITY_SUFFIX,
+    GPU_RESOURCE_KEY,
     MILLI_SUFFIX,
     RESOURCE_QUANTITY,
     SQL_CUSTOM_TIER,
@@ -24,13 +26,8 @@ from facts.gcp import (
 )
 from plan import PlannedResource
 
-if TYPE_CHECKING:
-    from costs.estimate import ResourcePricing
-
-SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
 SECRET_ACCESS_UNIT = 10_000
-GPU_LIMIT_KEY = "nvidia.com/gpu"
 # Defaults GCP applies when an input is left out (each from the API reference of the resource).
 CLOUD_RUN_DEFAULT_CPU = "1"
 CLOUD_RUN_DEFAULT_MEMORY = "512Mi"
@@ -74,7 +71,7 @@ def price_cloud_run_service(pricing: ResourcePricing) -> None:
     containers = template.get("containers") or [{}]
     cpus = sum(_cpu(_limits(container).get("cpu", CLOUD_RUN_DEFAULT_CPU)) for container in containers)
     memory_gib = sum(_gib(_limits(container).get("memory", CLOUD_RUN_DEFAULT_MEMORY)) for container in containers)
-    gpus = sum(int(_number(_limits(container).get(GPU_LIMIT_KEY, 0))) for container in containers)
+    gpus = sum(int(_number(_limits(container).get(GPU_RESOURCE_KEY, 0))) for container in containers)
     instance_based = any(_cpu_always_allocated(container) for container in containers)
     scaling = template.get("scaling") or {}
     service_scaling = pricing.inputs.get("scaling") or {}
@@ -178,11 +175,8 @@ def price_gke_node_pool(pricing: ResourcePricing) -> None:
     if accelerator is None:
         return
     pricing.serve(accelerator, "pod", max_nodes * pricing.usage.pods_per_node)
-    demand_node_hours = _demand_node_hours(pricing, node_config)
     if max_nodes > min_nodes:
-        above_minimum = demand_node_hours - min_nodes * pricing.hours
-        headroom = (max_nodes - min_nodes) * pricing.hours
-        if above_minimum > headroom:
+        if _demand_node_hours(pricing, node_config) > max_nodes * pricing.hours:
             pricing.note(f"traffic needs more than {max_nodes:g} max nodes; capped at max nodes all month")
         added = _nodes_added_by_autoscaler(pricing, inputs)
         if added > 0:

@@ -212,18 +212,13 @@ def _stack_report(estimate: StackEstimate) -> StackReport:
     capacity = estimate.capacity
     instances = None
     if capacity is not None:
-        per_instance = (
-            None
-            if capacity.instances_needed_average is None or not capacity.instances_needed_average
-            else capacity.average_requests_per_second / capacity.instances_needed_average
-        )
         instances = InstancesNeededReport(
             unit=capacity.unit,
-            average=None if capacity.instances_needed_average is None else round(capacity.instances_needed_average, 3),
-            peak=None if capacity.instances_needed_peak is None else round(capacity.instances_needed_peak, 3),
+            average=None if capacity.instances_needed_average is None else round(capacity.instances_needed_average, 6),
+            peak=None if capacity.instances_needed_peak is None else round(capacity.instances_needed_peak, 6),
             peak_factor=capacity.peak_factor,
             max=capacity.max_instances,
-            per_instance_requests_per_second=per_instance,
+            per_instance_requests_per_second=capacity.per_unit_requests_per_second,
         )
     return StackReport(
         stack=estimate.stack,

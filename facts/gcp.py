@@ -84,6 +84,8 @@ BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
     "Ti": 2**40,
 }
 MILLI_SUFFIX = "m"
+# The Kubernetes extended resource a container's GPU limit is set under, on Cloud Run and GKE alike.
+GPU_RESOURCE_KEY = "nvidia.com/gpu"
 
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -93,15 +95,169 @@ LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 MAX_LABELS = 64
 SERVICE_ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-# The stack name becomes part of service account ids (6-30 characters), so it is kept short.
-STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
+# Pulumi's own rule for stack names (pulumi/sdk tokens.ValidateStackName: letters, digits, `-`, `_`, `.`, at
+# most 100), from a letter or digit so that every name derived from it (a Docker tag, too) can be made valid.
+STACK_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """The names one kind of resource accepts, as its API documents them."""
+
+    max_length: int
+    pattern: re.Pattern[str]
+    source: str
+    min_length: int = 1
+    invalid_characters: re.Pattern[str] | None = re.compile(r"[^a-z0-9-]+")
+    """What a derived name must not contain; a name shortened to fit has these replaced by `-`."""
+
+    def accepts(self, name: str) -> bool:
+        return self.min_length <= len(name) <= self.max_length and self.pattern.match(name) is not None
+
+
+# RFC 1035 labels: a lowercase letter, then lowercase letters, digits or hyphens, not ending in a hyphen.
+RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# Kubernetes DNS-1123 labels (kubernetes.io/docs/concepts/overview/working-with-objects/names).
+DNS1123_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+SERVICE_ACCOUNT_ID_NAME = NameRule(
+    30,
+    SERVICE_ACCOUNT_ID,
+    "pulumi_gcp serviceaccount.Account.account_id: 6-30 characters, [a-z]([-a-z0-9]*[a-z0-9])",
+    6,
+)
+SERVICE_ACCOUNT_DISPLAY_NAME = NameRule(
+    100,
+    re.compile(r"^.*$", re.DOTALL),
+    "cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts: displayName at most 100 UTF-8 bytes",
+    invalid_characters=None,
+)
+CLOUD_RUN_SERVICE_NAME = NameRule(
+    CLOUD_RUN_SERVICE_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/run/docs/reference/rest/v2/projects.locations.services: from a letter, under 50 characters",
+)
+REDIS_INSTANCE_NAME = NameRule(
+    REDIS_INSTANCE_ID_MAX,
+    RFC1035,
+    "cloud.google.com/memorystore/docs/redis/reference/rest/v1/projects.locations.instances/create: instanceId "
+    "1-40 lowercase letters, digits, hyphens, from a letter, ending in a letter or digit",
+)
+SQL_INSTANCE_NAME = NameRule(
+    SQL_INSTANCE_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/sql/docs/postgres/create-instance: lowercase letters, digits, hyphens, from a letter",
+)
+# PostgreSQL identifiers stop at NAMEDATALEN - 1 = 63 bytes (postgresql.org/docs/current/sql-syntax-lexical.html).
+SQL_DATABASE_NAME = NameRule(63, re.compile(r"^[a-z_][a-z0-9_$-]*$"), "PostgreSQL identifiers: at most 63 bytes")
+SQL_USER_NAME = NameRule(63, re.compile(r"^[a-z_][a-z0-9_$-]*$"), "PostgreSQL role names: at most 63 bytes")
+ARTIFACT_REPOSITORY_ID = NameRule(
+    63,
+    RFC1035,
+    "cloud.google.com/artifact-registry/docs/repositories/create-repos: lowercase letters, digits, hyphens, "
+    "from a letter, ending in a letter or digit, at most 63 characters",
+)
+SECRET_ID = NameRule(
+    255,
+    re.compile(r"^[A-Za-z0-9_-]+$"),
+    "cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create: secretId at most 255 "
+    "characters of [A-Za-z0-9_-]",
+)
+GKE_CLUSTER_NAME_MAX = 40
+GKE_CLUSTER_NAME = NameRule(
+    GKE_CLUSTER_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters: at most 40 "
+    "lowercase letters, digits, hyphens, from a letter, ending in a letter or digit",
+)
+GKE_NODE_POOL_NAME = NameRule(
+    40, RFC1035, "cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools"
+)
+# Networks, subnetworks, routers, Cloud NAT gateways and global addresses (their pulumi_gcp `name` docstrings).
+COMPUTE_NAME = NameRule(
+    63, RFC1035, "pulumi_gcp compute.Network/Subnetwork/Router/RouterNat/GlobalAddress.name: RFC 1035, 1-63"
+)
+GCP_LABEL_VALUE = NameRule(
+    63,
+    LABEL_VALUE,
+    "cloud.google.com/resource-manager/docs/labels-overview: values at most 63 lowercase letters, digits, _ or -",
+    min_length=0,
+    invalid_characters=re.compile(r"[^a-z0-9_-]+"),
+)
+KUBERNETES_OBJECT_NAME = NameRule(
+    63, DNS1123_LABEL, "kubernetes.io/docs/concepts/overview/working-with-objects/names: DNS-1123 label, at most 63"
+)
+KUBERNETES_LABEL_VALUE = NameRule(
+    63,
+    re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)?$"),
+    "kubernetes.io/docs/concepts/overview/working-with-objects/labels: at most 63, alphanumeric at both ends",
+    min_length=0,
+)
+DOCKER_TAG = NameRule(
+    128,
+    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"),
+    "docs.docker.com/reference/cli/docker/image/tag: [A-Za-z0-9_][A-Za-z0-9_.-], at most 128",
+    invalid_characters=re.compile(r"[^A-Za-z0-9_.-]+"),
+)
+# Pulumi auto-names a resource without an explicit name `<logical name>-<7 random hex characters>`
+# (pulumi.com/docs/iac/concepts/resources/names/#autonaming), so its logical name must leave room for that.
+AUTONAME_SUFFIX_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class NameField:
+    """Where a resource type carries a name Google or Kubernetes checks, and the rule it must meet."""
+
+    path: str
+    rule: NameRule
+    autonamed: bool = False
+    """Left out, Pulumi fills it from the logical name (plus AUTONAME_SUFFIX_LENGTH characters)."""
+
+
+_COMPUTE_NAMED = (NameField("name", COMPUTE_NAME, autonamed=True),)
+RESOURCE_NAME_FIELDS: dict[str, tuple[NameField, ...]] = {
+    "gcp:serviceaccount/account:Account": (
+        NameField("accountId", SERVICE_ACCOUNT_ID_NAME),
+        NameField("displayName", SERVICE_ACCOUNT_DISPLAY_NAME),
+    ),
+    "gcp:cloudrunv2/service:Service": (NameField("name", CLOUD_RUN_SERVICE_NAME, autonamed=True),),
+    "gcp:redis/instance:Instance": (NameField("name", REDIS_INSTANCE_NAME, autonamed=True),),
+    "gcp:sql/databaseInstance:DatabaseInstance": (NameField("name", SQL_INSTANCE_NAME, autonamed=True),),
+    "gcp:sql/database:Database": (NameField("name", SQL_DATABASE_NAME),),
+    "gcp:sql/user:User": (NameField("name", SQL_USER_NAME),),
+    "gcp:artifactregistry/repository:Repository": (NameField("repositoryId", ARTIFACT_REPOSITORY_ID),),
+    "gcp:secretmanager/secret:Secret": (NameField("secretId", SECRET_ID),),
+    "gcp:container/cluster:Cluster": (NameField("name", GKE_CLUSTER_NAME),),
+    "gcp:container/nodePool:NodePool": (NameField("name", GKE_NODE_POOL_NAME, autonamed=True),),
+    "gcp:compute/network:Network": _COMPUTE_NAMED,
+    "gcp:compute/subnetwork:Subnetwork": _COMPUTE_NAMED,
+    "gcp:compute/router:Router": _COMPUTE_NAMED,
+    "gcp:compute/routerNat:RouterNat": _COMPUTE_NAMED,
+    "gcp:compute/globalAddress:GlobalAddress": _COMPUTE_NAMED,
+}
+_KUBERNETES_NAMED = (NameField("metadata.name", KUBERNETES_OBJECT_NAME),)
+# Kinds whose names are DNS-1123 subdomains, dots allowed: an APIService is named `<version>.<group>`.
+KUBERNETES_SUBDOMAIN_NAME = NameRule(
+    253,
+    re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$"),
+    "kubernetes.io/docs/concepts/overview/working-with-objects/names: DNS-1123 subdomain, at most 253",
+)
+_KUBERNETES_SUBDOMAIN_NAMED = {
+    "kubernetes:apiregistration.k8s.io/v1:APIService": (NameField("metadata.name", KUBERNETES_SUBDOMAIN_NAME),),
+}
+
+
+def name_fields(resource_type: str) -> tuple[NameField, ...]:
+    """The checked names a resource of this type carries (every Kubernetes object has `metadata.name`)."""
+    if resource_type.startswith("kubernetes:"):
+        return _KUBERNETES_SUBDOMAIN_NAMED.get(resource_type, _KUBERNETES_NAMED)
+    return RESOURCE_NAME_FIELDS.get(resource_type, ())
+
 
 # --- GKE (cloud.google.com/compute/docs/gpus, cloud.google.com/kubernetes-engine/docs/how-to/gpus) -----------
 GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST")
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
-GKE_CLUSTER_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-GKE_CLUSTER_NAME_MAX = 40
 GKE_MASTER_CIDR_PREFIX = 28
 # The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
@@ -144,6 +300,9 @@ GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
         "asia-southeast1": ("asia-southeast1-b",),
         "asia-south1": ("asia-south1-a",),
     },
+    # Same page, the shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to.
+    "nvidia-tesla-t4": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
+    "nvidia-tesla-a100": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
 }
 
 
@@ -167,8 +326,15 @@ MACHINE_TYPES: dict[str, MachineType] = {
     "e2-standard-4": MachineType(4, 16),
     "n2-standard-2": MachineType(2, 8),
     "n2-standard-4": MachineType(4, 16),
+    # N1: 3.75 GB per vCPU (cloud.google.com/compute/docs/general-purpose-machines#n1_machines); T4/V100/P100/P4.
+    "n1-standard-1": MachineType(1, 3.75),
+    "n1-standard-2": MachineType(2, 7.5),
     "n1-standard-4": MachineType(4, 15),
     "n1-standard-8": MachineType(8, 30),
+    "n1-standard-16": MachineType(16, 60),
+    "n1-standard-32": MachineType(32, 120),
+    "n1-standard-64": MachineType(64, 240),
+    "n1-standard-96": MachineType(96, 360),
     "g2-standard-4": MachineType(4, 16, 1),
     "g2-standard-8": MachineType(8, 32, 1),
     "g2-standard-12": MachineType(12, 48, 1),
@@ -179,6 +345,8 @@ MACHINE_TYPES: dict[str, MachineType] = {
     "g2-standard-96": MachineType(96, 384, 8),
     "a2-highgpu-1g": MachineType(12, 85, 1),
     "a2-highgpu-2g": MachineType(24, 170, 2),
+    "a2-highgpu-4g": MachineType(48, 340, 4),
+    "a2-highgpu-8g": MachineType(96, 680, 8),
     "a2-ultragpu-1g": MachineType(12, 170, 1),
     "a3-highgpu-8g": MachineType(208, 1872, 8),
 }

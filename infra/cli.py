@@ -147,12 +147,12 @@ def plan(
     console.print(render_tree(result))
     data = load_lifecycle()
     graph = DependencyGraph(result, data)
-    console.print(f"first pulumi up: {first_up(graph, data).summary()}", markup=False)
+    console.print(f"first pulumi up: {first_up(graph, data).summary()}", markup=False, soft_wrap=True)
     if destroy_order:
-        console.print(f"pulumi destroy: {destroy(graph, data).summary()}", markup=False)
+        console.print(f"pulumi destroy: {destroy(graph, data).summary()}", markup=False, soft_wrap=True)
         for position, urn in enumerate(graph.destroy_order, start=1):
             resource = graph.resources[urn]
-            console.print(f"  {position:>3}. {resource.name} ({resource.type})", markup=False)
+            console.print(f"  {position:>3}. {resource.name} ({resource.type})", markup=False, soft_wrap=True)
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n")

@@ -12,11 +12,13 @@ import itertools
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.naming import fit_name
 from facts import gcp as rules
 
 NAMESPACE = "inference"
@@ -54,7 +56,7 @@ class GpuSettings(_Section):
     """A GPU attached to each instance (Cloud Run) or pod (GKE)."""
 
     type: str = "nvidia-l4"
-    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000."""
+    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000. GKE: gke.gpuPool.accelerator if unset."""
     zonal_redundancy: bool = True
     """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
 
@@ -62,12 +64,12 @@ class GpuSettings(_Section):
 class ServiceSettings(_Section):
     """The inference service: one container per Cloud Run instance or GKE pod."""
 
-    cpu: float = 1
+    cpu: float = Field(default=1, gt=0)
     """vCPU per instance or pod."""
     memory: str = "2Gi"
     """Memory per instance or pod, as Mi or Gi."""
     gpu: GpuSettings | None = None
-    """The GPU, or null for CPU only."""
+    """The GPU, or null for CPU only. GKE: always one GPU of gke.gpuPool.accelerator (leave it out)."""
     min_instances: int = Field(default=0, ge=0)
     """Instances kept warm (Cloud Run); billed in full while idle."""
     max_instances: int = Field(default=3, ge=1)
@@ -123,6 +125,16 @@ class ImageSettings(_Section):
     prebuilt: str | None = None
     """An image reference to deploy as is (by digest, ideally); nothing is built."""
 
+    @field_validator("prebuilt")
+    @classmethod
+    def _prebuilt_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(character.isspace() for character in value)):
+            raise ValueError(
+                "not an image reference: give one like REGION-docker.pkg.dev/PROJECT/REPO/IMAGE@sha256:..., "
+                "or null to build from context"
+            )
+        return value
+
 
 class NetworkSettings(_Section):
     """The VPC the service, Redis and the database share."""
@@ -177,6 +189,7 @@ class GpuNodePoolSettings(_Section):
     machine_type: str = "g2-standard-4"
     """A machine type of the accelerator's series (nvidia-l4 → g2-standard-*)."""
     accelerator: str = "nvidia-l4"
+    """The pool's GPU; default: service.gpu.type where that is written, else nvidia-l4."""
     accelerator_count: int = Field(default=1, ge=1)
     """GPUs per node; fixed by the machine type on G2, A2 and A3."""
     min_nodes: int = Field(default=0, ge=0)
@@ -221,7 +234,7 @@ class GkeSettings(_Section):
     location: str = "us-central1-a"
     """A zone (zonal cluster, covered by the monthly free credit) or the region (regional cluster)."""
     cluster_name: str | None = None
-    """Default: inference-<stack>."""
+    """Default: inference-<stack>, shortened to 40 characters with a hash where it is longer."""
     release_channel: str = "REGULAR"
     system_pool: NodePoolSettings = NodePoolSettings()
     gpu_pool: GpuNodePoolSettings = GpuNodePoolSettings()
@@ -360,7 +373,8 @@ class StackConfig(BaseModel):
     @property
     def all_labels(self) -> dict[str, str]:
         """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
-        return {**self.labels, "environment": self.environment, "stack": self.stack, "managed-by": "pulumi"}
+        stack = fit_name(self.stack, rules.GCP_LABEL_VALUE)
+        return {**self.labels, "environment": self.environment, "stack": stack, "managed-by": "pulumi"}
 
     @property
     def gpu_capacity(self) -> int:
@@ -380,7 +394,8 @@ class StackConfig(BaseModel):
 
     @property
     def cluster_name(self) -> str:
-        return (self.gke.cluster_name if self.gke and self.gke.cluster_name else None) or self.name_prefix
+        written = self.gke.cluster_name if self.gke else None
+        return written or fit_name(self.name_prefix, rules.GKE_CLUSTER_NAME)
 
 
 # --- loading ---------------------------------------------------------------------------------------------------
@@ -469,8 +484,14 @@ def _decode(value: str | Any) -> Any:
         return value
 
 
-def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) -> StackConfig:
-    """Validate the engine's config for one stack. Raises ConfigError listing every problem found."""
+def load_stack_config(
+    raw: Mapping[str, Any], *, stack_file: str, stack: str, project_dir: Path | None = None
+) -> StackConfig:
+    """Validate the engine's config for one stack. Raises ConfigError listing every problem found.
+
+    Paths in the config (the image's build context and Dockerfile) are relative to `project_dir`, by default the
+    working directory, where Pulumi runs the program.
+    """
     problems = _Problems(stack_file)
     prefix = f"{NAMESPACE}:"
     for key in raw:
@@ -480,8 +501,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
     if not rules.STACK_NAME.match(stack):
         problems.add_missing(
             "stack name",
-            f"{stack!r} must be 1-16 lowercase letters, digits or hyphens, starting with a letter "
-            "(it becomes part of service account ids, at most 30 characters)",
+            f"{stack!r} must be 1-100 letters, digits, '-', '_' or '.', from and to a letter or digit "
+            "(resource names are derived from it, shortened with a hash where a limit needs it)",
         )
 
     project = raw.get("gcp:project")
@@ -536,6 +557,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
 
     if len(sections) != len(SECTIONS) or environment not in ("dev", "prod") or platform not in ("cloudrun", "gke"):
         raise ConfigError(problems.messages)
+    if platform == "gke":
+        sections["service"], sections["gke"] = _one_gpu_type(sections["service"], sections["gke"], problems)
 
     database: DatabaseSettings = sections["database"]
     prod = environment == "prod"
@@ -568,9 +591,52 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
         operations=sections["operations"],
     )
     _check_rules(config, raw, problems)
+    _check_image(config.image, project_dir or Path.cwd(), problems)
     if problems.messages:
         raise ConfigError(problems.messages)
     return config
+
+
+def _one_gpu_type(
+    service: ServiceSettings, gke: GkeSettings, problems: _Problems
+) -> tuple[ServiceSettings, GkeSettings]:
+    """On GKE the pod's GPU is the pool's: whichever of service.gpu.type and gpuPool.accelerator is written gives
+    the other. Both written and different is a contradiction."""
+    pool = gke.gpu_pool
+    gpu = service.gpu if "gpu" in service.model_fields_set else GpuSettings()
+    if gpu is None:
+        return service, gke
+    if "type" in gpu.model_fields_set and "accelerator" in pool.model_fields_set:
+        if pool.accelerator != gpu.type:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"contradicts gke.gpuPool.accelerator ({pool.accelerator}): on GKE write the GPU type once, "
+                "in gpuPool.accelerator",
+            )
+    elif "type" in gpu.model_fields_set:
+        if gpu.type in rules.ACCELERATOR_MACHINE_SERIES:
+            pool = pool.model_copy(update={"accelerator": gpu.type})
+        else:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"allowed on GKE: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
+            )
+    else:
+        gpu = gpu.model_copy(update={"type": pool.accelerator})
+    return service.model_copy(update={"gpu": gpu}), gke.model_copy(update={"gpu_pool": pool})
+
+
+def _check_image(image: ImageSettings, project_dir: Path, problems: _Problems) -> None:
+    """A build from a folder or Dockerfile that is not there would fail in `pulumi up`, after other resources."""
+    if image.prebuilt is not None:
+        return
+    key = f"{NAMESPACE}:image"
+    if not (project_dir / image.context).is_dir():
+        problems.add(f"{key}.context", image.context, f"no such folder in the project ({project_dir})")
+    if not (project_dir / image.dockerfile).is_file():
+        problems.add(f"{key}.dockerfile", image.dockerfile, f"no such file in the project ({project_dir})")
 
 
 # --- cross-field rules (shared/reference/gcp-constraints.md) ------------------------------------------------
@@ -683,7 +749,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     elif location_region != config.region:
         problems.add(f"{key}.location", gke.location, f"must be inside gcp:region ({config.region})")
     cluster_name = config.cluster_name
-    if len(cluster_name) > rules.GKE_CLUSTER_NAME_MAX or not rules.GKE_CLUSTER_NAME.match(cluster_name):
+    if not rules.GKE_CLUSTER_NAME.accepts(cluster_name):
         problems.add(
             f"{key}.clusterName",
             cluster_name,
@@ -742,23 +808,17 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     if service.gpu is None:
         problems.add_missing(
             f"{NAMESPACE}:service.gpu",
-            "the GKE path serves from the GPU pool: set gpu (e.g. {type: nvidia-l4})",
-        )
-    elif service.gpu.type != pool.accelerator:
-        problems.add(
-            f"{NAMESPACE}:service.gpu.type",
-            service.gpu.type,
-            f"must match gpuPool.accelerator ({pool.accelerator})",
+            "the GKE path serves from the GPU pool: leave gpu out (the pod gets one gke.gpuPool.accelerator)",
         )
     if machine is not None:
         pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
-        max_surge, _max_unavailable = config.rollout
-        if gke.replicas.max + max_surge > config.gpu_capacity:
+        # The rollout (StackConfig.rollout) surges only into a spare GPU, so it never needs more than this.
+        if gke.replicas.max > config.gpu_capacity:
             problems.add(
                 f"{key}.replicas.max",
                 gke.replicas.max,
-                f"needs {gke.replicas.max} GPUs (a rollout needs no more: it surges only into a spare GPU) but "
-                f"gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) per node gives {config.gpu_capacity}",
+                f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
+                f"per node gives {config.gpu_capacity}",
             )
         allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
         free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
@@ -790,18 +850,20 @@ def _check_gpu_zones(config: StackConfig, problems: _Problems) -> None:
     if region != config.region:
         return  # reported by the location rule
     zones = rules.gpu_zones(accelerator, region)
-    if not zones:
-        problems.add(
-            f"{NAMESPACE}:gke.gpuPool.accelerator",
-            accelerator,
-            f"no zone of {region} is known to offer {accelerator} (facts/gcp.py GPU_ZONES: "
-            f"{', '.join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or 'no regions'})",
-        )
-    elif zone and gke.location not in zones:
+    if zone:
+        if zones and gke.location not in zones:
+            problems.add(
+                f"{NAMESPACE}:gke.location",
+                gke.location,
+                f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+            )
+    elif not zones:
+        known = ", ".join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or "none"
         problems.add(
             f"{NAMESPACE}:gke.location",
             gke.location,
-            f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+            f"a regional cluster pins its GPU pool to the zones that offer {accelerator}, and none of {region} "
+            f"is known (facts/gcp.py GPU_ZONES has {known}): use a zone, or add the region's zones there",
         )
 
 
@@ -812,9 +874,7 @@ def _check_control_plane_access(config: StackConfig, problems: _Problems) -> Non
     gke = config.gke
     if gke.control_plane_access != "ip":
         return
-    public = [
-        network for network in gke.master_authorized_networks if not ipaddress.ip_network(network.cidr).is_private
-    ]
+    public = [network for network in gke.master_authorized_networks if ipaddress.ip_network(network.cidr).is_global]
     if not public:
         problems.add(
             f"{NAMESPACE}:gke.masterAuthorizedNetworks",
@@ -955,4 +1015,4 @@ def load_from_pulumi() -> StackConfig:
 
     raw: dict[str, Any] = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     stack = pulumi.get_stack()
-    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=Path.cwd())

@@ -286,7 +286,7 @@ def validate_stack(stack: str, project_dir: Path | None = None) -> StackConfig:
     """Validate a stack file without running anything: raises ConfigError listing every problem."""
     project_dir = project_dir or Path.cwd()
     _project, engine_config, _secret_keys = read_stack_file(stack, project_dir)
-    return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=project_dir)
 
 
 def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = True) -> Plan:
@@ -297,7 +297,7 @@ def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = Tru
     """
     project_dir = (project_dir or Path.cwd()).resolve()
     project, engine_config, secret_keys = read_stack_file(stack, project_dir)
-    load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=project_dir)
     cache_file = project_dir / PLAN_CACHE_DIR / f"{stack}-{_cache_key(stack, project_dir)}.json"
     if cache and cache_file.is_file():
         return Plan.from_dict(json.loads(cache_file.read_text()))

@@ -328,6 +328,7 @@ def _build_gke(
     return {
         "monitored_service": KUBERNETES_APP_NAME,
         "cluster_name": cluster.cluster_name,
+        "control_plane_endpoint": cluster.control_plane_endpoint,
         "kubeconfig": cluster.kubeconfig,
         "namespace": workload.namespace,
         "service_name": workload.service_name,

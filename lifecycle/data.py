@@ -205,11 +205,26 @@ class TypeLifecycle(_Strict):
         return None
 
 
+class Abandon(_Strict):
+    """The deletion policy under which a delete leaves the resource in the cloud."""
+
+    input: str
+    value: str
+    source: str
+
+
 class LifecycleData(_Strict):
     sdk_versions: dict[str, str]
     sources: dict[str, str]
     providers: dict[str, str]
+    abandon: Abandon
     types: dict[str, TypeLifecycle]
+
+    def abandoned(self, resource: PlannedResource) -> bool:
+        """Whether deleting this resource (as it is) only stops managing it."""
+        lifecycle = self.of(resource.type)
+        takes_policy = lifecycle is not None and any(b.input == self.abandon.input for b in lifecycle.deletion_blockers)
+        return takes_policy and resource.get(self.abandon.input) == self.abandon.value
 
     def of(self, resource_type: str) -> TypeLifecycle | None:
         return self.types.get(resource_type)

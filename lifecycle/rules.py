@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lifecycle.data import LifecycleData, load_lifecycle, values_at
-from lifecycle.graph import DependencyGraph
+from lifecycle.graph import DependencyGraph, kind_of
 from plan import Plan, PlannedResource
 
 PRECONDITION_RULE = "lifecycle-precondition"
@@ -26,6 +26,7 @@ RULES = (PRECONDITION_RULE, DESTROYABLE_RULE, PROD_PROTECTS_RULE, UNKNOWN_TYPE_R
 COMPARISON_STACK_PREFIX = "cmp-"
 ENVIRONMENT_LABEL = "environment"
 LABEL_PATHS = ("labels", "resourceLabels", "settings.userLabels", "metadata.labels")
+MAX_KINDS_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -117,21 +118,33 @@ def _violation(resource: PlannedResource, message: str) -> LifecycleViolation:
 
 
 def _destroy_blockers(graph: DependencyGraph, data: LifecycleData) -> list[LifecycleViolation]:
+    """In destroy order; each names what the destroy then cannot reach (everything the resource depends on)."""
     violations = []
     for urn in graph.destroy_order:
         resource = graph.resources[urn]
         lifecycle = data.of(resource.type)
         for blocker in lifecycle.deletion_blockers if lifecycle else ():
             if blocker.blocks(resource):
+                message = f"blocks `pulumi destroy` of a stack meant to be destroyed: {blocker.describe(resource)}"
                 violations.append(
                     LifecycleViolation(
-                        resource.name,
-                        resource.type,
-                        DESTROYABLE_RULE,
-                        f"blocks `pulumi destroy` of a stack meant to be destroyed: {blocker.describe(resource)}",
+                        resource.name, resource.type, DESTROYABLE_RULE, message + _held_up(graph, data, urn)
                     )
                 )
     return violations
+
+
+def _held_up(graph: DependencyGraph, data: LifecycleData, urn: str) -> str:
+    waiting = [other for other in graph.destroy_order if other in graph.transitive[urn]]
+    if not waiting:
+        return ""
+    kinds: list[str] = []
+    for other in waiting:
+        kind = kind_of(graph.resources[other], data)
+        if kind not in kinds:
+            kinds.append(kind)
+    shown = ", ".join(kinds[:MAX_KINDS_SHOWN]) + (", ..." if len(kinds) > MAX_KINDS_SHOWN else "")
+    return f"; {len(waiting)} resources it depends on are then left ({shown})"
 
 
 def _unprotected_data(graph: DependencyGraph, data: LifecycleData) -> list[LifecycleViolation]:

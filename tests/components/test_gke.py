@@ -15,7 +15,7 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
-from facts.gcp import SERVICE_ACCOUNT_ID
+from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
 from infra.offline import _computed_outputs, run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
@@ -143,8 +143,8 @@ def test_nodes_run_as_a_dedicated_account_with_gkes_node_role_and_image_read_onl
     assert {binding.inputs["member"] for binding in plan.of_type(PROJECT_ROLE)} == {f"serviceAccount:{email}"}
 
 
-def test_node_account_id_fits_for_the_longest_stack_name():
-    longest_prefix = "inference-" + "s" * 16
+def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
+    longest_prefix = "inference-" + "s" * 100
 
     def program() -> None:
         GkeCluster(
@@ -152,7 +152,7 @@ def test_node_account_id_fits_for_the_longest_stack_name():
             GkeClusterArgs(
                 project=PROJECT,
                 location="us-central1",
-                cluster_name=longest_prefix,
+                cluster_name="inference-long",
                 network_id="vpc",
                 subnet_id="subnet",
                 pods_range_name="pods",
@@ -178,7 +178,10 @@ def test_node_account_id_fits_for_the_longest_stack_name():
         )
 
     plan = run_program(program, config={"gcp:project": PROJECT})
-    assert SERVICE_ACCOUNT_ID.match(plan.one(ACCOUNT).inputs["accountId"])
+    account = plan.one(ACCOUNT).inputs
+    assert SERVICE_ACCOUNT_ID.match(account["accountId"])
+    assert SERVICE_ACCOUNT_DISPLAY_NAME.accepts(account["displayName"])
+    assert account["displayName"] == "Nodes of inference-long"
     assert plan.one(CLUSTER).inputs["deletionProtection"] is True
 
 
@@ -276,9 +279,9 @@ def test_kubeconfig_authenticates_through_the_gke_auth_plugin_and_holds_no_crede
 def test_by_default_the_kubeconfig_uses_the_dns_endpoint_reachable_wherever_the_caller_has_credentials():
     kubeconfig, plan = kubeconfig_of("dns")
     cluster = plan.one(CLUSTER)
-    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)["controlPlaneEndpointsConfig"][
-        "dnsEndpointConfig"
-    ]["endpoint"]
+    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)[
+        "controlPlaneEndpointsConfig"
+    ]["dnsEndpointConfig"]["endpoint"]
     assert kubeconfig["clusters"][0]["cluster"] == {"server": f"https://{dns_endpoint}"}
     assert dns_endpoint.endswith(".gke.goog")
     endpoints = cluster.inputs["controlPlaneEndpointsConfig"]

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import ipaddress
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from facts.gcp import (
-    CLOUD_RUN_SERVICE_NAME_MAX,
-    REDIS_INSTANCE_ID_MAX,
-    SERVICE_ACCOUNT_ID,
-    SQL_INSTANCE_NAME_MAX,
-    STACK_NAME,
-)
+from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 from infra.offline import _computed_outputs, plan_stack
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.stack_files import stack_config
@@ -81,22 +75,6 @@ OPERATED_BY = {
     "dev": {},
     "prod": {"gcp:monitoring/notificationChannel:NotificationChannel": 1, "gcp:billing/budget:Budget": 1},
 }
-
-# Where each resource's GCP name sits, and the limit it must meet (shared/reference/gcp-constraints.md and the
-# resources' API docs). Pulumi auto-names a resource without an explicit name as `<logical name>-<7 characters>`.
-RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-NAME_LIMITS: dict[str, tuple[str, int, re.Pattern[str]]] = {
-    CLOUD_RUN: ("name", CLOUD_RUN_SERVICE_NAME_MAX, RFC1035),
-    REDIS: ("name", REDIS_INSTANCE_ID_MAX, RFC1035),
-    SQL_INSTANCE: ("name", SQL_INSTANCE_NAME_MAX, RFC1035),
-    "gcp:compute/network:Network": ("name", 63, RFC1035),
-    "gcp:compute/subnetwork:Subnetwork": ("name", 63, RFC1035),
-    "gcp:compute/globalAddress:GlobalAddress": ("name", 63, RFC1035),
-    "gcp:artifactregistry/repository:Repository": ("repositoryId", 63, RFC1035),
-    "gcp:serviceaccount/account:Account": ("accountId", 30, SERVICE_ACCOUNT_ID),
-    SECRET: ("secretId", 255, re.compile(r"^[A-Za-z0-9_-]+$")),
-}
-AUTONAME_SUFFIX = "-abc1234"
 
 
 @pytest.fixture(scope="module")
@@ -305,6 +283,47 @@ def test_deletion_protection_is_on_in_prod_only(stack: str, protected: bool, req
     assert plan.one(CLOUD_RUN).inputs["deletionProtection"] is protected
 
 
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
+def test_everything_that_holds_data_is_protected_in_prod_and_destroys_cleanly_in_dev(
+    stack: str, protected: bool, request: pytest.FixtureRequest
+) -> None:
+    plan: Plan = request.getfixturevalue(stack)
+
+    assert plan.one("gcp:redis/instance:Instance").inputs["deletionProtection"] is protected
+    assert {secret.inputs["deletionProtection"] for secret in plan.of_type(SECRET)} == {protected}
+    assert plan.one("gcp:sql/database:Database").inputs["deletionPolicy"] == ("PREVENT" if protected else "ABANDON")
+    assert plan.one("gcp:artifactregistry/repository:Repository").inputs["deletionPolicy"] == (
+        "PREVENT" if protected else "DELETE"
+    )
+
+
+def test_nothing_on_the_network_path_blocks_a_destroy(stack_plan: Plan) -> None:
+    # Cloud SQL cannot drop a role that owns tables; an abandoned peering blocks deleting the VPC.
+    assert stack_plan.one("gcp:sql/user:User").inputs["deletionPolicy"] == "ABANDON"
+    assert stack_plan.one("gcp:servicenetworking/connection:Connection").inputs["deletionPolicy"] == "REMOVE_PEERING"
+
+
+def test_the_private_services_range_is_fixed_clear_of_the_subnet(stack_plan: Plan) -> None:
+    reserved = stack_plan.one("gcp:compute/globalAddress:GlobalAddress").inputs
+    subnet = stack_plan.one("gcp:compute/subnetwork:Subnetwork").inputs
+    private_services = ipaddress.ip_network(f"{reserved['address']}/{reserved['prefixLength']}")
+    assert not private_services.overlaps(ipaddress.ip_network(subnet["ipCidrRange"]))
+
+
+def test_secret_references_are_pinned_to_the_stored_versions_so_a_changed_secret_rolls_a_revision(
+    stack_plan: Plan,
+) -> None:
+    envs = {env["name"]: env for env in cloud_run_container(stack_plan)["envs"]}
+    versions = {envs[name]["valueSource"]["secretKeyRef"]["version"] for name in SECRET_ENV}
+    assert "latest" not in versions
+    assert versions == {"1"}
+
+
+def test_the_startup_probe_window_fits_cloud_runs_limit(stack_plan: Plan) -> None:
+    probe = cloud_run_container(stack_plan)["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] <= CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
+
+
 # --- labels -----------------------------------------------------------------------------------------------------
 
 
@@ -402,34 +421,3 @@ def test_every_resource_in_a_component_depends_directly_on_the_enabled_apis(stac
     assert {stack_plan.by_urn(service).parent for service in api_urns} == {apis.urn}
     assert [resource.name for resource in in_components if resource.parent is None] == []
     assert [resource.name for resource in in_components if not api_urns <= set(resource.dependencies)] == []
-
-
-# --- names ------------------------------------------------------------------------------------------------------
-
-
-def names_beyond_limits(plan: Plan) -> dict[str, str]:
-    """Each GCP name in the plan that is too long or malformed, with the limit it breaks."""
-    broken = {}
-    for resource in plan.resources:
-        if resource.type in NAME_LIMITS:
-            field, limit, pattern = NAME_LIMITS[resource.type]
-            name = resource.inputs.get(field) or resource.name + AUTONAME_SUFFIX
-            if len(name) > limit or not pattern.match(name):
-                broken[resource.name] = f"{field} {name!r}: {len(name)} characters, at most {limit}, {pattern.pattern}"
-    return broken
-
-
-def test_every_gcp_name_is_within_its_limits(stack_plan: Plan) -> None:
-    assert sum(resource.type in NAME_LIMITS for resource in stack_plan.resources) == 12
-    assert names_beyond_limits(stack_plan) == {}
-
-
-def test_names_stay_within_limits_for_the_longest_stack_name_the_config_accepts(project_copy: Path) -> None:
-    longest = "cmp-l4-zonal-off"
-    assert STACK_NAME.match(longest)
-    assert not STACK_NAME.match(longest + "x")
-    (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.dev.yaml").read_text())
-
-    plan = plan_stack(longest, project_copy, cache=False)
-
-    assert names_beyond_limits(plan) == {}

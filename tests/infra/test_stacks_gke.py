@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
+from facts.gcp import GKE_CLUSTER_NAME_MAX, GPU_ZONES, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from infra.config import memory_mib
 from infra.offline import _computed_outputs, plan_stack
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
@@ -39,7 +39,7 @@ SUBNET = "gcp:compute/subnetwork:Subnetwork"
 # What `pulumi up` creates for a GKE stack, by type.
 GKE_INVENTORY = {
     "inference:apis:ProjectApis": 1,
-    "gcp:projects/service:Service": 8,
+    "gcp:projects/service:Service": 9,
     "inference:network:Network": 1,
     "gcp:compute/network:Network": 1,
     "gcp:compute/subnetwork:Subnetwork": 1,
@@ -63,7 +63,7 @@ GKE_INVENTORY = {
     "docker:index/image:Image": 1,
     "inference:gke:GkeCluster": 1,
     "gcp:serviceaccount/account:Account": 2,
-    "gcp:projects/iAMMember:IAMMember": 4,
+    "gcp:projects/iAMMember:IAMMember": 2,
     "gcp:container/cluster:Cluster": 1,
     "gcp:container/nodePool:NodePool": 2,
     "pulumi:providers:kubernetes": 1,
@@ -172,6 +172,34 @@ def test_each_pod_takes_one_l4_on_a_g2_standard_4_node_and_fits_there(gke_plan: 
     allocatable_cpu, allocatable_memory_gib = gke_allocatable(MACHINE_TYPES["g2-standard-4"])
     assert float(resources["requests"]["cpu"]) < allocatable_cpu
     assert memory_mib(resources["requests"]["memory"]) / 1024 < allocatable_memory_gib
+
+
+@pytest.mark.parametrize("stack", GKE_STACKS)
+@pytest.mark.parametrize(
+    ("machine_type", "accelerator"),
+    [
+        ("n1-standard-8", "nvidia-tesla-t4"),
+        ("n1-standard-16", "nvidia-tesla-t4"),
+        ("a2-highgpu-1g", "nvidia-tesla-a100"),
+    ],
+)
+def test_a_gke_stack_that_changes_only_the_gpu_pool_plans_pods_on_that_gpu(
+    project_copy: Path, stack: str, machine_type: str, accelerator: str
+) -> None:
+    shipped = (project_copy / f"Pulumi.{stack}.yaml").read_text()
+    changed = shipped.replace("machineType: g2-standard-4", f"machineType: {machine_type}", 1).replace(
+        "accelerator: nvidia-l4", f"accelerator: {accelerator}", 1
+    )
+    assert changed.count(machine_type) == changed.count(accelerator) == 1
+    (project_copy / "Pulumi.gpu-pool.yaml").write_text(changed)
+
+    plan = plan_stack("gpu-pool", project_copy, cache=False)
+
+    node_config = pool(plan, "gpu")["nodeConfig"]
+    assert node_config["machineType"] == machine_type
+    assert [accelerator_args["type"] for accelerator_args in node_config["guestAccelerators"]] == [accelerator]
+    pod = plan.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"cloud.google.com/gke-accelerator": accelerator}
 
 
 def test_the_autoscaler_never_wants_more_pods_than_the_gpu_pool_has_nodes(gke_plan: Plan) -> None:
@@ -296,7 +324,85 @@ def test_both_comparison_stacks_destroy_cleanly(cmp_gke: Plan, cmp_cloudrun: Pla
         sql = plan.one(SQL_INSTANCE).inputs
         assert sql["deletionProtection"] is False
         assert sql["settings"]["deletionProtectionEnabled"] is False
-        assert plan.one("gcp:servicenetworking/connection:Connection").inputs["deletionPolicy"] == "ABANDON"
+        assert plan.one("gcp:servicenetworking/connection:Connection").inputs["deletionPolicy"] == "REMOVE_PEERING"
+        assert plan.one(REDIS).inputs["deletionProtection"] is False
+        assert plan.one("gcp:sql/user:User").inputs["deletionPolicy"] == "ABANDON"
+        assert plan.one("gcp:sql/database:Database").inputs["deletionPolicy"] == "ABANDON"
+        assert {secret.inputs["deletionProtection"] for secret in plan.of_type("gcp:secretmanager/secret:Secret")} == {
+            False
+        }
+
+
+def test_prod_gke_protects_everything_that_holds_data(prod_gke: Plan) -> None:
+    assert prod_gke.one(CLUSTER).inputs["deletionProtection"] is True
+    sql = prod_gke.one(SQL_INSTANCE).inputs
+    assert (sql["deletionProtection"], sql["settings"]["deletionProtectionEnabled"]) == (True, True)
+    assert prod_gke.one("gcp:sql/database:Database").inputs["deletionPolicy"] == "PREVENT"
+    assert prod_gke.one(REDIS).inputs["deletionProtection"] is True
+    assert {secret.inputs["deletionProtection"] for secret in prod_gke.of_type("gcp:secretmanager/secret:Secret")} == {
+        True
+    }
+    assert prod_gke.one("gcp:artifactregistry/repository:Repository").inputs["deletionPolicy"] == "PREVENT"
+
+
+# --- what `pulumi up` needs on a fresh project ---------------------------------------------------------------------
+
+
+def test_the_workload_identity_binding_waits_for_the_cluster_that_creates_the_identity_pool(gke_plan: Plan) -> None:
+    binding = gke_plan.one("gcp:serviceaccount/iAMMember:IAMMember")
+    assert binding.inputs["member"].startswith(
+        f"serviceAccount:{stack_config(gke_plan.stack)['gcp:project']}.svc.id.goog["
+    )
+    assert gke_plan.one(CLUSTER).urn in binding.dependencies
+
+
+def test_project_iam_waits_for_the_resource_manager_api(gke_plan: Plan) -> None:
+    api = next(
+        service
+        for service in gke_plan.of_type("gcp:projects/service:Service")
+        if service.inputs["service"] == "cloudresourcemanager.googleapis.com"
+    )
+    for binding in gke_plan.of_type("gcp:projects/iAMMember:IAMMember"):
+        assert api.urn in binding.dependencies, binding.name
+
+
+def test_the_node_account_has_the_role_gke_requires(gke_plan: Plan) -> None:
+    roles = {binding.inputs["role"] for binding in gke_plan.of_type("gcp:projects/iAMMember:IAMMember")}
+    assert "roles/container.defaultNodeServiceAccount" in roles
+
+
+def test_the_kubernetes_provider_talks_to_the_dns_endpoint(gke_plan: Plan) -> None:
+    cluster = gke_plan.one(CLUSTER)
+    project = stack_config(gke_plan.stack)["gcp:project"]
+    computed = _computed_outputs(cluster.type, cluster.name, cluster.inputs, project)
+    assert cluster.inputs["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": True}
+    assert cluster.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    assert (
+        gke_plan.outputs["control_plane_endpoint"]
+        == computed["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["endpoint"]
+    )
+
+
+def test_the_rollout_fits_the_gpu_pool_at_full_scale(gke_plan: Plan) -> None:
+    rolling = gke_plan.one(DEPLOYMENT).inputs["spec"]["strategy"]["rollingUpdate"]
+    autoscaler = gke_plan.one(AUTOSCALER).inputs["spec"]
+    gpu_pool = pool(gke_plan, "gpu")
+    gpus = gpu_pool["autoscaling"]["totalMaxNodeCount"] * gpu_pool["nodeConfig"]["guestAccelerators"][0]["count"]
+    assert autoscaler["maxReplicas"] + rolling["maxSurge"] <= gpus
+    assert rolling["maxSurge"] + rolling["maxUnavailable"] >= 1
+
+
+def test_gpu_nodes_are_placed_only_in_zones_that_offer_the_accelerator(gke_plan: Plan) -> None:
+    gpu_pool = pool(gke_plan, "gpu")
+    accelerator = gpu_pool["nodeConfig"]["guestAccelerators"][0]["type"]
+    region = stack_config(gke_plan.stack)["gcp:region"]
+    assert gpu_pool["nodeLocations"]
+    assert set(gpu_pool["nodeLocations"]) <= set(GPU_ZONES[accelerator][region])
+
+
+def test_a_changed_secret_rolls_the_pods(gke_plan: Plan) -> None:
+    annotations = gke_plan.one(DEPLOYMENT).inputs["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["inference/secret-versions"] == ",".join(f"{name}=1" for name in sorted(SECRET_ENV))
 
 
 # --- labels, secrets and names -------------------------------------------------------------------------------------
@@ -340,14 +446,3 @@ def test_cluster_name_and_service_account_ids_are_within_gcp_limits(gke_plan: Pl
     assert len(gke_plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
     account_ids = [resource.inputs["accountId"] for resource in gke_plan.of_type(ACCOUNT)]
     assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-
-
-def test_gke_names_fit_for_the_longest_stack_name_the_config_accepts(project_copy: Path) -> None:
-    longest = "cmp-gke-spot-l4x"
-    assert len(longest) == 16
-    (project_copy / f"Pulumi.{longest}.yaml").write_text((project_copy / "Pulumi.cmp-gke.yaml").read_text())
-    plan = plan_stack(longest, project_copy, cache=False)
-    account_ids = [resource.inputs["accountId"] for resource in plan.of_type(ACCOUNT)]
-    assert len(account_ids) == 3, "the nodes', the pods' and the metrics adapter's"
-    assert [account_id for account_id in account_ids if not SERVICE_ACCOUNT_ID.match(account_id)] == []
-    assert len(plan.one(CLUSTER).inputs["name"]) <= GKE_CLUSTER_NAME_MAX
