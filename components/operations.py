@@ -167,7 +167,7 @@ class Operations(pulumi.ComponentResource):
         name, args = self._name, self._args
         if args.platform == "cloudrun":
             return gcp.monitoring.GenericService(
-                f"{name}-service",
+                f"{name}-slo-service",
                 service_id=name,
                 display_name=f"{name} (Cloud Run)",
                 basic_service=gcp.monitoring.GenericServiceBasicServiceArgs(
@@ -178,7 +178,7 @@ class Operations(pulumi.ComponentResource):
                 opts=self._child,
             )
         return gcp.monitoring.CustomService(
-            f"{name}-service",
+            f"{name}-slo-service",
             service_id=name,
             display_name=f"{name} (GKE, Managed Prometheus)",
             user_labels=self._labels,
@@ -641,7 +641,7 @@ class Operations(pulumi.ComponentResource):
                     )
                 ],
                 documentation=(
-                    f"The service keeps {args.min_instances} instance(s) warm, yet none has reported for 10 "
+                    "The service keeps instances warm (minInstances), yet none has reported for 10 "
                     "minutes. Its ingress is internal, so no uptime check can reach it; the liveness probe on "
                     f"{LIVENESS_PATH} restarts unhealthy instances and this alert catches none running.\n\nWhat to "
                     "do: the latest revision's status and logs (`gcloud run revisions list`); a revision that "

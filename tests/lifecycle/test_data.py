@@ -17,7 +17,11 @@ from tests.lifecycle.plans import SHIPPED_STACKS, shipped_plan
 DATA = load_lifecycle()
 NESTED_ARGS = re.compile(r"ForwardRef\('([\w.]+Args)'\)")
 # Types only a non-default configuration creates (a public Cloud Run service's invoker grant).
-TYPES_OUTSIDE_THE_SHIPPED_PLANS = {"gcp:cloudrunv2/serviceIamMember:ServiceIamMember"}
+# Created only by a public Cloud Run service (its invoker binding and the uptime check on /healthz).
+TYPES_OUTSIDE_THE_SHIPPED_PLANS = {
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+}
 
 
 def args_class(lifecycle: TypeLifecycle) -> type:
