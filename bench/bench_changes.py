@@ -13,10 +13,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cli_timing import PROJECT_ROOT, time_cli
+
 TARGET_SECONDS = 0.5
 STACK = "prod"
 
@@ -41,14 +41,7 @@ def write_plans(folder: Path) -> tuple[Path, Path]:
 
 
 def time_changes(base: Path, head: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "infra.cli", "changes", str(base), str(head), "--format", "markdown"],
-        cwd=PROJECT_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
+    return time_cli("changes", str(base), str(head), "--format", "markdown")
 
 
 def main() -> None:

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cli_timing import time_cli
+
 TARGET_SECONDS = 1.5
 
 
 def time_plan(stack: str, *extra: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "infra.cli", "plan", "--stack", stack, *extra],
-        cwd=PROJECT_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
+    return time_cli("plan", "--stack", stack, *extra)
 
 
 def main() -> None:

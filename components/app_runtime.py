@@ -7,23 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-APP_PORT = 8080
-LIVENESS_PATH = "/healthz"
-READINESS_PATH = "/readyz"
-METRICS_PATH = "/metrics"
-EMBEDDINGS_ROUTE = "/v1/embeddings"
-# The app's Prometheus series (app/embedding_service/metrics.py) the monitoring and the autoscaler read.
-REQUESTS_METRIC = "embedding_http_requests_total"
-LATENCY_METRIC = "embedding_http_request_duration_seconds"
-QUEUE_DEPTH_METRIC = "embedding_queue_depth_inputs"
-BATCH_SIZE_METRIC = "embedding_batch_size_inputs"
-QUEUE_FULL_METRIC = "embedding_queue_full_rejections_total"
-CACHE_HITS_METRIC = "embedding_cache_hits_total"
-CACHE_MISSES_METRIC = "embedding_cache_misses_total"
-REDIS_ERRORS_METRIC = "embedding_redis_errors_total"
-USAGE_WRITE_ERRORS_METRIC = "embedding_usage_write_errors_total"
-MAX_BATCH_SIZE = 64
-"""The app's default MAX_BATCH_SIZE (app/embedding_service/settings.py): inputs the model encodes at once."""
+from facts.app import APP_PORT
+
 # The model loads and warms up before /readyz answers 200; allow it four minutes, the most Cloud Run's
 # documented startup-probe limit allows (facts.gcp.CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS).
 STARTUP_PERIOD_SECONDS = 10
@@ -52,8 +37,3 @@ class AppRuntime:
     secret_env: Mapping[str, SecretEnv]
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
-
-
-def cpu_quantity(cpu: float) -> str:
-    """vCPU as a Kubernetes-style quantity, which Cloud Run and GKE both take: `4`, `500m`."""
-    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"

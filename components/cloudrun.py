@@ -9,17 +9,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
-from components.app_runtime import (
-    LIVENESS_PATH,
-    READINESS_PATH,
-    STARTUP_FAILURE_THRESHOLD,
-    STARTUP_PERIOD_SECONDS,
-    AppRuntime,
-    cpu_quantity,
-)
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
 from components.naming import fit_name
 from components.secrets import Secrets
+from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.gcp import CLOUD_RUN_SERVICE_NAME, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GPU_RESOURCE_KEY
+from facts.quantities import cpu_quantity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +64,7 @@ class CloudRunService(pulumi.ComponentResource):
 
         limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if args.gpu_type:
-            limits["nvidia.com/gpu"] = "1"
+            limits[GPU_RESOURCE_KEY] = "1"
         envs = [
             gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value)
             for env_name, value in args.runtime.env.items()

@@ -10,7 +10,7 @@ import pulumi_gcp as gcp
 
 from components._options import child_options
 from components.naming import fit_name
-from facts.gcp import SQL_INSTANCE_NAME
+from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -85,7 +85,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                     enabled=args.backups,
                     point_in_time_recovery_enabled=args.point_in_time_recovery,
-                    transaction_log_retention_days=7 if args.point_in_time_recovery else None,
+                    transaction_log_retention_days=SQL_PITR_LOG_RETENTION_DAYS if args.point_in_time_recovery else None,
                     start_time="02:00",
                     backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
                         retained_backups=14 if args.deletion_protection else 7, retention_unit="COUNT"

@@ -13,15 +13,13 @@ import yaml
 
 from components._options import child_options
 from components.naming import fit_name
-from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.gcp import GKE_NODE_IMAGE, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GPU_RESOURCE_KEY
 
-GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
 GPU_TAINT_EFFECT = "NO_SCHEDULE"
 # The same effect as Kubernetes spells it in a toleration.
 GPU_TOLERATION_EFFECT = "NoSchedule"
-GPU_NODE_LABEL = "cloud.google.com/gke-accelerator"
-NODE_IMAGE = "COS_CONTAINERD"
 # What the nodes' own identity needs: GKE's own role for a custom node account (logs, metrics, metadata; GKE
 # requires it) and reading images. Nothing else.
 NODE_ROLES = (
@@ -177,7 +175,7 @@ class GkeCluster(pulumi.ComponentResource):
             node_config=gcp.container.ClusterNodeConfigArgs(
                 service_account=node_account.email,
                 oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_integrity_monitoring=True
                 ),
@@ -243,7 +241,7 @@ class GkeCluster(pulumi.ComponentResource):
             management=management,
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=args.system_pool.machine_type,
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 service_account=node_account.email,
                 oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
                 shielded_instance_config=shielded,
@@ -274,7 +272,7 @@ class GkeCluster(pulumi.ComponentResource):
             management=management,
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=gpu.machine_type,
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 disk_size_gb=gpu.disk_size_gb,
                 disk_type=gpu.disk_type,
                 spot=gpu.spot,
@@ -294,7 +292,7 @@ class GkeCluster(pulumi.ComponentResource):
                 ],
                 taints=[
                     gcp.container.NodePoolNodeConfigTaintArgs(
-                        key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
+                        key=GPU_RESOURCE_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
                     )
                 ],
                 resource_labels=labels,

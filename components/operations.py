@@ -19,7 +19,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
-from components.app_runtime import (
+from facts.app import (
     BATCH_SIZE_METRIC,
     CACHE_HITS_METRIC,
     CACHE_MISSES_METRIC,

@@ -10,22 +10,15 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
-from components.app_runtime import (
-    LIVENESS_PATH,
-    METRICS_PATH,
-    QUEUE_DEPTH_METRIC,
-    READINESS_PATH,
-    STARTUP_FAILURE_THRESHOLD,
-    STARTUP_PERIOD_SECONDS,
-    AppRuntime,
-    cpu_quantity,
-)
-from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
+from components.gke import GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
 from components.naming import fit_name
 from components.secrets import Secrets
+from facts.app import APP_UID, LIVENESS_PATH, METRICS_PATH, QUEUE_DEPTH_METRIC, READINESS_PATH
 from facts.gcp import SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
+from facts.quantities import cpu_quantity
 
-APP_UID = 10001
 APP_LABEL = "app.kubernetes.io/name"
 SCRATCH_PATH = "/tmp"  # noqa: S108 - the app's only writable path, an emptyDir of its own
 SCRATCH_SIZE = "1Gi"
@@ -197,7 +190,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
         secret_versions = pulumi.Output.all(
             **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
         ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
-        resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
+        resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, GPU_RESOURCE_KEY: "1"}
         seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
 
         def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:
@@ -212,10 +205,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
             service_account_name=args.app_name,
             automount_service_account_token=False,
             enable_service_links=False,
-            node_selector={GPU_NODE_LABEL: args.gpu_type},
+            node_selector={GKE_ACCELERATOR_NODE_LABEL: args.gpu_type},
             tolerations=[
                 kubernetes.core.v1.TolerationArgs(
-                    key=GPU_TAINT_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
+                    key=GPU_RESOURCE_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
                 )
             ],
             security_context=kubernetes.core.v1.PodSecurityContextArgs(

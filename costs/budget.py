@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facts.types import BILLING_BUDGET
 from plan import Plan
 
-BUDGET_TYPE = "gcp:billing/budget:Budget"
 NANOS_PER_UNIT = 1_000_000_000
 
 
@@ -31,7 +31,7 @@ class BudgetCheck:
 
 def declared_budget(plan: Plan) -> float | None:
     """The monthly amount of the plan's budget, or None when it declares none (or no fixed amount)."""
-    budgets = plan.of_type(BUDGET_TYPE)
+    budgets = plan.of_type(BILLING_BUDGET)
     if not budgets:
         return None
     amount = (budgets[0].inputs.get("amount") or {}).get("specifiedAmount") or {}

@@ -94,6 +94,8 @@ class FreeTier(BaseModel):
     date: str
     quantity: float | None = Field(default=None, gt=0)
     credit: float | None = Field(default=None, gt=0)
+    # A spending-based allowance: `quantity` is worth its price in this region wherever it is used.
+    valued_in: str | None = None
 
     @model_validator(mode="after")
     def _quantity_or_credit(self) -> FreeTier:
@@ -113,6 +115,7 @@ class Catalog(BaseModel):
     free_tiers: list[FreeTier] = []
     commitments: list[Commitment] = []
     not_covered: dict[str, str] = {}
+    no_price_elsewhere: dict[str, str] = {}
     free_resources: dict[str, str] = {}
     _by_id: dict[str, dict[str, Price]] = PrivateAttr(default_factory=dict)
 
@@ -139,6 +142,9 @@ class Catalog(BaseModel):
             for pattern in commitment.applies_to:
                 if not any(fnmatchcase(price_id, pattern) for price_id in known_ids):
                     raise ValueError(f"commitment {commitment.term} applies to {pattern!r}, which matches no price id")
+        for pattern in self.no_price_elsewhere:
+            if not any(fnmatchcase(price_id, pattern) for price_id in known_ids):
+                raise ValueError(f"no_price_elsewhere names {pattern!r}, which matches no price id")
         for entry in self.prices:
             self._by_id.setdefault(entry.id, {})[entry.region] = entry
         return self
@@ -154,7 +160,17 @@ class Catalog(BaseModel):
         if region == GLOBAL_REGION:
             raise UnpricedError(f"{price_id!r} is priced per region and no region is known for this resource")
         priced_in = ", ".join(sorted(by_region))
-        raise UnpricedError(f"no catalog price {price_id!r} for region {region!r} (priced in {priced_in})")
+        why = self.why_unpriced_elsewhere(price_id)
+        raise UnpricedError(
+            f"no catalog price {price_id!r} for region {region!r} (priced in {priced_in})" + (f": {why}" if why else "")
+        )
+
+    def why_unpriced_elsewhere(self, price_id: str) -> str | None:
+        """Why `price_id` has no price outside the regions it is given for, where the catalog says."""
+        for pattern, reason in self.no_price_elsewhere.items():
+            if fnmatchcase(price_id, pattern):
+                return reason
+        return None
 
     def regions(self) -> list[str]:
         """Every region some price is given for."""

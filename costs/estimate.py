@@ -226,14 +226,17 @@ def _unpriced(resource: PlannedResource, reason: str, component: str | None = No
 def _apply_free_tiers(resources: list[ResourceEstimate], catalog: Catalog) -> None:
     """Each free allowance is used once per stack, first come first served, as a negative component."""
     for free_tier in catalog.free_tiers:
+        credit = free_tier.credit
         remaining: float | None = free_tier.quantity
+        if remaining is not None and free_tier.valued_in is not None:
+            credit, remaining = remaining * catalog.price(free_tier.applies_to, free_tier.valued_in).price, None
         for resource in resources:
             for component in list(resource.components):
                 if component.price_id != free_tier.applies_to or not component.free_tier_eligible:
                     continue
                 if remaining is None:
-                    assert free_tier.credit is not None
-                    remaining = free_tier.credit / component.unit_price
+                    assert credit is not None
+                    remaining = credit / component.unit_price
                 used = min(remaining, component.quantity)
                 if used <= 0:
                     continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from facts import types
 from facts.gcp import UPTIME_CHECK_REGIONS_DEFAULT
 
 if TYPE_CHECKING:
@@ -14,8 +15,6 @@ if TYPE_CHECKING:
 SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
 THOUSAND = 1000
-POD_MONITORING = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"
-HORIZONTAL_POD_AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 DEFAULT_SCRAPE_INTERVAL_S = 60  # PodMonitoring's default interval
 
 
@@ -53,7 +52,7 @@ def price_uptime_check(pricing: ResourcePricing) -> None:
 
 
 def _baseline_pods(pricing: ResourcePricing) -> float:
-    autoscalers = pricing.stack.of_type(HORIZONTAL_POD_AUTOSCALER)
+    autoscalers = pricing.stack.of_type(types.K8S_HORIZONTAL_POD_AUTOSCALER)
     return float(sum((autoscaler.inputs.get("spec") or {}).get("minReplicas", 1) for autoscaler in autoscalers) or 1)
 
 
@@ -66,7 +65,7 @@ def _seconds(duration: Any, default: float = DEFAULT_SCRAPE_INTERVAL_S) -> float
 
 
 OPERATIONS_PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
-    "gcp:monitoring/alertPolicy:AlertPolicy": price_alert_policy,
-    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": price_uptime_check,
-    POD_MONITORING: price_pod_monitoring,
+    types.MONITORING_ALERT_POLICY: price_alert_policy,
+    types.MONITORING_UPTIME_CHECK: price_uptime_check,
+    types.K8S_POD_MONITORING: price_pod_monitoring,
 }

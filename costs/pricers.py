@@ -12,18 +12,17 @@ from typing import Any
 from costs.catalog import Catalog, UnpricedError
 from costs.operations_pricers import OPERATIONS_PRICERS
 from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
+from facts import types
 from facts.gcp import (
     BUILT_IN_ACCELERATORS,
     BUILT_IN_GPU_SERIES,
-    BYTES_PER_QUANTITY_SUFFIX,
-    GPU_RESOURCE_KEY,
-    MILLI_SUFFIX,
-    RESOURCE_QUANTITY,
     SQL_CUSTOM_TIER,
     SQL_SHARED_CORE_TIERS,
     ZONE,
     machine_series,
 )
+from facts.kubernetes import GPU_RESOURCE_KEY
+from facts.quantities import cpu_cores, memory_gib
 from plan import PlannedResource
 
 MILLION = 1_000_000
@@ -55,11 +54,11 @@ def free_reason(resource: PlannedResource, catalog: Catalog) -> str | None:
     """Why a resource costs nothing by itself, or None when it has to be priced."""
     if not resource.custom:
         return "a component resource; its children are priced"
-    if resource.type.startswith("pulumi:providers:"):
+    if resource.type.startswith(types.PROVIDER_PREFIX):
         return "a Pulumi provider, not a cloud resource"
-    if resource.type == "kubernetes:core/v1:Service" and _dig(resource.inputs, "spec", "type") != "LoadBalancer":
+    if resource.type == types.K8S_SERVICE and _dig(resource.inputs, "spec", "type") != "LoadBalancer":
         return "a cluster-internal Kubernetes Service"
-    if resource.type in ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/address:Address") and (
+    if resource.type in (types.GLOBAL_ADDRESS, types.ADDRESS) and (
         resource.inputs.get("addressType") == "INTERNAL" or resource.inputs.get("purpose") == "VPC_PEERING"
     ):
         return "an internal address range"
@@ -358,7 +357,7 @@ def price_forwarding_rule(pricing: ResourcePricing) -> None:
     processed = pricing.usage.load_balancer_processed_gb
     if processed:
         pricing.add(f"data processed {processed:g} GiB", "Load balancing", "lb.data-processed", processed)
-    if pricing.resource.type == "kubernetes:core/v1:Service" and pricing.usage.egress_gb:
+    if pricing.resource.type == types.K8S_SERVICE and pricing.usage.egress_gb:
         annotations = _dig(pricing.inputs, "metadata", "annotations") or {}
         if any(annotations.get(key) == "Internal" for key in INTERNAL_LOAD_BALANCER_ANNOTATIONS):
             pricing.note("internal load balancer: responses stay in Google's network, no internet egress")
@@ -383,20 +382,20 @@ def price_vpc_connector(pricing: ResourcePricing) -> None:
 
 
 PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
-    "gcp:cloudrunv2/service:Service": price_cloud_run_service,
-    "gcp:container/cluster:Cluster": price_gke_cluster,
-    "gcp:container/nodePool:NodePool": price_gke_node_pool,
-    "gcp:redis/instance:Instance": price_redis_instance,
-    "gcp:sql/databaseInstance:DatabaseInstance": price_sql_instance,
-    "gcp:secretmanager/secretVersion:SecretVersion": price_secret_version,
-    "gcp:artifactregistry/repository:Repository": price_artifact_registry,
-    "gcp:compute/routerNat:RouterNat": price_cloud_nat,
-    "gcp:compute/forwardingRule:ForwardingRule": price_forwarding_rule,
-    "gcp:compute/globalForwardingRule:GlobalForwardingRule": price_forwarding_rule,
-    "kubernetes:core/v1:Service": price_forwarding_rule,
-    "gcp:compute/address:Address": price_static_ip,
-    "gcp:compute/globalAddress:GlobalAddress": price_static_ip,
-    "gcp:vpcaccess/connector:Connector": price_vpc_connector,
+    types.CLOUD_RUN_SERVICE: price_cloud_run_service,
+    types.GKE_CLUSTER: price_gke_cluster,
+    types.GKE_NODE_POOL: price_gke_node_pool,
+    types.REDIS_INSTANCE: price_redis_instance,
+    types.SQL_INSTANCE: price_sql_instance,
+    types.SECRET_VERSION: price_secret_version,
+    types.ARTIFACT_REGISTRY_REPOSITORY: price_artifact_registry,
+    types.ROUTER_NAT: price_cloud_nat,
+    types.FORWARDING_RULE: price_forwarding_rule,
+    types.GLOBAL_FORWARDING_RULE: price_forwarding_rule,
+    types.K8S_SERVICE: price_forwarding_rule,
+    types.ADDRESS: price_static_ip,
+    types.GLOBAL_ADDRESS: price_static_ip,
+    types.VPC_ACCESS_CONNECTOR: price_vpc_connector,
     **OPERATIONS_PRICERS,
 }
 
@@ -404,7 +403,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
 def _secret_of_version(pricing: ResourcePricing) -> PlannedResource | None:
     """The Secret a version belongs to: by the id at the end of its `secret` input, else by dependency."""
     secret_id = str(pricing.inputs.get("secret", "")).rsplit("/", 1)[-1]
-    secrets = pricing.stack.of_type("gcp:secretmanager/secret:Secret")
+    secrets = pricing.stack.of_type(types.SECRET)
     by_id = [secret for secret in secrets if secret.inputs.get("secretId") == secret_id]
     by_dependency = [secret for secret in secrets if secret.urn in pricing.resource.dependencies]
     return next(iter(by_id or by_dependency), None)
@@ -412,7 +411,7 @@ def _secret_of_version(pricing: ResourcePricing) -> PlannedResource | None:
 
 def _average_gke_nodes(pricing: ResourcePricing) -> float:
     """The VMs of every node pool on average over the month: each pool's minimum plus what its autoscaler adds."""
-    pools = pricing.stack.of_type("gcp:container/nodePool:NodePool")
+    pools = pricing.stack.of_type(types.GKE_NODE_POOL)
     return sum(_node_range(pool.inputs)[0] + _nodes_added_by_autoscaler(pricing, pool.inputs) for pool in pools)
 
 
@@ -502,15 +501,14 @@ def _required_number(inputs: dict[str, Any], key: str) -> float:
 
 
 def _cpu(value: Any) -> float:
-    match = RESOURCE_QUANTITY.match(str(value))
-    if match is None or match["suffix"] not in (None, MILLI_SUFFIX):
-        raise UnpricedError(f"CPU limit {value!r} is not a CPU quantity")
-    number = float(match["number"])
-    return number / 1000 if match["suffix"] == MILLI_SUFFIX else number
+    try:
+        return cpu_cores(value)
+    except ValueError:
+        raise UnpricedError(f"CPU limit {value!r} is not a CPU quantity") from None
 
 
 def _gib(value: Any) -> float:
-    match = RESOURCE_QUANTITY.match(str(value))
-    if match is None or match["suffix"] == MILLI_SUFFIX:
-        raise UnpricedError(f"memory limit {value!r} is not a memory quantity")
-    return float(match["number"]) * BYTES_PER_QUANTITY_SUFFIX[match["suffix"]] / 2**30
+    try:
+        return memory_gib(value)
+    except ValueError:
+        raise UnpricedError(f"memory limit {value!r} is not a memory quantity") from None

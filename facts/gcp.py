@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
+
+from facts import types
 
 # --- Cloud Run (cloud.google.com/run/docs/configuring/services/gpu, .../cpu, .../memory-limits) ---------------
 
@@ -22,6 +25,9 @@ CLOUD_RUN_GPUS: dict[str, CloudRunGpu] = {
     "nvidia-l4": CloudRunGpu(min_cpu=4, min_memory_gib=16),
     "nvidia-rtx-pro-6000": CloudRunGpu(min_cpu=20, min_memory_gib=80),
 }
+# GPU regions: cloud.google.com/run/docs/configuring/services/gpu (copies on cloud-dot-devsite-v2-prod.appspot.com
+# and of run/docs/configuring/workerpools/gpu list these six, asia-south1 by invitation only), read 2026-12-02. The
+# newest copy seen (with the RTX PRO 6000 preview) was cut before its region list: that GPU's regions are unread.
 CLOUD_RUN_GPU_REGIONS = frozenset(
     {"us-central1", "us-east4", "europe-west1", "europe-west4", "asia-southeast1", "asia-south1"}
 )
@@ -44,7 +50,7 @@ CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS = 240
 DIRECT_VPC_EGRESS_MAX_PREFIX = 26
 
 # --- Memorystore for Redis (cloud.google.com/memorystore/docs/redis) ----------------------------------------
-REDIS_TIERS = ("BASIC", "STANDARD_HA")
+RedisTier = Literal["BASIC", "STANDARD_HA"]
 REDIS_SIZE_RANGE_GB = (1, 300)
 REDIS_VERSIONS = ("REDIS_3_2", "REDIS_4_0", "REDIS_5_0", "REDIS_6_X", "REDIS_7_0", "REDIS_7_2")
 REDIS_READ_REPLICAS_RANGE = (1, 5)
@@ -55,8 +61,8 @@ REDIS_INSTANCE_ID_MAX = 40
 
 # --- Cloud SQL for PostgreSQL (cloud.google.com/sql/docs/postgres/instance-settings) -------------------------
 POSTGRES_VERSIONS = ("POSTGRES_13", "POSTGRES_14", "POSTGRES_15", "POSTGRES_16", "POSTGRES_17")
-SQL_EDITIONS = ("ENTERPRISE", "ENTERPRISE_PLUS")
-SQL_AVAILABILITY = ("ZONAL", "REGIONAL")
+SqlEdition = Literal["ENTERPRISE", "ENTERPRISE_PLUS"]
+SqlAvailability = Literal["ZONAL", "REGIONAL"]
 SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
 SQL_CUSTOM_TIER = re.compile(r"^db-custom-(?P<cpus>\d+)-(?P<memory_mb>\d+)$")
 SQL_PERFORMANCE_OPTIMIZED_TIER = re.compile(r"^db-perf-optimized-N-(?P<cpus>\d+)$")
@@ -68,24 +74,6 @@ SQL_DISK_RANGE_GB = (10, 65536)
 SQL_PITR_LOG_RETENTION_DAYS = 7
 POSTGRES_PORT = 5432
 SQL_INSTANCE_NAME_MAX = 98
-
-# --- Kubernetes resource quantities (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity) ---
-# Cloud Run and GKE both take CPU as a number or millicores (`500m`) and memory with a decimal or binary suffix.
-RESOURCE_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-BYTES_PER_QUANTITY_SUFFIX: dict[str | None, int] = {
-    None: 1,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
-MILLI_SUFFIX = "m"
-# The Kubernetes extended resource a container's GPU limit is set under, on Cloud Run and GKE alike.
-GPU_RESOURCE_KEY = "nvidia.com/gpu"
 
 # --- Naming ----------------------------------------------------------------------------------------------------
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -216,24 +204,24 @@ class NameField:
 
 _COMPUTE_NAMED = (NameField("name", COMPUTE_NAME, autonamed=True),)
 RESOURCE_NAME_FIELDS: dict[str, tuple[NameField, ...]] = {
-    "gcp:serviceaccount/account:Account": (
+    types.SERVICE_ACCOUNT: (
         NameField("accountId", SERVICE_ACCOUNT_ID_NAME),
         NameField("displayName", SERVICE_ACCOUNT_DISPLAY_NAME),
     ),
-    "gcp:cloudrunv2/service:Service": (NameField("name", CLOUD_RUN_SERVICE_NAME, autonamed=True),),
-    "gcp:redis/instance:Instance": (NameField("name", REDIS_INSTANCE_NAME, autonamed=True),),
-    "gcp:sql/databaseInstance:DatabaseInstance": (NameField("name", SQL_INSTANCE_NAME, autonamed=True),),
-    "gcp:sql/database:Database": (NameField("name", SQL_DATABASE_NAME),),
-    "gcp:sql/user:User": (NameField("name", SQL_USER_NAME),),
-    "gcp:artifactregistry/repository:Repository": (NameField("repositoryId", ARTIFACT_REPOSITORY_ID),),
-    "gcp:secretmanager/secret:Secret": (NameField("secretId", SECRET_ID),),
-    "gcp:container/cluster:Cluster": (NameField("name", GKE_CLUSTER_NAME),),
-    "gcp:container/nodePool:NodePool": (NameField("name", GKE_NODE_POOL_NAME, autonamed=True),),
-    "gcp:compute/network:Network": _COMPUTE_NAMED,
-    "gcp:compute/subnetwork:Subnetwork": _COMPUTE_NAMED,
-    "gcp:compute/router:Router": _COMPUTE_NAMED,
-    "gcp:compute/routerNat:RouterNat": _COMPUTE_NAMED,
-    "gcp:compute/globalAddress:GlobalAddress": _COMPUTE_NAMED,
+    types.CLOUD_RUN_SERVICE: (NameField("name", CLOUD_RUN_SERVICE_NAME, autonamed=True),),
+    types.REDIS_INSTANCE: (NameField("name", REDIS_INSTANCE_NAME, autonamed=True),),
+    types.SQL_INSTANCE: (NameField("name", SQL_INSTANCE_NAME, autonamed=True),),
+    types.SQL_DATABASE: (NameField("name", SQL_DATABASE_NAME),),
+    types.SQL_USER: (NameField("name", SQL_USER_NAME),),
+    types.ARTIFACT_REGISTRY_REPOSITORY: (NameField("repositoryId", ARTIFACT_REPOSITORY_ID),),
+    types.SECRET: (NameField("secretId", SECRET_ID),),
+    types.GKE_CLUSTER: (NameField("name", GKE_CLUSTER_NAME),),
+    types.GKE_NODE_POOL: (NameField("name", GKE_NODE_POOL_NAME, autonamed=True),),
+    types.VPC_NETWORK: _COMPUTE_NAMED,
+    types.SUBNETWORK: _COMPUTE_NAMED,
+    types.ROUTER: _COMPUTE_NAMED,
+    types.ROUTER_NAT: _COMPUTE_NAMED,
+    types.GLOBAL_ADDRESS: _COMPUTE_NAMED,
 }
 _KUBERNETES_NAMED = (NameField("metadata.name", KUBERNETES_OBJECT_NAME),)
 # Kinds whose names are DNS-1123 subdomains, dots allowed: an APIService is named `<version>.<group>`.
@@ -243,13 +231,13 @@ KUBERNETES_SUBDOMAIN_NAME = NameRule(
     "kubernetes.io/docs/concepts/overview/working-with-objects/names: DNS-1123 subdomain, at most 253",
 )
 _KUBERNETES_SUBDOMAIN_NAMED = {
-    "kubernetes:apiregistration.k8s.io/v1:APIService": (NameField("metadata.name", KUBERNETES_SUBDOMAIN_NAME),),
+    types.K8S_API_SERVICE: (NameField("metadata.name", KUBERNETES_SUBDOMAIN_NAME),),
 }
 
 
 def name_fields(resource_type: str) -> tuple[NameField, ...]:
     """The checked names a resource of this type carries (every Kubernetes object has `metadata.name`)."""
-    if resource_type.startswith("kubernetes:"):
+    if resource_type.startswith(types.KUBERNETES_PREFIX):
         return _KUBERNETES_SUBDOMAIN_NAMED.get(resource_type, _KUBERNETES_NAMED)
     return RESOURCE_NAME_FIELDS.get(resource_type, ())
 
@@ -258,8 +246,9 @@ def name_fields(resource_type: str) -> tuple[NameField, ...]:
 GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST")
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
+# The node image every pool runs: Container-Optimized OS with containerd (what the security baseline asks).
+GKE_NODE_IMAGE = "COS_CONTAINERD"
 GKE_MASTER_CIDR_PREFIX = 28
-# The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
 # Which machine series each accelerator attaches to.
 ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {
@@ -286,21 +275,29 @@ BUILT_IN_ACCELERATORS: dict[str, str] = {
     "a3-megagpu": "nvidia-h100-mega-80gb",
 }
 
-# Zones that offer an accelerator, per region (cloud.google.com/compute/docs/gpus/gpu-regions-zones, read
-# 2026-12; where a 2023 snapshot of that page listed fewer zones, only the zones both list are kept). A GPU node
-# pool whose node_locations name a zone without the accelerator fails to create, and a regional pool left to the
-# cluster's zones would do exactly that, so the pool is pinned to these. Add a region here before deploying there.
+# Zones that offer an accelerator, per region. A GPU node pool whose node_locations name a zone without the
+# accelerator fails to create, and a regional pool left to the cluster's zones would do exactly that, so the pool is
+# pinned to these. Add a region here (from the sources below) before deploying a regional cluster there.
+# Source: cloud.google.com/compute/docs/gpus/gpu-regions-zones, the reference; no copy of it was readable here.
+# Source: skypilot-org/skypilot-catalog catalogs/v8/gcp/vms.csv @8427bbf (a Compute API dump), read 2026-12-02.
+# Source: skypilot-org/skypilot-catalog catalogs/v7/gcp/vms.csv @6f65ab5 (a Compute API dump), read 2026-12-02.
+# L4 is read from the g2-standard-* rows (every size lists the same zones), T4 from the attachable-GPU rows, A100
+# 40GB from the a2-highgpu-* rows. Both dumps agree on every L4 entry below; where an earlier, partly remembered list
+# had fewer zones (us-east1, us-east4, us-west1, asia-southeast1, asia-south1) the dumps win. A hand-kept table in
+# a public GKE zone-check script (Feb 2026) claims us-east4-b for L4; neither dump has a G2 type there.
 GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
+    # Every Cloud Run GPU region, plus us-east1 and us-west1 from the earlier table.
     "nvidia-l4": {
         "us-central1": ("us-central1-a", "us-central1-b", "us-central1-c"),
-        "us-east1": ("us-east1-b", "us-east1-d"),
-        "us-east4": ("us-east4-a",),
-        "us-west1": ("us-west1-a", "us-west1-b"),
+        "us-east1": ("us-east1-b", "us-east1-c", "us-east1-d"),
+        "us-east4": ("us-east4-a", "us-east4-c"),
+        "us-west1": ("us-west1-a", "us-west1-b", "us-west1-c"),
+        "europe-west1": ("europe-west1-b", "europe-west1-c"),
         "europe-west4": ("europe-west4-a", "europe-west4-b", "europe-west4-c"),
-        "asia-southeast1": ("asia-southeast1-b",),
-        "asia-south1": ("asia-south1-a",),
+        "asia-southeast1": ("asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c"),
+        "asia-south1": ("asia-south1-a", "asia-south1-b", "asia-south1-c"),
     },
-    # Same page, the shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to.
+    # The shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to (v8 dump; v7 not read for these).
     "nvidia-tesla-t4": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
     "nvidia-tesla-a100": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
 }

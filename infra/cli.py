@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from costs.cli import cost_app
+from facts import types
 from infra.config import ConfigError
 from infra.offline import plan_stack
 from plan import Plan, PlannedResource, lookup
@@ -30,7 +31,7 @@ MANDATORY_VIOLATION_EXIT_CODE = 1
 
 # What a reader wants to see of each resource in the tree (dotted paths into its inputs).
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "gcp:cloudrunv2/service:Service": (
+    types.CLOUD_RUN_SERVICE: (
         "location",
         "ingress",
         "template.containers.0.resources.limits",
@@ -40,7 +41,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "template.maxInstanceRequestConcurrency",
         "template.vpcAccess.egress",
     ),
-    "gcp:sql/databaseInstance:DatabaseInstance": (
+    types.SQL_INSTANCE: (
         "databaseVersion",
         "settings.edition",
         "settings.tier",
@@ -50,7 +51,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "settings.backupConfiguration.pointInTimeRecoveryEnabled",
         "deletionProtection",
     ),
-    "gcp:redis/instance:Instance": (
+    types.REDIS_INSTANCE: (
         "tier",
         "memorySizeGb",
         "redisVersion",
@@ -58,15 +59,15 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "transitEncryptionMode",
         "replicaCount",
     ),
-    "gcp:compute/subnetwork:Subnetwork": ("region", "ipCidrRange", "privateIpGoogleAccess"),
-    "gcp:servicenetworking/connection:Connection": ("deletionPolicy",),
-    "gcp:secretmanager/secret:Secret": ("secretId",),
-    "gcp:projects/service:Service": ("service",),
-    "gcp:artifactregistry/repository:Repository": ("location", "format"),
-    "docker:index/image:Image": ("imageName", "build.platform", "build.args"),
-    "gcp:serviceaccount/account:Account": ("accountId",),
-    "gcp:container/cluster:Cluster": ("location", "releaseChannel.channel", "privateClusterConfig.enablePrivateNodes"),
-    "gcp:container/nodePool:NodePool": (
+    types.SUBNETWORK: ("region", "ipCidrRange", "privateIpGoogleAccess"),
+    types.SERVICE_NETWORKING_CONNECTION: ("deletionPolicy",),
+    types.SECRET: ("secretId",),
+    types.PROJECT_SERVICE: ("service",),
+    types.ARTIFACT_REGISTRY_REPOSITORY: ("location", "format"),
+    types.DOCKER_IMAGE: ("imageName", "build.platform", "build.args"),
+    types.SERVICE_ACCOUNT: ("accountId",),
+    types.GKE_CLUSTER: ("location", "releaseChannel.channel", "privateClusterConfig.enablePrivateNodes"),
+    types.GKE_NODE_POOL: (
         "nodeConfig.machineType",
         "nodeConfig.guestAccelerators",
         "nodeConfig.spot",
@@ -202,7 +203,7 @@ def check(
             typer.echo(f"{stack}: policy configuration error:\n{error}", err=True)
             raise typer.Exit(CONFIG_ERROR_EXIT_CODE) from error
         result = planner(stack, project_dir=project_dir)
-        found = evaluate_resources(stack, result.to_dict()["resources"], settings)
+        found = evaluate_resources(stack, result.resources, settings)
         found += [
             Violation(stack, item.resource, item.resource_type, item.rule, Level.MANDATORY, item.message)
             for item in lifecycle_violations(result)

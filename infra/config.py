@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,9 @@ from pydantic.alias_generators import to_camel
 
 from components.naming import fit_name
 from facts import gcp as rules
+from facts.gcp import RedisTier, SqlAvailability, SqlEdition
+from facts.labels import REQUIRED_LABELS, Environment, required_labels
+from facts.quantities import memory_mib
 
 NAMESPACE = "inference"
 
@@ -39,17 +41,6 @@ class _Section(BaseModel):
 
 
 # --- sections ------------------------------------------------------------------------------------------------
-
-MEMORY_QUANTITY = re.compile(r"^(?P<amount>\d+(?:\.\d+)?)(?P<unit>Mi|Gi)$")
-
-
-def memory_mib(quantity: str) -> float:
-    """`16Gi` → 16384.0; `512Mi` → 512.0 (the Kubernetes binary units Cloud Run and GKE both take)."""
-    match = MEMORY_QUANTITY.match(quantity)
-    if match is None:
-        raise ValueError(f"{quantity!r} is not a memory quantity like 512Mi or 16Gi")
-    amount = float(match["amount"])
-    return amount * 1024 if match["unit"] == "Gi" else amount
 
 
 class GpuSettings(_Section):
@@ -89,7 +80,7 @@ class ServiceSettings(_Section):
 class RedisSettings(_Section):
     """Memorystore for Redis, always with AUTH and in-transit encryption."""
 
-    tier: Literal["BASIC", "STANDARD_HA"] = "BASIC"
+    tier: RedisTier = "BASIC"
     memory_size_gb: int = 1
     version: str = "REDIS_7_2"
     read_replicas: int = Field(default=0, ge=0)
@@ -101,9 +92,9 @@ class DatabaseSettings(_Section):
     """Cloud SQL for PostgreSQL with a private IP only; unset protections follow the environment."""
 
     version: str = "POSTGRES_16"
-    edition: Literal["ENTERPRISE", "ENTERPRISE_PLUS"] = "ENTERPRISE"
+    edition: SqlEdition = "ENTERPRISE"
     tier: str = "db-custom-1-3840"
-    availability: Literal["ZONAL", "REGIONAL"] | None = None
+    availability: SqlAvailability | None = None
     """ZONAL or REGIONAL (high availability); default: REGIONAL in prod, ZONAL in dev."""
     disk_size_gb: int = 10
     backups: bool = True
@@ -350,7 +341,7 @@ class StackConfig(BaseModel):
     stack_file: str
     project: str
     region: str
-    environment: Literal["dev", "prod"]
+    environment: Environment
     platform: Literal["cloudrun", "gke"]
     labels: dict[str, str]
     service: ServiceSettings
@@ -374,7 +365,7 @@ class StackConfig(BaseModel):
     def all_labels(self) -> dict[str, str]:
         """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
         stack = fit_name(self.stack, rules.GCP_LABEL_VALUE)
-        return {**self.labels, "environment": self.environment, "stack": stack, "managed-by": "pulumi"}
+        return {**self.labels, **required_labels(self.environment, stack)}
 
     @property
     def gpu_capacity(self) -> int:
@@ -534,8 +525,9 @@ def load_stack_config(
         if not isinstance(label_value, str) or not rules.LABEL_VALUE.match(label_value):
             problems.add(where, label_value, "label values are strings of 0-63 lowercase letters, digits, _ or -")
     labels = {str(label_key): str(label_value) for label_key, label_value in labels.items()}
-    if len(labels) + 3 > rules.MAX_LABELS:
-        problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {rules.MAX_LABELS - 3} labels")
+    if len(labels) + len(REQUIRED_LABELS) > rules.MAX_LABELS:
+        allowed = rules.MAX_LABELS - len(REQUIRED_LABELS)
+        problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {allowed} labels")
 
     sections: dict[str, Any] = {}
     for name, model in SECTIONS.items():

@@ -6,16 +6,18 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
-from infra.offline import _computed_outputs, run_program
+from facts import types
+from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.components.private_services import NETWORK_ID, after_api, private_services_connection
+from tests.engine_values import engine_output
 
-INSTANCE = "gcp:redis/instance:Instance"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
+INSTANCE = types.REDIS_INSTANCE
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 
@@ -24,16 +26,8 @@ def plan_cache(gate_on_api: bool = False, **choices: Any) -> Plan:
     """One cache component on a VPC with its private services connection; `choices` override the args."""
 
     def program() -> None:
-        opts = None
-        if gate_on_api:
-            api = gcp.projects.Service("redis-api", service="redis.googleapis.com")
-            opts = pulumi.ResourceOptions(depends_on=[api])
-        connection = gcp.servicenetworking.Connection(
-            "private-services",
-            network="projects/p/global/networks/vpc",
-            service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=["private-services-range"],
-        )
+        opts = after_api("redis-api", "redis.googleapis.com") if gate_on_api else None
+        connection = private_services_connection()
         settings: dict[str, Any] = {
             "region": "us-central1",
             "tier": "BASIC",
@@ -46,7 +40,7 @@ def plan_cache(gate_on_api: bool = False, **choices: Any) -> Plan:
         cache = RedisCache(
             "cache",
             RedisCacheArgs(
-                network_id="projects/p/global/networks/vpc",
+                network_id=NETWORK_ID,
                 private_services_connection=connection,
                 labels=LABELS,
                 **settings,
@@ -139,7 +133,7 @@ def test_auth_string_never_reaches_the_plan_in_plain_text() -> None:
     plan = plan_cache()
 
     instance = plan.one(INSTANCE)
-    auth_string = _computed_outputs(instance.type, instance.name, instance.inputs, PROJECT)["authString"]
+    auth_string = engine_output(instance, "authString", PROJECT)
     assert auth_string not in json.dumps(plan.to_dict(include_outputs=True))
 
 

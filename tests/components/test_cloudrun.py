@@ -12,15 +12,17 @@ import pytest
 from components.app_runtime import AppRuntime
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
+from facts import types
 from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS, SERVICE_ACCOUNT_ID
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
 from plan import Plan
+from tests.engine_values import engine_output
 
-SERVICE = "gcp:cloudrunv2/service:Service"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+SERVICE = types.CLOUD_RUN_SERVICE
+ACCOUNT = types.SERVICE_ACCOUNT
+ACCESSOR = types.SECRET_IAM_MEMBER
+VERSION = types.SECRET_VERSION
+INVOKER = types.CLOUD_RUN_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 IMAGE = "us-central1-docker.pkg.dev/my-project/inference/inference-app@sha256:" + "b" * 64
@@ -162,14 +164,14 @@ def test_secret_references_name_the_stored_version_so_a_changed_secret_rolls_a_r
     reference = envs["API_KEYS"]["valueSource"]["secretKeyRef"]
     assert reference["version"] != "latest"
     stored = plan.one("gcp:secretmanager/secretVersion:SecretVersion")
-    assert reference["version"] == _computed_outputs(stored.type, stored.name, stored.inputs, PROJECT)["version"]
+    assert reference["version"] == engine_output(stored, "version", PROJECT)
 
 
 def test_secret_values_never_reach_the_plan_in_plain_text() -> None:
     plan = plan_service()
 
     password = plan.one("random:index/randomPassword:RandomPassword")
-    generated = _computed_outputs(password.type, password.name, password.inputs, PROJECT)["result"]
+    generated = engine_output(password, "result", PROJECT)
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
 
 

@@ -15,24 +15,24 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
+from facts import types
 from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
+from tests.engine_values import engine_output
 
-CLUSTER = "gcp:container/cluster:Cluster"
-NODE_POOL = "gcp:container/nodePool:NodePool"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-PROJECT_ROLE = "gcp:projects/iAMMember:IAMMember"
-PROVIDER = "pulumi:providers:kubernetes"
+CLUSTER = types.GKE_CLUSTER
+NODE_POOL = types.GKE_NODE_POOL
+ACCOUNT = types.SERVICE_ACCOUNT
+PROJECT_ROLE = types.PROJECT_IAM_MEMBER
+PROVIDER = types.KUBERNETES_PROVIDER
 LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
 
 
-def plan_cluster(
-    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
-) -> Plan:
-    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
-    gpu_pool: dict[str, Any] = {
+def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
+    """The issue's example GPU pool; `choices` override its fields."""
+    fields: dict[str, Any] = {
         "machine_type": "g2-standard-4",
         "accelerator": "nvidia-l4",
         "accelerator_count": 1,
@@ -40,33 +40,43 @@ def plan_cluster(
         "min_nodes": 0,
         "max_nodes": 3,
         "spot": True,
-        **gpu_choices,
+        **choices,
     }
+    return GpuPoolArgs(**fields)
 
-    def program() -> None:
-        GkeCluster(
-            "inference-cmp-gke",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
-                cluster_name="inference-cmp-gke",
-                network_id="projects/my-project/global/networks/vpc",
-                subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
-                control_plane_access=control_plane_access,
-                release_channel="REGULAR",
-                system_pool=SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
-                gpu_pool=GpuPoolArgs(**gpu_pool),
-                gpu_zones=gpu_zones,
-                deletion_protection=False,
-                labels=LABELS,
-            ),
-        )
 
-    return run_program(program, config={"gcp:project": PROJECT})
+def cluster_args(**choices: Any) -> GkeClusterArgs:
+    """The issue's example cluster (cmp-gke); `choices` override its fields."""
+    fields: dict[str, Any] = {
+        "project": PROJECT,
+        "location": "us-central1-a",
+        "cluster_name": "inference-cmp-gke",
+        "network_id": "projects/my-project/global/networks/vpc",
+        "subnet_id": "projects/my-project/regions/us-central1/subnetworks/subnet",
+        "pods_range_name": "pods",
+        "services_range_name": "services",
+        "master_cidr": "172.16.0.0/28",
+        "authorized_networks": [AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
+        "control_plane_access": "dns",
+        "release_channel": "REGULAR",
+        "system_pool": SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
+        "gpu_pool": gpu_pool_args(),
+        "gpu_zones": ("us-central1-a",),
+        "deletion_protection": False,
+        "labels": LABELS,
+        **choices,
+    }
+    return GkeClusterArgs(**fields)
+
+
+def plan_cluster(
+    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
+) -> Plan:
+    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
+    args = cluster_args(
+        control_plane_access=control_plane_access, gpu_zones=gpu_zones, gpu_pool=gpu_pool_args(**gpu_choices)
+    )
+    return run_program(lambda: GkeCluster("inference-cmp-gke", args), config={"gcp:project": PROJECT})
 
 
 @pytest.fixture(scope="module")
@@ -146,38 +156,17 @@ def test_nodes_run_as_a_dedicated_account_with_gkes_node_role_and_image_read_onl
 def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
     longest_prefix = "inference-" + "s" * 100
 
-    def program() -> None:
-        GkeCluster(
-            longest_prefix,
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1",
-                cluster_name="inference-long",
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[],
-                control_plane_access="dns",
-                release_channel="STABLE",
-                system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="DEFAULT",
-                    min_nodes=1,
-                    max_nodes=2,
-                    spot=False,
-                ),
-                gpu_zones=["us-central1-a", "us-central1-b"],
-                deletion_protection=True,
-                labels=LABELS,
-            ),
-        )
+    args = cluster_args(
+        location="us-central1",
+        cluster_name="inference-long",
+        release_channel="STABLE",
+        system_pool=SystemPoolArgs(),
+        gpu_pool=gpu_pool_args(driver_version="DEFAULT", min_nodes=1, max_nodes=2, spot=False),
+        gpu_zones=["us-central1-a", "us-central1-b"],
+        deletion_protection=True,
+    )
 
-    plan = run_program(program, config={"gcp:project": PROJECT})
+    plan = run_program(lambda: GkeCluster(longest_prefix, args), config={"gcp:project": PROJECT})
     account = plan.one(ACCOUNT).inputs
     assert SERVICE_ACCOUNT_ID.match(account["accountId"])
     assert SERVICE_ACCOUNT_DISPLAY_NAME.accepts(account["displayName"])
@@ -234,31 +223,12 @@ def kubeconfig_of(control_plane_access: str) -> tuple[dict[str, Any], Plan]:
     def program() -> None:
         cluster = GkeCluster(
             "c",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
+            cluster_args(
                 cluster_name="inference-test",
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
                 authorized_networks=[AuthorizedNetworkArgs(cidr="203.0.113.0/28", name="ci-runners")],
                 control_plane_access=control_plane_access,
-                release_channel="REGULAR",
                 system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="LATEST",
-                    min_nodes=0,
-                    max_nodes=1,
-                    spot=True,
-                ),
-                gpu_zones=["us-central1-a"],
-                deletion_protection=False,
-                labels=LABELS,
+                gpu_pool=gpu_pool_args(max_nodes=1),
             ),
         )
         cluster.kubeconfig.apply(captured.append)
@@ -279,9 +249,7 @@ def test_kubeconfig_authenticates_through_the_gke_auth_plugin_and_holds_no_crede
 def test_by_default_the_kubeconfig_uses_the_dns_endpoint_reachable_wherever_the_caller_has_credentials():
     kubeconfig, plan = kubeconfig_of("dns")
     cluster = plan.one(CLUSTER)
-    dns_endpoint = _computed_outputs(cluster.type, cluster.name, cluster.inputs, PROJECT)[
-        "controlPlaneEndpointsConfig"
-    ]["dnsEndpointConfig"]["endpoint"]
+    dns_endpoint = engine_output(cluster, "controlPlaneEndpointsConfig", PROJECT)["dnsEndpointConfig"]["endpoint"]
     assert kubeconfig["clusters"][0]["cluster"] == {"server": f"https://{dns_endpoint}"}
     assert dns_endpoint.endswith(".gke.goog")
     endpoints = cluster.inputs["controlPlaneEndpointsConfig"]

@@ -8,14 +8,14 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
-from pulumi.runtime.mocks import MockCallArgs
 
 from components.image import ContainerImage, ContainerImageArgs
-from infra.offline import _DeterministicMocks, run_program
+from facts import types
+from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 
-REPOSITORY = "gcp:artifactregistry/repository:Repository"
-IMAGE = "docker:index/image:Image"
+REPOSITORY = types.ARTIFACT_REGISTRY_REPOSITORY
+IMAGE = types.DOCKER_IMAGE
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 
@@ -82,10 +82,11 @@ def test_image_is_pushed_to_the_repository_with_the_callers_access_token() -> No
         "username": "oauth2accesstoken",
         "password": SECRET_PLACEHOLDER,
     }
-    client_config = _DeterministicMocks("my-project").call(
-        MockCallArgs(token="gcp:organizations/getClientConfig:getClientConfig", args={}, provider="")
-    )
-    assert client_config["accessToken"] not in json.dumps(plan.to_dict(include_outputs=True))
+    access_token = run_program(
+        lambda: pulumi.export("token", gcp.organizations.get_client_config().access_token),
+        config={"gcp:project": "my-project"},
+    ).outputs["token"]
+    assert access_token not in json.dumps(plan.to_dict(include_outputs=True))
 
 
 def test_image_is_not_built_by_a_preview() -> None:

@@ -6,15 +6,16 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.network import Network, NetworkArgs
+from facts import types
 from infra.offline import run_program
 from plan import Plan
 
-VPC = "gcp:compute/network:Network"
-SUBNET = "gcp:compute/subnetwork:Subnetwork"
-RANGE = "gcp:compute/globalAddress:GlobalAddress"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
-ROUTER = "gcp:compute/router:Router"
-NAT = "gcp:compute/routerNat:RouterNat"
+VPC = types.VPC_NETWORK
+SUBNET = types.SUBNETWORK
+RANGE = types.GLOBAL_ADDRESS
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
+ROUTER = types.ROUTER
+NAT = types.ROUTER_NAT
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 

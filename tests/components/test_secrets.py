@@ -8,13 +8,15 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secrets import Secrets, SecretsArgs
-from infra.offline import _computed_outputs, run_program
+from facts import types
+from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.engine_values import engine_output
 
-PASSWORD = "random:index/randomPassword:RandomPassword"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
+PASSWORD = types.RANDOM_PASSWORD
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+ACCESSOR = types.SECRET_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 RUNTIME = "serviceAccount:runtime@my-project.iam.gserviceaccount.com"
 
@@ -74,7 +76,7 @@ def test_values_leave_the_component_only_as_pulumi_secrets_and_ids_as_plain_refe
     plan = run_program(program, config={"gcp:project": "my-project"})
 
     password = plan.one(PASSWORD)
-    generated = _computed_outputs(password.type, password.name, password.inputs, "my-project")["result"]
+    generated = engine_output(password, "result", "my-project")
     assert plan.outputs["values"] == {"db-password": SECRET_PLACEHOLDER}
     assert plan.outputs["secret_ids"] == {"db-password": "projects/my-project/secrets/app-db-password"}
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
@@ -175,4 +177,4 @@ def test_a_secret_as_an_environment_source_names_its_stored_version() -> None:
 
     version = plan.one(VERSION)
     assert captured["secret_id"].endswith("/secrets/app-db-password")
-    assert captured["version"] == _computed_outputs(version.type, version.name, version.inputs, "p")["version"]
+    assert captured["version"] == engine_output(version, "version", "p")

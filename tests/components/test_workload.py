@@ -9,24 +9,26 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as kubernetes
 import pytest
 
-from components.app_runtime import LIVENESS_PATH, READINESS_PATH, AppRuntime
+from components.app_runtime import AppRuntime
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from facts import types
+from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.gcp import SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 
-NAMESPACE = "kubernetes:core/v1:Namespace"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-SERVICE = "kubernetes:core/v1:Service"
-SECRET = "kubernetes:core/v1:Secret"
-SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
-AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-DISRUPTION_BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-GOOGLE_ACCOUNT = "gcp:serviceaccount/account:Account"
-WORKLOAD_IDENTITY = "gcp:serviceaccount/iAMMember:IAMMember"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
+NAMESPACE = types.K8S_NAMESPACE
+DEPLOYMENT = types.K8S_DEPLOYMENT
+SERVICE = types.K8S_SERVICE
+SECRET = types.K8S_SECRET
+SERVICE_ACCOUNT = types.K8S_SERVICE_ACCOUNT
+AUTOSCALER = types.K8S_HORIZONTAL_POD_AUTOSCALER
+DISRUPTION_BUDGET = types.K8S_POD_DISRUPTION_BUDGET
+NETWORK_POLICY = types.K8S_NETWORK_POLICY
+GOOGLE_ACCOUNT = types.SERVICE_ACCOUNT
+WORKLOAD_IDENTITY = types.SERVICE_ACCOUNT_IAM_MEMBER
+ACCESSOR = types.SECRET_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "dev", "stack": "cmp-gke"}
 PROJECT = "my-project"
 IMAGE = "us-central1-docker.pkg.dev/my-project/inference/inference-app@sha256:" + "c" * 64

@@ -85,10 +85,50 @@ def test_cloud_run_cpu_and_memory_take_the_tier_1_price_in_tier_1_regions(region
     assert catalog.price("cloudrun.request.memory", region).price == 0.0000025
 
 
-@pytest.mark.parametrize("region", ["asia-southeast1", "asia-south1", "europe-west2"])
-def test_cloud_run_in_a_tier_2_region_is_unpriced_not_given_the_tier_1_price(region):
-    with pytest.raises(UnpricedError, match=f"for region '{region}'"):
+TIER_2_REGIONS = ("asia-southeast1", "asia-south1", "europe-west2")
+
+
+@pytest.mark.parametrize("region", TIER_2_REGIONS)
+def test_cloud_run_request_billing_in_a_tier_2_region_takes_the_tier_2_sku_price(region):
+    catalog = load_catalog()
+    assert catalog.price("cloudrun.request.cpu", region).price == 0.0000336
+    assert catalog.price("cloudrun.request.memory", region).price == 0.0000035
+    assert "Tier 2" in catalog.price("cloudrun.request.cpu", region).source
+
+
+@pytest.mark.parametrize("region", TIER_2_REGIONS)
+def test_cloud_run_instance_billing_in_a_tier_2_region_is_unpriced_with_the_reason(region):
+    with pytest.raises(UnpricedError, match=f"for region '{region}'.*: no source at hand .* it is a SKU per region"):
         load_catalog().price("cloudrun.instance.cpu", region)
+
+
+@pytest.mark.parametrize(
+    ("price_id", "reason"),
+    [
+        ("cloudrun.gpu.nvidia-l4.zonal-redundancy-on", "L4 GPU price outside us-central1"),
+        ("cloudsql.enterprise.vcpu", "Cloud SQL for PostgreSQL prices for this region"),
+        ("cloudsql.storage.pd-ssd", "Cloud SQL for PostgreSQL prices for this region"),
+    ],
+)
+def test_an_item_priced_in_us_central1_only_says_why_elsewhere(price_id, reason):
+    pattern = r"for region 'europe-west4' \(priced in us-central1\): no source.*" + reason
+    with pytest.raises(UnpricedError, match=pattern):
+        load_catalog().price(price_id, "europe-west4")
+
+
+def test_a_no_price_elsewhere_pattern_that_matches_no_price_is_refused(tmp_path):
+    path = write(
+        tmp_path,
+        """
+currency: USD
+hours_per_month: 730
+prices:
+  - {id: a.b, description: d, unit: hour, price: 1, region: us-central1, source: s, date: "2026-11-23"}
+no_price_elsewhere: {"c.*": "why"}
+""",
+    )
+    with pytest.raises(CatalogError, match=r"no_price_elsewhere names 'c\.\*', which matches no price id"):
+        load_catalog(path)
 
 
 def test_the_catalog_names_every_region_it_prices():

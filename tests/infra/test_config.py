@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config import ConfigError, StackConfig, load_stack_config, memory_mib
+from facts.quantities import memory_mib
+from infra.config import ConfigError, StackConfig, load_stack_config
 from tests.cli_process import run_cli
 
 STACK_FILE = "Pulumi.test.yaml"

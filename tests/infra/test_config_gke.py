@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from facts.gcp import CLOUD_RUN_GPU_REGIONS
 from infra.config import ConfigError, StackConfig, load_stack_config
 from tests.cli_process import run_cli
 
@@ -355,11 +356,27 @@ def test_a_zonal_cluster_in_a_zone_without_the_accelerator_is_refused():
     ) in messages
 
 
+def test_a_zonal_cluster_in_the_us_east4_zone_without_g2_machines_is_refused():
+    messages = problems({"location": "us-east4-b"}, **{"gcp__region": "us-east4"})
+    assert (
+        f"{STACK_FILE}: inference:gke.location = us-east4-b: nvidia-l4 is offered in us-east4-a, us-east4-c only "
+        "(a zonal cluster's GPU nodes live in its zone)"
+    ) in messages
+
+
 def test_a_regional_cluster_where_no_gpu_zone_is_known_is_refused():
-    messages = problems({"location": "us-west4"}, **{"gcp__region": "us-west4"})
+    messages = problems({"location": "southamerica-east1"}, **{"gcp__region": "southamerica-east1"})
     assert any(
-        message.startswith(f"{STACK_FILE}: inference:gke.location = us-west4: a regional") for message in messages
+        message.startswith(f"{STACK_FILE}: inference:gke.location = southamerica-east1: a regional")
+        for message in messages
     )
+
+
+@pytest.mark.parametrize("region", sorted(CLOUD_RUN_GPU_REGIONS))
+def test_a_regional_l4_cluster_is_accepted_in_every_region_where_cloud_run_offers_gpus(region):
+    config = load({"location": region}, **{"gcp__region": region})
+    assert config.gke is not None
+    assert config.gke.location == region
 
 
 def test_rollout_surges_into_a_spare_gpu_and_otherwise_replaces_one_pod_at_a_time():

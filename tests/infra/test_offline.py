@@ -73,7 +73,9 @@ def test_the_cache_is_used_while_nothing_changed_and_dropped_when_the_stack_file
 
 def test_the_cache_is_dropped_when_the_program_changes(project_copy):
     plan_stack("dev", project_copy)
-    key_before = offline._cache_key("dev", project_copy)
+    (plan_before,) = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
     stack_module = project_copy / "infra" / "stack.py"
     stack_module.write_text(stack_module.read_text() + "\n# a change\n")
-    assert offline._cache_key("dev", project_copy) != key_before
+    plan_stack("dev", project_copy)
+    (plan_after,) = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
+    assert plan_after.name != plan_before.name, "a changed program is planned afresh"

@@ -32,8 +32,8 @@ def project_with(stack: str, base: str, operations: dict[str, Any] | None, tmp_p
 
 def operations_findings(stack: str, project_dir: Path) -> list[Violation]:
     plan = plan_stack(stack, project_dir, cache=False)
-    resources = plan.to_dict()["resources"]
-    return [v for v in evaluate_resources(stack, resources, default_settings()) if v.rule.startswith("operations-")]
+    findings = evaluate_resources(stack, plan.resources, default_settings())
+    return [violation for violation in findings if violation.rule.startswith("operations-")]
 
 
 def test_the_shipped_prod_stacks_meet_every_operations_rule():
