@@ -63,7 +63,7 @@ GKE_STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(shell grep -l 'inference:platf
 manifests: install install-tools
 	$(foreach stack,$(GKE_STACKS),\
 	  $(BIN)/python -m infra.cli plan --stack $(stack) --manifests $(OUT)/manifests/$(stack) >/dev/null && \
-	  $(BIN)/kubernetes-validate --strict -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
+	  $(BIN)/python -m manifests.validation -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
 	  $(CHECKOV_VENV)/bin/checkov --framework kubernetes --skip-download --compact --quiet -d $(OUT)/manifests/$(stack) &&) true
 
 ## Rewrite tests/infra/goldens/ (plan JSON, cost JSON, check output of every shipped stack) after a change on purpose.

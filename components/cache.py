@@ -43,6 +43,8 @@ class RedisCache(pulumi.ComponentResource):
 
     host: pulumi.Output[str]
     port: pulumi.Output[int]
+    instance_id: pulumi.Output[str]
+    """`projects/<p>/locations/<r>/instances/<name>`, the id its Cloud Monitoring metrics carry."""
     ca_certificate: pulumi.Output[str]
     """PEM of the instance's server CA, which TLS clients must trust."""
     auth: SecretEnv
@@ -93,6 +95,7 @@ class RedisCache(pulumi.ComponentResource):
         self.auth_secret_id = auth_secret.secret_ids["auth"]
         self.host = instance.host
         self.port = instance.port
+        self.instance_id = instance.id
         self.ca_certificate = instance.server_ca_certs.apply(
             lambda certificates: (certificates[0].cert or "") if certificates else ""
         )
@@ -100,6 +103,7 @@ class RedisCache(pulumi.ComponentResource):
             {
                 "host": self.host,
                 "port": self.port,
+                "instance_id": self.instance_id,
                 "ca_certificate": self.ca_certificate,
                 "auth_secret_id": self.auth_secret_id,
             }

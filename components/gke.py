@@ -216,6 +216,12 @@ class GkeCluster(pulumi.ComponentResource):
             # Dataplane V2 enforces NetworkPolicy itself; the legacy network_policy addon must stay off with it.
             datapath_provider="ADVANCED_DATAPATH",
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
+            # Managed Service for Prometheus collects the app's /metrics (PodMonitoring), for the SLOs and the
+            # autoscaler; set explicitly rather than relying on the version's default.
+            monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
+                enable_components=["SYSTEM_COMPONENTS"],
+                managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
+            ),
             deletion_protection=args.deletion_protection,
             resource_labels=labels,
             opts=child_options(self, opts, depends_on=node_roles).merge(

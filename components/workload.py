@@ -14,7 +14,7 @@ from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SEC
 from components.gke import GPU_TOLERATION_EFFECT
 from components.gke_node_pool import GPU_TAINT_VALUE
 from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
-from facts.app import APP_UID, LIVENESS_PATH, READINESS_PATH
+from facts.app import APP_UID, LIVENESS_PATH, METRICS_PATH, QUEUE_DEPTH_METRIC, READINESS_PATH
 from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
 
@@ -66,8 +66,10 @@ class KubernetesWorkloadArgs:
     """Extra pods a rollout may start (each needs a spare GPU: 0 when max_replicas uses every GPU of the pool)."""
     max_unavailable: int
     """Pods a rollout may take down before their replacements are ready (1 when it cannot surge)."""
-    target_cpu_utilization: int
-    """Average CPU use (percent of the request) the autoscaler aims for."""
+    target_queue_depth: int
+    """Inputs waiting for the model per pod the autoscaler aims for (the app's queue-depth gauge)."""
+    scrape_interval: str = "30s"
+    """How often Managed Prometheus scrapes each pod's /metrics (the autoscaler's signal is no fresher)."""
     public: bool
     """An external load balancer open to anyone; otherwise an internal one reachable from `internal_client_cidrs`."""
     internal_client_cidrs: Sequence[str]
@@ -303,19 +305,34 @@ class KubernetesWorkload(pulumi.ComponentResource):
                 ),
                 min_replicas=args.min_replicas,
                 max_replicas=args.max_replicas,
+                # A GPU pod's CPU says little about its load; the queue in front of the model says it all. The
+                # Custom Metrics Stackdriver Adapter serves the app's gauge, scraped by Managed Prometheus.
                 metrics=[
                     kubernetes.autoscaling.v2.MetricSpecArgs(
-                        type="Resource",
-                        resource=kubernetes.autoscaling.v2.ResourceMetricSourceArgs(
-                            name="cpu",
+                        type="Pods",
+                        pods=kubernetes.autoscaling.v2.PodsMetricSourceArgs(
+                            metric=kubernetes.autoscaling.v2.MetricIdentifierArgs(
+                                name=f"prometheus.googleapis.com|{QUEUE_DEPTH_METRIC}|gauge"
+                            ),
                             target=kubernetes.autoscaling.v2.MetricTargetArgs(
-                                type="Utilization", average_utilization=args.target_cpu_utilization
+                                type="AverageValue", average_value=str(args.target_queue_depth)
                             ),
                         ),
                     )
                 ],
             ),
             opts=in_cluster.merge(pulumi.ResourceOptions(depends_on=[deployment])),
+        )
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-pod-monitoring",
+            api_version="monitoring.googleapis.com/v1",
+            kind="PodMonitoring",
+            metadata=metadata(args.app_name),
+            spec={
+                "selector": {"matchLabels": dict(selector)},
+                "endpoints": [{"port": "http", "path": METRICS_PATH, "interval": args.scrape_interval}],
+            },
+            opts=in_cluster,
         )
         kubernetes.policy.v1.PodDisruptionBudget(
             f"{name}-disruption-budget",

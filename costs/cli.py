@@ -14,10 +14,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from costs.budget import BudgetCheck, declared_budget
 from costs.catalog import CatalogError, load_catalog
 from costs.chart import draw_sweep_chart
 from costs.diff import DiffError, StackDelta, diff_reports, exceeds, load_report, render_diff_markdown
-from costs.estimate import estimate_stack
+from costs.estimate import StackEstimate, estimate_stack
 from costs.report import build_region_compare, build_report, render_json, render_markdown, render_table
 from costs.sweep import SweepError, parse_sweep, sweep
 from costs.usage import DEFAULT_USAGE_PATH, UsageError, load_usage
@@ -77,6 +78,12 @@ def cost(
     use_cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse offline plans while program and stack are unchanged.")
     ] = True,
+    fail_over_budget: Annotated[
+        bool,
+        typer.Option(
+            "--fail-over-budget", help="Exit 1 when a stack's estimate exceeds its budget (operations.budget)."
+        ),
+    ] = False,
 ) -> None:
     """Price one or more stacks for a month: one column per stack, the cheapest marked."""
     if context.invoked_subcommand is not None:
@@ -121,6 +128,21 @@ def cost(
     typer.echo(renderers[output_format](report), nl=False)
     if output_format is OutputFormat.json:
         typer.echo()
+    _check_budgets(plans, estimates, catalog.currency, fail_over_budget)
+
+
+def _check_budgets(plans: list[Plan], estimates: list[StackEstimate], currency: str, fail: bool) -> None:
+    """A warning line per stack over its declared budget; with `fail`, exit 1 when there is one."""
+    checks = [
+        BudgetCheck(stack_plan.title, estimate.monthly_total, budget, currency)
+        for stack_plan, estimate in zip(plans, estimates, strict=True)
+        if (budget := declared_budget(stack_plan)) is not None
+    ]
+    over = [check for check in checks if check.over]
+    for check in over:
+        typer.echo(f"{'error' if fail else 'warning'}: {check.message()}", err=True)
+    if fail and over:
+        raise typer.Exit(OVER_BUDGET_EXIT)
 
 
 @cost_app.command("diff")

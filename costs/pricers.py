@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
+from costs.operations_pricers import OPERATIONS_PRICERS
 from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
 from facts import types
 from facts.gcp import (
@@ -420,6 +421,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
     types.GLOBAL_ADDRESS: price_static_ip,
     types.VPC_ACCESS_CONNECTOR: price_vpc_connector,
     "gcp:compute/securityPolicy:SecurityPolicy": price_security_policy,
+    **OPERATIONS_PRICERS,
 }
 
 

@@ -65,6 +65,9 @@ class Usage(BaseModel):
     """External IPs each auto-allocating Cloud NAT gateway holds (default 1)."""
     secret_accesses_per_version: float = Field(default=1000, ge=0)
     """Secret Manager accesses a month per secret version (default 1000: instance starts read each secret)."""
+    prometheus_series_per_pod: float = Field(default=150, ge=0)
+    """Prometheus series each GKE pod exports (default 150: the app's counters and histograms, about 130 once
+    every route and status has been seen, plus what Managed Prometheus adds per target)."""
     artifact_registry_storage_gb: float = Field(default=10, ge=0)
     """GB stored in each Artifact Registry repository (default 10: a few CUDA image versions)."""
     sql_backup_storage_gb: float | None = Field(default=None, ge=0)

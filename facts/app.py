@@ -6,3 +6,19 @@ APP_PORT = 8080
 APP_UID = 10001
 LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+EMBEDDINGS_ROUTE = "/v1/embeddings"
+
+# The app's Prometheus series (app/embedding_service/metrics.py) the monitoring and the autoscaler read.
+REQUESTS_METRIC = "embedding_http_requests_total"
+LATENCY_METRIC = "embedding_http_request_duration_seconds"
+QUEUE_DEPTH_METRIC = "embedding_queue_depth_inputs"
+BATCH_SIZE_METRIC = "embedding_batch_size_inputs"
+QUEUE_FULL_METRIC = "embedding_queue_full_rejections_total"
+CACHE_HITS_METRIC = "embedding_cache_hits_total"
+CACHE_MISSES_METRIC = "embedding_cache_misses_total"
+REDIS_ERRORS_METRIC = "embedding_redis_errors_total"
+USAGE_WRITE_ERRORS_METRIC = "embedding_usage_write_errors_total"
+
+MAX_BATCH_SIZE = 64
+"""The app's default MAX_BATCH_SIZE (app/embedding_service/settings.py): inputs the model encodes at once."""

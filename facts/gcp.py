@@ -234,12 +234,21 @@ RESOURCE_NAME_FIELDS: dict[str, tuple[NameField, ...]] = {
     "gcp:compute/globalForwardingRule:GlobalForwardingRule": _COMPUTE_NAMED,
 }
 _KUBERNETES_NAMED = (NameField("metadata.name", KUBERNETES_OBJECT_NAME),)
+# Kinds whose names are DNS-1123 subdomains, dots allowed: an APIService is named `<version>.<group>`.
+KUBERNETES_SUBDOMAIN_NAME = NameRule(
+    253,
+    re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$"),
+    "kubernetes.io/docs/concepts/overview/working-with-objects/names: DNS-1123 subdomain, at most 253",
+)
+_KUBERNETES_SUBDOMAIN_NAMED = {
+    types.K8S_API_SERVICE: (NameField("metadata.name", KUBERNETES_SUBDOMAIN_NAME),),
+}
 
 
 def name_fields(resource_type: str) -> tuple[NameField, ...]:
     """The checked names a resource of this type carries (every Kubernetes object has `metadata.name`)."""
     if resource_type.startswith(types.KUBERNETES_PREFIX):
-        return _KUBERNETES_NAMED
+        return _KUBERNETES_SUBDOMAIN_NAMED.get(resource_type, _KUBERNETES_NAMED)
     return RESOURCE_NAME_FIELDS.get(resource_type, ())
 
 
@@ -381,3 +390,46 @@ def gke_allocatable(machine: MachineType) -> tuple[float, float]:
 # What GKE's own system pods on every node (logging, metrics, kube-proxy, the GPU device plugin) request.
 GKE_SYSTEM_DAEMONSET_CPU = 0.25
 GKE_SYSTEM_DAEMONSET_MEMORY_GIB = 0.5
+
+# --- Cloud Monitoring and Cloud Billing -----------------------------------------------------------------------
+# cloud.google.com/monitoring/api/ref_v3/rest/v3/services.serviceLevelObjectives (rollingPeriod),
+# cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets (filter, thresholdRules)
+SLO_ROLLING_PERIOD_DAYS_RANGE = (1, 30)
+SLO_GOAL_MAX = 0.999
+# PostgreSQL's default max_connections on Cloud SQL by the instance's memory (GB, at least): the connections
+# alert fires at a share of it. cloud.google.com/sql/docs/postgres/flags#postgres-m
+SQL_POSTGRES_MAX_CONNECTIONS_BY_MEMORY_GB = (
+    (0, 25),
+    (1.7, 50),
+    (3.75, 100),
+    (6, 200),
+    (7.5, 400),
+    (15, 500),
+    (30, 600),
+    (60, 800),
+    (120, 1000),
+)
+BILLING_ACCOUNT_ID = re.compile(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A budget's alert thresholds are fractions of its amount (thresholdPercent 1.0 = 100 %); Google accepts up to 10.
+BUDGET_THRESHOLD_RANGE = (0.0, 10.0)
+# A budget filter takes a single label key with a single value.
+BUDGET_FILTER_LABELS_MAX = 1
+# A budget notifies at most five Cloud Monitoring channels.
+BUDGET_NOTIFICATION_CHANNELS_MAX = 5
+
+
+def sql_postgres_max_connections(tier: str) -> int:
+    """Cloud SQL's default max_connections for a PostgreSQL tier (custom tiers by their memory)."""
+    custom = SQL_CUSTOM_TIER.match(tier)
+    memory_gb = int(custom["memory_mb"]) / 1024 if custom else {"db-f1-micro": 0.6, "db-g1-small": 1.7}.get(tier, 0)
+    return next(
+        connections
+        for floor_gb, connections in reversed(SQL_POSTGRES_MAX_CONNECTIONS_BY_MEMORY_GB)
+        if memory_gb >= floor_gb
+    )
+
+
+# Uptime checks run from every checker region unless some are selected (cloud.google.com/monitoring/uptime-checks:
+# USA Oregon, Iowa and Virginia, Europe, South America, Asia Pacific).
+UPTIME_CHECK_REGIONS_DEFAULT = 6

@@ -25,11 +25,12 @@ CLUSTER_SCOPED_TYPES = frozenset(
     {
         types.K8S_NAMESPACE,
         "kubernetes:core/v1:PersistentVolume",
-        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        types.K8S_CLUSTER_ROLE,
+        types.K8S_CLUSTER_ROLE_BINDING,
         "kubernetes:storage.k8s.io/v1:StorageClass",
         "kubernetes:scheduling.k8s.io/v1:PriorityClass",
         "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        types.K8S_API_SERVICE,
     }
 )
 """Kubernetes object types that live outside any namespace."""

@@ -8,6 +8,7 @@ camelCase aliases. Unknown keys are errors, and all problems are reported togeth
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -201,8 +202,9 @@ class ReplicaSettings(_Section):
     min: int = Field(default=1, ge=1)
     max: int = Field(default=3, ge=1)
     """The GPU pool must have a GPU for each of these pods."""
-    target_cpu_utilization: int = Field(default=70, ge=1, le=100)
-    """Average CPU use, in percent of the pod's request, the autoscaler aims for."""
+    target_queue_depth: int = Field(default=64, ge=1)
+    """Inputs waiting for the model per pod (embedding_queue_depth_inputs, read through Managed Prometheus and
+    the Custom Metrics Stackdriver Adapter) the autoscaler aims for; 64 is one full model batch (MAX_BATCH_SIZE)."""
 
 
 class AuthorizedNetwork(_Section):
@@ -310,6 +312,89 @@ class EntrySettings(_Section):
         return value
 
 
+class SloSettings(_Section):
+    """The service level objectives the burn-rate alerts defend, over a rolling window."""
+
+    availability: float = 0.995
+    """Share of requests that must not fail with a 5xx, in (0, 0.999]."""
+    latency_ms: int = Field(default=500, ge=1)
+    """The latency threshold of the latency SLO, in milliseconds."""
+    latency_objective: float = 0.95
+    """Share of requests that must be faster than latencyMs, in (0, 0.999]."""
+    window_days: int = 28
+    """The rolling window both SLOs are measured over (Cloud Monitoring takes 1-30 days)."""
+
+    @field_validator("availability", "latency_objective")
+    @classmethod
+    def _is_a_ratio(cls, value: float) -> float:
+        if not 0 < value <= rules.SLO_GOAL_MAX:
+            raise ValueError(
+                f"an objective is a ratio above 0 and at most {rules.SLO_GOAL_MAX} (Cloud Monitoring's limit), "
+                "like 0.995"
+            )
+        return value
+
+    @field_validator("window_days")
+    @classmethod
+    def _is_a_rolling_period(cls, value: int) -> int:
+        low, high = rules.SLO_ROLLING_PERIOD_DAYS_RANGE
+        if not low <= value <= high:
+            raise ValueError(f"Cloud Monitoring measures an SLO over {low}-{high} days")
+        return value
+
+
+class BudgetSettings(_Section):
+    """A Cloud Billing budget on the project, filtered to this stack's resources by their `stack` label."""
+
+    billing_account: str
+    """The billing account the project bills to, like 012345-6789AB-CDEF01."""
+    monthly_usd: float = Field(gt=0)
+    """The budget amount; `cost --fail-over-budget` also checks the stack's estimate against it."""
+    thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.9, 1.0])
+    """Fractions of the amount at which the budget notifies, ascending."""
+
+    @field_validator("billing_account")
+    @classmethod
+    def _is_a_billing_account(cls, value: str) -> str:
+        if not rules.BILLING_ACCOUNT_ID.match(value):
+            raise ValueError("a billing account id is three groups of six hex digits, like 012345-6789AB-CDEF01")
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _ascending_fractions(cls, value: list[float]) -> list[float]:
+        low, high = rules.BUDGET_THRESHOLD_RANGE
+        if not value:
+            raise ValueError("give at least one threshold, like [0.5, 0.9, 1.0]")
+        if any(not low < threshold <= high for threshold in value):
+            raise ValueError(f"each threshold is a fraction of the amount in ({low:g}, {high:g}], like 0.9")
+        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
+            raise ValueError("thresholds must be strictly ascending, like [0.5, 0.9, 1.0]")
+        return value
+
+
+class OperationsSettings(_Section):
+    """How the stack is operated: SLOs with burn-rate alerts, saturation alerts, a dashboard and a budget."""
+
+    enabled: bool = True
+    """Create the monitoring resources (every stack by default; dev may turn it off)."""
+    alert_emails: list[str] = Field(default_factory=list)
+    """An email notification channel each; empty, the alerts exist and `check` warns that nobody is told."""
+    slo: SloSettings = SloSettings()
+    budget: BudgetSettings | None = None
+    """Optional: a budget for the project, on the stack's labels."""
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _are_email_addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not rules.EMAIL_ADDRESS.match(address):
+                raise ValueError(f"{address!r} is not an email address like oncall@example.com")
+        if len(set(value)) != len(value):
+            raise ValueError("each address once")
+        return value
+
+
 class StackConfig(BaseModel):
     """Everything one stack file says, validated, with the environment's defaults filled in."""
 
@@ -330,6 +415,7 @@ class StackConfig(BaseModel):
     gke: GkeSettings | None
     entry: EntrySettings | None = None
     """The public entry point, or None (no load balancer)."""
+    operations: OperationsSettings
 
     @property
     def name_prefix(self) -> str:
@@ -377,6 +463,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "image": ImageSettings,
     "network": NetworkSettings,
     "gke": GkeSettings,
+    "operations": OperationsSettings,
 }
 # Sections a stack may leave out altogether (absent or null: the feature is off).
 OPTIONAL_SECTIONS: dict[str, type[_Section]] = {"entry": EntrySettings}
@@ -563,6 +650,7 @@ def load_stack_config(
         network=sections["network"],
         gke=sections["gke"] if platform == "gke" else None,
         entry=entry,
+        operations=sections["operations"],
     )
     _check_rules(config, raw, problems)
     _check_image(config.image, project_dir or Path.cwd(), problems)
@@ -642,6 +730,7 @@ def _check_rules(config: StackConfig, raw: Mapping[str, Any], problems: _Problem
     _check_database(config, problems)
     _check_network(config, problems)
     _check_entry(config, problems)
+    _check_operations(config, problems)
 
 
 def _check_entry(config: StackConfig, problems: _Problems) -> None:
@@ -658,6 +747,17 @@ def _check_entry(config: StackConfig, problems: _Problems) -> None:
             key,
             "required for a public prod service (service.public: true): a domain for the load balancer with "
             "TLS and Cloud Armor, instead of the open run.app URL or a raw load balancer IP",
+        )
+
+
+def _check_operations(config: StackConfig, problems: _Problems) -> None:
+    operations = config.operations
+    if operations.budget is not None and len(operations.alert_emails) > rules.BUDGET_NOTIFICATION_CHANNELS_MAX:
+        problems.add(
+            f"{NAMESPACE}:operations.alertEmails",
+            operations.alert_emails,
+            f"a budget notifies at most {rules.BUDGET_NOTIFICATION_CHANNELS_MAX} channels: list at most "
+            f"{rules.BUDGET_NOTIFICATION_CHANNELS_MAX} addresses (a group address reaches more people)",
         )
 
 

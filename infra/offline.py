@@ -112,6 +112,17 @@ def _computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], pro
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
         case "gcp:secretmanager/secretVersion:SecretVersion":
             return {"version": "1", "name": f"{inputs.get('secret', name)}/versions/1"}
+        case "gcp:monitoring/notificationChannel:NotificationChannel":
+            return {"name": f"projects/{project}/notificationChannels/{int(_fake_hex(name, 12), 16)}"}
+        case "gcp:monitoring/genericService:GenericService" | "gcp:monitoring/customService:CustomService":
+            return {"name": f"projects/{project}/services/{inputs.get('serviceId', name)}"}
+        case "gcp:monitoring/slo:Slo":
+            slo_id = inputs.get("sloId", name)
+            return {"name": f"projects/{project}/services/{inputs.get('service')}/serviceLevelObjectives/{slo_id}"}
+        case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            return {"uptimeCheckId": f"{name}-{_fake_hex(name, 8)}"}
+        case "gcp:monitoring/dashboard:Dashboard":
+            return {"id": f"projects/{project}/dashboards/{_fake_hex(name, 16)}"}
         case "random:index/randomPassword:RandomPassword":
             return {"result": f"offline-{_fake_hex(name, int(inputs.get('length', 32)))}"}
         case _:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 
 from components.apis import ProjectApis, ProjectApisArgs
 from components.app_runtime import AppRuntime
@@ -14,10 +15,12 @@ from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase,
 from components.entry import ArmorArgs, EntryPoint, EntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeCluster, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImage, ContainerImageArgs
+from components.metrics_adapter import CustomMetricsAdapter, CustomMetricsAdapterArgs
 from components.network import Network, NetworkArgs
+from components.operations import BudgetArgs, ObjectivesArgs, Operations, OperationsArgs
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
-from facts.gcp import POSTGRES_PORT, gpu_zones
+from facts.gcp import POSTGRES_PORT, gpu_zones, sql_postgres_max_connections
 from infra.config import StackConfig
 
 COMMON_APIS = (
@@ -34,7 +37,11 @@ PLATFORM_APIS = {
     "cloudrun": ("run.googleapis.com",),
     "gke": ("container.googleapis.com", "cloudresourcemanager.googleapis.com"),
 }
+OPERATIONS_APIS = ("monitoring.googleapis.com",)
+BUDGET_APIS = ("billingbudgets.googleapis.com",)
 GENERATED_SECRETS = {"db-password": 32, "api-key": 40, "admin-api-key": 40}
+KUBERNETES_NAMESPACE = "inference"
+KUBERNETES_APP_NAME = "embeddings"
 GKE_PODS_RANGE = "pods"
 GKE_SERVICES_RANGE = "services"
 
@@ -45,9 +52,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     labels = config.all_labels
     gke = config.platform == "gke"
 
-    apis = ProjectApis(
-        prefix, ProjectApisArgs(services=[*COMMON_APIS, *PLATFORM_APIS[config.platform], *_entry_apis(config)])
-    )
+    apis = ProjectApis(prefix, ProjectApisArgs(services=_apis(config)))
     after_apis = pulumi.ResourceOptions(depends_on=[apis])
 
     network = Network(
@@ -155,10 +160,80 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     }
 
     if gke:
-        outputs.update(_build_gke(config, network, database, cache, runtime, after_apis))
+        served = _build_gke(config, network, database, cache, runtime, after_apis)
     else:
-        outputs.update(_build_cloud_run(config, network, runtime, after_apis))
+        served = _build_cloud_run(config, network, runtime, after_apis)
+    service_name = served.pop("monitored_service")
+    outputs.update(served)
+    if config.operations.enabled:
+        operations = _build_operations(config, service_name, outputs.get("service_url"), database, cache, after_apis)
+        outputs["dashboard_id"] = operations.dashboard_id
     return outputs
+
+
+def _apis(config: StackConfig) -> list[str]:
+    services = [*COMMON_APIS, *PLATFORM_APIS[config.platform], *_entry_apis(config)]
+    if config.operations.enabled:
+        services += OPERATIONS_APIS
+        if config.operations.budget is not None:
+            services += BUDGET_APIS
+    return services
+
+
+def _build_operations(
+    config: StackConfig,
+    service_name: pulumi.Input[str],
+    service_url: pulumi.Input[str] | None,
+    database: PostgresDatabase,
+    cache: RedisCache,
+    after_apis: pulumi.ResourceOptions,
+) -> Operations:
+    """SLOs, alerts, the dashboard and the budget, on whichever platform serves."""
+    settings = config.operations
+    gke = config.gke
+    budget = settings.budget
+    return Operations(
+        config.name_prefix,
+        OperationsArgs(
+            project=config.project,
+            platform=config.platform,
+            region=config.region,
+            service_name=service_name,
+            namespace=KUBERNETES_NAMESPACE if gke else None,
+            max_instances=gke.replicas.max if gke else config.service.max_instances,
+            min_instances=gke.replicas.min if gke else config.service.min_instances,
+            # Only a public Cloud Run service has an address Google's uptime checkers reach before it exists.
+            public_url=service_url if config.service.public and not gke else None,
+            gpu=config.service.gpu is not None,
+            database_id=database.connection_name.apply(_monitored_database_id),
+            database_max_connections=sql_postgres_max_connections(config.database.tier),
+            redis_instance_id=cache.instance_id,
+            alert_emails=settings.alert_emails,
+            objectives=ObjectivesArgs(
+                availability=settings.slo.availability,
+                latency_ms=settings.slo.latency_ms,
+                latency_objective=settings.slo.latency_objective,
+                window_days=settings.slo.window_days,
+            ),
+            budget=BudgetArgs(
+                billing_account=budget.billing_account,
+                monthly_usd=budget.monthly_usd,
+                thresholds=budget.thresholds,
+                project_number=gcp.organizations.get_project_output(project_id=config.project).number,
+                stack_label=config.all_labels["stack"],
+            )
+            if budget
+            else None,
+            labels=config.all_labels,
+        ),
+        opts=after_apis,
+    )
+
+
+def _monitored_database_id(connection_name: str | None) -> str:
+    """`project:region:instance` → `project:instance`, the database_id of Cloud SQL's monitored resource."""
+    project, _region, instance = (connection_name or "::").split(":")
+    return f"{project}:{instance}"
 
 
 def _build_gke(
@@ -212,6 +287,19 @@ def _build_gke(
         ),
         opts=after_apis,
     )
+    # The autoscaler reads the app's queue depth through this adapter's custom.metrics.k8s.io API.
+    CustomMetricsAdapter(
+        prefix,
+        CustomMetricsAdapterArgs(
+            provider=cluster.provider,
+            cluster=cluster.cluster,
+            workload_pool=cluster.workload_pool,
+            project=config.project,
+            control_plane_cidrs=[gke_settings.master_cidr],
+            labels=labels,
+        ),
+        opts=after_apis,
+    )
     workload = KubernetesWorkload(
         prefix,
         KubernetesWorkloadArgs(
@@ -226,7 +314,7 @@ def _build_gke(
             max_replicas=gke_settings.replicas.max,
             max_surge=config.rollout[0],
             max_unavailable=config.rollout[1],
-            target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
+            target_queue_depth=gke_settings.replicas.target_queue_depth,
             public=config.service.public,
             internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
             redis_host=cache.host,
@@ -234,10 +322,13 @@ def _build_gke(
             database_host=database.private_ip,
             database_port=POSTGRES_PORT,
             labels=labels,
+            namespace=KUBERNETES_NAMESPACE,
+            app_name=KUBERNETES_APP_NAME,
         ),
         opts=after_apis,
     )
     return {
+        "monitored_service": KUBERNETES_APP_NAME,
         "cluster_name": cluster.cluster_name,
         "control_plane_endpoint": cluster.control_plane_endpoint,
         "kubeconfig": cluster.kubeconfig,
@@ -282,7 +373,7 @@ def _build_cloud_run(
         ),
         opts=after_apis,
     )
-    outputs: dict[str, Any] = {"service_url": service.url}
+    outputs: dict[str, Any] = {"service_url": service.url, "monitored_service": service.service_name}
     if config.entry is not None:
         outputs.update(_build_entry(config, service.service_name, after_apis))
     return outputs

@@ -27,6 +27,8 @@ KIND_ORDER = (
     "Secret",
     "ConfigMap",
     "PersistentVolumeClaim",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "Role",
     "RoleBinding",
     "Service",
@@ -38,6 +40,8 @@ KIND_ORDER = (
     "Job",
     "CronJob",
     "Ingress",
+    "APIService",
+    "PodMonitoring",
 )
 HIDDEN_VALUES_NOTE = "# Secret values are not rendered offline: {fields} left empty here, filled at `pulumi up`.\n"
 

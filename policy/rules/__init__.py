@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from facts.labels import LABELLED_RESOURCE_TYPES
-from policy.rules import cloudrun, cloudsql, entry, gke, kubernetes, labels, redis
+from policy.rules import cloudrun, cloudsql, entry, gke, kubernetes, labels, operations, redis
 from policy.rules.cloudsql import POSTGRES_REQUIRED_FLAGS
 from policy.rules.labels import is_prod, labels_of
 from policy.rules.registry import Declared, Level, Rule, StackRule
 
-DOMAINS = (labels, cloudsql, redis, gke, cloudrun, kubernetes, entry)
+DOMAINS = (labels, cloudsql, redis, gke, cloudrun, kubernetes, operations, entry)
 RULES: list[Rule] = [rule for domain in DOMAINS for rule in domain.RULES.rules]
 STACK_RULES: list[StackRule] = [rule for domain in DOMAINS for rule in domain.RULES.stack_rules]
 

@@ -55,7 +55,7 @@ def plan_workload(**choices: Any) -> Plan:
             "gpu_type": "nvidia-l4",
             "min_replicas": 1,
             "max_replicas": 3,
-            "target_cpu_utilization": 70,
+            "target_queue_depth": 64,
             "max_surge": 1,
             "max_unavailable": 0,
             "public": False,
@@ -103,7 +103,7 @@ def test_every_object_lives_in_the_workloads_own_namespace(plan):
     assert plan.one(NAMESPACE).inputs["metadata"]["name"] == "inference"
     namespaced = [resource for resource in plan.resources if resource.type.startswith("kubernetes:")]
     namespaced = [resource for resource in namespaced if resource.type != NAMESPACE]
-    assert len(namespaced) == 9
+    assert len(namespaced) == 10
     assert {resource.inputs["metadata"]["namespace"] for resource in namespaced} == {"inference"}
 
 
@@ -233,15 +233,30 @@ def test_public_entry_point_is_an_external_load_balancer():
     assert "loadBalancerSourceRanges" not in service["spec"]
 
 
-def test_autoscaler_keeps_replicas_between_min_and_max_on_cpu():
-    autoscaler = plan_workload(min_replicas=2, max_replicas=5, target_cpu_utilization=60).one(AUTOSCALER).inputs
+def test_autoscaler_keeps_replicas_between_min_and_max_on_the_queue_depth_per_pod():
+    autoscaler = plan_workload(min_replicas=2, max_replicas=5, target_queue_depth=48).one(AUTOSCALER).inputs
     assert autoscaler["apiVersion"] == "autoscaling/v2"
     spec = autoscaler["spec"]
     assert (spec["minReplicas"], spec["maxReplicas"]) == (2, 5)
     assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "embeddings"}
     assert spec["metrics"] == [
-        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}
+        {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": "prometheus.googleapis.com|embedding_queue_depth_inputs|gauge"},
+                "target": {"type": "AverageValue", "averageValue": "48"},
+            },
+        }
     ]
+
+
+def test_managed_prometheus_scrapes_every_pods_metrics_endpoint():
+    monitoring = plan_workload().one("kubernetes:monitoring.googleapis.com/v1:PodMonitoring").inputs
+    assert monitoring["metadata"]["namespace"] == "inference"
+    assert monitoring["spec"] == {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "embeddings"}},
+        "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+    }
 
 
 def test_deployment_leaves_the_replica_count_to_the_autoscaler(plan):

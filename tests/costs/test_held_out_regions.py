@@ -153,7 +153,9 @@ def test_a_tier_2_regions_held_out_totals_leave_out_only_what_is_unpriced(held_o
     cmp_cloudrun = held_out[region, "cmp-cloudrun"]
     redis, logging, registry = 0.065 * HOURS, 5.0, 1.0
     secrets = cost_of_kind(cmp_cloudrun, "Secret Manager")
-    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + secrets)
+    alerting = cost_of_kind(cmp_cloudrun, "Cloud Monitoring")  # alert conditions: one global price
+    assert alerting > 0
+    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + secrets + alerting)
 
 
 def test_the_request_based_free_tier_is_worth_its_tier_1_value_in_a_tier_2_region():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from facts.app import APP_PORT, APP_UID, LIVENESS_PATH, READINESS_PATH
+from facts import app as app_facts
+from facts.app import APP_PORT, APP_UID, LIVENESS_PATH, MAX_BATCH_SIZE, METRICS_PATH, READINESS_PATH
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 
@@ -22,3 +23,20 @@ def test_the_app_serves_the_health_paths_the_probes_call() -> None:
 
     assert f'"{LIVENESS_PATH}"' in sources
     assert f'"{READINESS_PATH}"' in sources
+
+
+def test_the_app_exports_every_series_the_monitoring_and_the_autoscaler_read() -> None:
+    metrics = (APP_DIR / "embedding_service" / "metrics.py").read_text()
+    sources = "".join(path.read_text() for path in (APP_DIR / "embedding_service").rglob("*.py"))
+    series = {name: value for name, value in vars(app_facts).items() if name.endswith("_METRIC")}
+
+    # prometheus_client adds `_total` to a Counter's name itself.
+    assert len(series) == 9
+    assert [name for name, value in series.items() if f'"{value.removesuffix("_total")}"' not in metrics] == []
+    assert f'"{METRICS_PATH}"' in sources
+
+
+def test_the_default_batch_size_is_the_apps() -> None:
+    settings = (APP_DIR / "embedding_service" / "settings.py").read_text()
+
+    assert re.search(rf"max_batch_size: int = Field\(default={MAX_BATCH_SIZE},", settings)

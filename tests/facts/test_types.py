@@ -30,4 +30,5 @@ def test_the_tokens_no_stack_creates_are_those_the_policy_pack_checks_or_the_pri
         types.FORWARDING_RULE,
         types.GLOBAL_FORWARDING_RULE,
         types.VPC_ACCESS_CONNECTOR,
+        types.MONITORING_UPTIME_CHECK,  # only a public service has one; no shipped stack is public
     }

@@ -24,12 +24,22 @@ class Inventory:
     resources: dict[str, int]
 
 
-def inventory(platform: str) -> Inventory:
-    """The inventory of a stack on this platform (cloudrun, gke): common.yaml plus the platform's own file."""
+def inventory(platform: str, stack: str | None = None) -> Inventory:
+    """The inventory of a stack on this platform (cloudrun, gke): common.yaml plus the platform's own file, plus
+    what the platform file's `stacks:` entry for this stack adds (counts add). Without a stack: every stack's
+    additions, so that every type some stack of the platform creates is there."""
     common = yaml.safe_load((INVENTORY_DIR / "common.yaml").read_text())
     own = yaml.safe_load((INVENTORY_DIR / f"{platform}.yaml").read_text())
     assert not common["resources"].keys() & own["resources"].keys(), f"{platform}.yaml repeats common types"
-    return Inventory(frozenset(common["apis"] + own["apis"]), {**common["resources"], **own["resources"]})
+    per_stack = own.get("stacks", {})
+    additions = list(per_stack.values()) if stack is None else [per_stack.get(stack, {})]
+    apis = set(common["apis"] + own["apis"])
+    resources = {**common["resources"], **own["resources"]}
+    for addition in additions:
+        apis.update(addition.get("apis", []))
+        for resource_type, count in addition.get("resources", {}).items():
+            resources[resource_type] = resources.get(resource_type, 0) + count
+    return Inventory(frozenset(apis), resources)
 
 
 def expected_labels(plan: Plan) -> dict[str, str]:

@@ -33,7 +33,7 @@ def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dic
             "diskSizeGb": 100,
             "diskType": "pd-balanced",
         },
-        "replicas": {"min": 1, "max": 3, "targetCpuUtilization": 70},
+        "replicas": {"min": 1, "max": 3, "targetQueueDepth": 64},
         "masterAuthorizedNetworks": [{"cidr": "10.0.0.0/8", "name": "internal"}],
     }
     for path, value in (gke or {}).items():
@@ -78,7 +78,7 @@ def test_the_issues_example_gke_section_loads_with_its_values():
     pool = config.gke.gpu_pool
     assert (pool.machine_type, pool.accelerator, pool.accelerator_count) == ("g2-standard-4", "nvidia-l4", 1)
     assert (pool.min_nodes, pool.max_nodes, pool.spot, pool.driver_version) == (0, 3, True, "LATEST")
-    assert (config.gke.replicas.min, config.gke.replicas.max, config.gke.replicas.target_cpu_utilization) == (1, 3, 70)
+    assert (config.gke.replicas.min, config.gke.replicas.max, config.gke.replicas.target_queue_depth) == (1, 3, 64)
     assert [(network.cidr, network.name) for network in config.gke.master_authorized_networks] == [
         ("10.0.0.0/8", "internal")
     ]

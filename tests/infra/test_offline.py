@@ -39,7 +39,14 @@ def test_object_values_reach_the_program_as_json_strings_like_the_engine_sends_t
 
 def test_stack_outputs_are_recorded():
     plan = plan_stack("dev", PROJECT_ROOT, cache=False)
-    assert set(plan.outputs) == {"service_url", "image_ref", "database_connection_name", "redis_host", "secret_ids"}
+    assert set(plan.outputs) == {
+        "service_url",
+        "image_ref",
+        "database_connection_name",
+        "redis_host",
+        "secret_ids",
+        "dashboard_id",
+    }
     assert plan.outputs["image_ref"].startswith("us-central1-docker.pkg.dev/my-inference-dev/")
     assert "@sha256:" in plan.outputs["image_ref"]
 

@@ -41,7 +41,11 @@ def label_paths(resource_type: str) -> list[tuple[str, ...]]:
     module_name = module_path.split("/")[0]
     sdk = importlib.import_module(f"pulumi_{package}" + ("" if module_name == "index" else f".{module_name}"))
     parameters = inspect.signature(getattr(sdk, class_name)._internal_init).parameters
-    paths: list[tuple[str, ...]] = [("labels",)] if "labels" in parameters else []
+    paths: list[tuple[str, ...]] = (
+        [("labels",)] if "labels" in parameters and not labels_are_settings(resource_type) else []
+    )
+    if "user_labels" in parameters:
+        paths.append(("userLabels",))
     for nested in ("settings", "template"):
         nested_args = getattr(sdk, f"{class_name}{nested.capitalize()}Args", None)
         if nested in parameters and nested_args is not None:
@@ -54,6 +58,11 @@ def label_paths(resource_type: str) -> list[tuple[str, ...]]:
     return paths
 
 
+def labels_are_settings(resource_type: str) -> bool:
+    """A notification channel's `labels` configure it (the email address); its GCP labels are `userLabels`."""
+    return resource_type == "gcp:monitoring/notificationChannel:NotificationChannel"
+
+
 def value_at(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
     for key in path:
         inputs = inputs.get(key, {}) if isinstance(inputs, dict) else {}
@@ -64,13 +73,13 @@ def value_at(inputs: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def test_stack_creates_the_cloud_run_inventory(stack_plan: Plan) -> None:
-    assert stack_plan.type_counts() == inventory("cloudrun").resources
+    assert stack_plan.type_counts() == inventory("cloudrun", stack_plan.stack).resources
 
 
 def test_every_api_the_stack_uses_is_enabled(stack_plan: Plan) -> None:
     enabled = {service.inputs["service"] for service in stack_plan.of_type(types.PROJECT_SERVICE)}
 
-    assert enabled == inventory("cloudrun").apis
+    assert enabled == inventory("cloudrun", stack_plan.stack).apis
 
 
 # --- the service's shape ----------------------------------------------------------------------------------------
@@ -248,6 +257,15 @@ def test_the_sdk_says_which_resources_of_the_stack_take_labels(stack_plan: Plan)
         (types.CLOUD_RUN_SERVICE, ("template", "labels")),
         ("gcp:compute/globalAddress:GlobalAddress", ("labels",)),
         ("gcp:artifactregistry/repository:Repository", ("labels",)),
+        *(
+            (monitoring_type, ("userLabels",))
+            for monitoring_type in (
+                "gcp:monitoring/genericService:GenericService",
+                "gcp:monitoring/slo:Slo",
+                "gcp:monitoring/alertPolicy:AlertPolicy",
+                *(["gcp:monitoring/notificationChannel:NotificationChannel"] if stack_plan.stack == "prod" else []),
+            )
+        ),
     }
 
 

@@ -44,7 +44,8 @@ def test_check_fails_a_dev_stack_whose_database_blocks_a_destroy_naming_the_flag
         "lifecycle-destroyable: blocks `pulumi destroy` of a stack meant to be destroyed: "
         "deletionProtection is true: set it to false"
     ) in result.output
-    assert "mandatory, 0 advisory violation(s)" in result.output.splitlines()[-1]
+    # The one advisory: dev lists no alert address (operations-alerts-notify).
+    assert "mandatory, 1 advisory violation(s)" in result.output.splitlines()[-1]
 
 
 def test_check_with_a_malformed_policy_config_still_exits_2(tmp_path: Path) -> None:

@@ -18,7 +18,12 @@ from tests.lifecycle.test_entry_data import ENTRY_POINT_TYPES
 DATA = load_lifecycle()
 NESTED_ARGS = re.compile(r"ForwardRef\('([\w.]+Args)'\)")
 # Types only a non-default configuration creates (a public Cloud Run service's invoker grant).
-TYPES_OUTSIDE_THE_SHIPPED_PLANS = {"gcp:cloudrunv2/serviceIamMember:ServiceIamMember", *ENTRY_POINT_TYPES}
+# Created only by a public Cloud Run service (its invoker binding and the uptime check on /healthz).
+TYPES_OUTSIDE_THE_SHIPPED_PLANS = {
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+    *ENTRY_POINT_TYPES,
+}
 
 
 def args_class(lifecycle: TypeLifecycle) -> type:

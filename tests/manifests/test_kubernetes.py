@@ -12,21 +12,28 @@ import yaml
 
 from infra.offline import plan_stack
 from manifests import ManifestError, kubernetes_objects, write_manifests
+from manifests.validation import validate_manifest
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = PROJECT_ROOT / ".venv-checkov" / "bin" / "checkov"
 KUBERNETES_VERSION = "1.33"
 GKE_STACKS = ("prod-gke", "cmp-gke")
+# The app's namespace, and the Custom Metrics Stackdriver Adapter's (namespace, RBAC, APIServices) for its autoscaler.
 EXPECTED_KINDS = {
-    "Namespace": 1,
-    "NetworkPolicy": 3,
-    "PodDisruptionBudget": 1,
-    "ServiceAccount": 1,
+    "Namespace": 2,
+    "NetworkPolicy": 6,
+    "PodDisruptionBudget": 2,
+    "ServiceAccount": 2,
     "Secret": 1,
-    "Service": 1,
-    "Deployment": 1,
+    "Service": 2,
+    "Deployment": 2,
     "HorizontalPodAutoscaler": 1,
+    "PodMonitoring": 1,
+    "ClusterRole": 1,
+    "ClusterRoleBinding": 2,
+    "RoleBinding": 1,
+    "APIService": 2,
 }
 
 
@@ -65,12 +72,12 @@ def test_every_manifest_names_its_api_version_kind_and_name(written):
 def test_every_manifest_is_valid_for_kubernetes_1_33_in_strict_mode(written):
     _plan, paths = written
     for path in paths:
-        kubernetes_validate.validate(yaml.safe_load(path.read_text()), KUBERNETES_VERSION, strict=True)
+        validate_manifest(yaml.safe_load(path.read_text()), KUBERNETES_VERSION)
 
 
 def test_strict_validation_catches_a_misspelled_field(written):
     _plan, paths = written
-    deployment = next(yaml.safe_load(path.read_text()) for path in paths if "-deployment-" in path.name)
+    deployment = next(yaml.safe_load(path.read_text()) for path in paths if "-deployment-inference-" in path.name)
     deployment["spec"]["template"]["spec"]["tolerations"][0]["efect"] = "NoSchedule"
     with pytest.raises(kubernetes_validate.ValidationError, match="efect"):
         kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
@@ -152,5 +159,11 @@ def test_checkov_kubernetes_framework_finds_no_failed_check(written):
     assert failed == []
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 50
-    skipped = {check["check_id"] for check in report["results"]["skipped_checks"]}
-    assert skipped == {"CKV_K8S_35"}
+    skipped = {(check["check_id"], check["resource"].split(".")[-1]) for check in report["results"]["skipped_checks"]}
+    # The app reads its settings from env (from a Secret); the metrics adapter is published by tag only and, as an
+    # aggregated API server, needs its service-account token. Each skip carries its reason in the manifest.
+    assert skipped == {
+        ("CKV_K8S_35", "embeddings"),
+        ("CKV_K8S_43", "custom-metrics-stackdriver-adapter"),
+        ("CKV_K8S_38", "custom-metrics-stackdriver-adapter"),
+    }

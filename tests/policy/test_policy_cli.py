@@ -32,6 +32,8 @@ def project_with_public_stack(tmp_path: Path) -> Path:
         (tmp_path / folder).symlink_to(REPO_ROOT / folder, target_is_directory=True)
     stack = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
     stack["config"]["inference:service"]["public"] = True
+    # Someone is told, so the only findings are about the public invoker.
+    stack["config"]["inference:operations"] = {"alertEmails": ["oncall@example.com"]}
     (tmp_path / "Pulumi.public.yaml").write_text(yaml.safe_dump(stack))
     (tmp_path / "policy-config").mkdir()
     return tmp_path

@@ -4,6 +4,7 @@ the same plan with the entry point broken (or gone) fails each one."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,12 @@ def test_check_refuses_a_prod_entry_stack_whose_run_app_url_is_open(tmp_path: Pa
 
     project = copy_project(tmp_path)
     plan = plan_entry_stack(project, "prod-open")
-    resources = plan.to_dict()["resources"]
-    for resource in resources:
-        if resource["type"] == CLOUD_RUN_SERVICE:
-            resource["inputs"]["ingress"] = "INGRESS_TRAFFIC_ALL"
+    resources = [
+        dataclasses.replace(resource, inputs={**resource.inputs, "ingress": "INGRESS_TRAFFIC_ALL"})
+        if resource.type == CLOUD_RUN_SERVICE
+        else resource
+        for resource in plan.resources
+    ]
     violations = evaluate_resources("prod-open", resources, load_policy_config("prod-open", project / "policy-config"))
     assert [violation.rule for violation in violations if violation.level is Level.MANDATORY] == [
         "entry-point-closes-run-app"

@@ -140,7 +140,7 @@ def test_pull_requests_run_tests_plan_check_and_manifest_validation_without_cred
         'infra.cli plan --stack "$STACK" --json',
         'infra.cli check --stack "$STACK"',
         'infra.cli plan --stack "$STACK" --manifests',
-        "kubernetes-validate --strict",
+        "manifests.validation --kubernetes-version 1.33",
     ):
         assert command in scripts, command
     for job_name in ("tests", "offline", "cost"):
