@@ -57,7 +57,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
     service_account_email: pulumi.Output[str]
 
     def __init__(self, name: str, args: CustomMetricsAdapterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("inference:metricsadapter:CustomMetricsAdapter", name, None, opts)
+        super().__init__("inference:metrics_adapter:CustomMetricsAdapter", name, None, opts)
         child = child_options(self, opts)
         in_cluster = child.merge(pulumi.ResourceOptions(provider=args.provider))
         selector = {APP_LABEL: ADAPTER_NAME}
