@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.tree import Tree
 
-from costs.cli import cost_app
-from infra.config import ConfigError
 from infra.offline import plan_stack
+from infra.stack_file import ConfigError
 from plan import Plan, PlannedResource, lookup
-from policy.cli import check
+
+# The consumers' commands, mounted by name and imported only when one of them runs (or for --help): a plan
+# never pays for loading the cost catalog or the policy rules. Each entry: module, attribute, and whether the
+# attribute is a Typer app (a group of commands) or a single command function.
+MOUNTED_COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "check": ("policy.cli", "check", False),
+    "cost": ("costs.cli", "cost_app", True),
+}
+
+
+class CommandsMountedOnUse(typer.core.TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in MOUNTED_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in MOUNTED_COMMANDS and cmd_name not in self.commands:
+            module, attribute, is_app = MOUNTED_COMMANDS[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            if is_app:
+                group = typer.main.get_group(target)
+                group.name = cmd_name
+                self.add_command(group, cmd_name)
+            else:
+                single = typer.Typer()
+                single.command(cmd_name)(target)
+                self.add_command(typer.main.get_command(single), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
+    cls=CommandsMountedOnUse,
     help="Offline plans, policy checks and cost estimates for the inference stacks (no cloud credentials needed).",
     no_args_is_help=True,
     add_completion=False,
@@ -146,10 +175,6 @@ def plan(
 
         written = write_manifests(result, manifests)
         console.print(f"{len(written)} Kubernetes manifests written to {manifests}")
-
-
-app.command("check")(check)
-app.add_typer(cost_app, name="cost")
 
 
 def main() -> None:

@@ -17,16 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from facts import gcp as rules
+from infra.stack_file import ConfigError as ConfigError
 
 NAMESPACE = "inference"
-
-
-class ConfigError(Exception):
-    """The stack configuration is invalid; `messages` holds one line per problem."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 class _Section(BaseModel):

@@ -9,7 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
+from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan
 
 INSTANCE = "gcp:redis/instance:Instance"
@@ -131,7 +132,7 @@ def test_auth_string_never_reaches_the_plan_in_plain_text() -> None:
     plan = plan_cache()
 
     instance = plan.one(INSTANCE)
-    auth_string = _computed_outputs(instance.type, instance.name, instance.inputs, PROJECT)["authString"]
+    auth_string = computed_outputs(instance.type, instance.name, instance.inputs, PROJECT)["authString"]
     assert auth_string not in json.dumps(plan.to_dict(include_outputs=True))
 
 

@@ -13,7 +13,8 @@ from components.app_runtime import AppRuntime, SecretEnv
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
 from facts.gcp import SERVICE_ACCOUNT_ID
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
+from infra.offline.mocks import computed_outputs
 from plan import Plan
 
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -155,7 +156,7 @@ def test_secret_values_never_reach_the_plan_in_plain_text() -> None:
     plan = plan_service()
 
     password = plan.one("random:index/randomPassword:RandomPassword")
-    generated = _computed_outputs(password.type, password.name, password.inputs, PROJECT)["result"]
+    generated = computed_outputs(password.type, password.name, password.inputs, PROJECT)["result"]
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
 
 

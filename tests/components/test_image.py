@@ -11,7 +11,8 @@ import pulumi_gcp as gcp
 from pulumi.runtime.mocks import MockCallArgs
 
 from components.image import ContainerImage, ContainerImageArgs
-from infra.offline import _DeterministicMocks, run_program
+from infra.offline import run_program
+from infra.offline.mocks import DeterministicMocks
 from plan import SECRET_PLACEHOLDER, Plan
 
 REPOSITORY = "gcp:artifactregistry/repository:Repository"
@@ -82,7 +83,7 @@ def test_image_is_pushed_to_the_repository_with_the_callers_access_token() -> No
         "username": "oauth2accesstoken",
         "password": SECRET_PLACEHOLDER,
     }
-    client_config = _DeterministicMocks("my-project").call(
+    client_config = DeterministicMocks("my-project").call(
         MockCallArgs(token="gcp:organizations/getClientConfig:getClientConfig", args={}, provider="")
     )
     assert client_config["accessToken"] not in json.dumps(plan.to_dict(include_outputs=True))

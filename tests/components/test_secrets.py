@@ -8,7 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secrets import Secrets, SecretsArgs
-from infra.offline import _computed_outputs, run_program
+from infra.offline import run_program
+from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -74,7 +75,7 @@ def test_values_leave_the_component_only_as_pulumi_secrets_and_ids_as_plain_refe
     plan = run_program(program, config={"gcp:project": "my-project"})
 
     password = plan.one(PASSWORD)
-    generated = _computed_outputs(password.type, password.name, password.inputs, "my-project")["result"]
+    generated = computed_outputs(password.type, password.name, password.inputs, "my-project")["result"]
     assert plan.outputs["values"] == {"db-password": SECRET_PLACEHOLDER}
     assert plan.outputs["secret_ids"] == {"db-password": "projects/my-project/secrets/app-db-password"}
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))

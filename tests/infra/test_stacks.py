@@ -23,7 +23,8 @@ from facts.gcp import (
     SQL_INSTANCE_NAME_MAX,
     STACK_NAME,
 )
-from infra.offline import _computed_outputs, plan_stack
+from infra.offline import plan_stack
+from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan
 from tests.stack_files import stack_config
 
@@ -135,7 +136,7 @@ def mock_secret_values(plan: Plan, project: str) -> list[str]:
     generated = [(resource, "result") for resource in plan.of_type(PASSWORD)]
     auth_strings = [(resource, "authString") for resource in plan.of_type(REDIS)]
     return [
-        _computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
+        computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
         for resource, output in [*generated, *auth_strings]
     ]
 

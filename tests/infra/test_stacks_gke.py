@@ -16,7 +16,8 @@ import pytest
 
 from facts.gcp import GKE_CLUSTER_NAME_MAX, MACHINE_TYPES, SERVICE_ACCOUNT_ID, gke_allocatable
 from infra.config import memory_mib
-from infra.offline import _computed_outputs, plan_stack
+from infra.offline import plan_stack
+from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
 from tests.stack_files import stack_config
 
@@ -321,7 +322,7 @@ def test_cluster_node_pools_and_kubernetes_objects_carry_the_stack_labels(gke_pl
 def test_no_generated_password_or_auth_string_appears_anywhere_in_the_plan(gke_plan: Plan) -> None:
     project = stack_config(gke_plan.stack)["gcp:project"]
     secret_values = [
-        _computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
+        computed_outputs(resource.type, resource.name, resource.inputs, project)[output]
         for resource, output in [
             *((password, "result") for password in gke_plan.of_type(PASSWORD)),
             *((redis, "authString") for redis in gke_plan.of_type(REDIS)),

@@ -1,0 +1,105 @@
+"""The provider stand-ins: deterministic values for what the cloud would compute and the program reads back.
+
+IP addresses, connection names, the image digest, the service URL: each derived from the resource's name, so the
+plan is the same on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pulumi.runtime import mocks as pulumi_mocks
+
+
+def fake_ip(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    return f"10.{digest[0] % 200 + 20}.{digest[1]}.{digest[2] % 250 + 2}"
+
+
+def fake_hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+FAKE_CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIoffline-plan-placeholder\n-----END CERTIFICATE-----\n"
+
+
+def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], project: str) -> dict[str, Any]:
+    """The outputs the provider would compute that the program reads back: deterministic stand-ins."""
+    region = inputs.get("region") or inputs.get("location") or "us-central1"
+    match resource_type:
+        case "gcp:sql/databaseInstance:DatabaseInstance":
+            instance = inputs.get("name", name)
+            return {
+                "name": instance,
+                "connectionName": f"{project}:{region}:{instance}",
+                "privateIpAddress": fake_ip(name),
+                "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{instance}",
+            }
+        case "gcp:redis/instance:Instance":
+            return {
+                "host": fake_ip(name),
+                "port": 6378 if inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
+                "authString": f"offline-auth-{fake_hex(name, 16)}",
+                "serverCaCerts": [{"cert": FAKE_CA_CERTIFICATE}],
+            }
+        case "gcp:serviceaccount/account:Account":
+            account_id = inputs.get("accountId", name)
+            email = f"{account_id}@{project}.iam.gserviceaccount.com"
+            return {
+                "email": email,
+                "member": f"serviceAccount:{email}",
+                "name": f"projects/{project}/{email}",
+            }
+        case "gcp:artifactregistry/repository:Repository":
+            return {"name": inputs.get("repositoryId", name)}
+        case "docker:index/image:Image":
+            image_name = inputs.get("imageName", name)
+            return {"repoDigest": f"{image_name.split(':')[0]}@sha256:{fake_hex(image_name, 64)}"}
+        case "gcp:cloudrunv2/service:Service":
+            service = inputs.get("name", name)
+            return {"name": service, "uri": f"https://{service}-{fake_hex(service, 10)}-uc.a.run.app"}
+        case "gcp:container/cluster:Cluster":
+            return {
+                "endpoint": fake_ip(name),
+                "masterAuth": {"clusterCaCertificate": "b2ZmbGluZS1wbGFuLWNh"},
+                "name": inputs.get("name", name),
+            }
+        case "gcp:compute/network:Network" | "gcp:compute/subnetwork:Subnetwork" | "gcp:compute/router:Router":
+            kind = resource_type.rsplit(":", 1)[1].lower() + "s"
+            resource_name = inputs.get("name", name)
+            return {
+                "name": resource_name,
+                "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/{kind}/{resource_name}",
+            }
+        case "gcp:compute/globalAddress:GlobalAddress":
+            return {"name": inputs.get("name", name), "address": inputs.get("address", "10.100.0.0")}
+        case "gcp:secretmanager/secret:Secret":
+            return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
+        case "random:index/randomPassword:RandomPassword":
+            return {"result": f"offline-{fake_hex(name, int(inputs.get('length', 32)))}"}
+        case _:
+            return {}
+
+
+class DeterministicMocks(pulumi_mocks.Mocks):
+    def __init__(self, project: str) -> None:
+        self.project = project
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outputs = computed_outputs(args.typ, args.name, args.inputs, self.project)
+        resource_id = outputs.get("name") or f"{args.name}-id"
+        return str(resource_id), {**args.inputs, **outputs}
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == "gcp:organizations/getClientConfig:getClientConfig":
+            return {
+                "accessToken": "offline-access-token",
+                "project": self.project,
+                "region": "us-central1",
+                "zone": "us-central1-a",
+                "id": "offline",
+            }
+        if args.token == "gcp:organizations/getProject:getProject":
+            return {"projectId": self.project, "number": "123456789012", "name": self.project}
+        return {}
