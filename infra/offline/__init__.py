@@ -4,7 +4,7 @@
 - `infra.offline.mocks`: the provider stand-ins (deterministic computed outputs);
 - `infra.offline.cache`: the plan cache and its cheap key.
 
-A cache hit reads the stack's files and the cached plan and imports none of pulumi, pydantic or YAML.
+A cache hit reads the stack's files and the cached plan, and imports none of pulumi, the config schema or YAML.
 """
 
 from __future__ import annotations

@@ -116,6 +116,9 @@ class TlsEndpoint:
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
+            # shutdown, not only close: it wakes the relay thread waiting on this socket.
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
             with suppress(OSError):
                 connection.close()
 
