@@ -91,7 +91,7 @@ def postgres_bindir() -> Path:
 
 def reachable_by_others(path: Path) -> bool:
     """Whether an account other than the owner may traverse every folder down to path."""
-    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents)
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in (path, *path.parents))
 
 
 def postgres_bindir_for(account: tuple[int, int] | None, scratch: Path) -> Path:
