@@ -51,7 +51,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 errors = Console(stderr=True, highlight=False)
 
 CONFIG_ERROR_EXIT_CODE = 2
