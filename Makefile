@@ -10,7 +10,7 @@ STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
 STACK_FLAGS := $(foreach stack,$(STACKS),--stack $(stack))
 OUT := out
 
-.PHONY: install install-app install-tools plan cost check manifests test lint typecheck bench bench-app serve clean
+.PHONY: install install-app install-tools plan cost check manifests goldens test lint typecheck bench bench-app serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ $(VENV)/.installed-test: $(VENV)/.installed-dev requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed-dev
-install-app: $(VENV)/.installed-app
+# The ONNX export of the packaged model (MODEL_BACKEND=onnx, the CPU default), into an ignored folder.
+ONNX_DIR := app/data/onnx
+$(ONNX_DIR)/model-fp32.onnx: $(VENV)/.installed-app
+	cd app && ../$(BIN)/python -m embedding_service.onnx_backend data/onnx
+
+install-app: $(VENV)/.installed-app $(ONNX_DIR)/model-fp32.onnx
 install-tools: $(CHECKOV_VENV)/.installed $(VENV)/.installed-test
 
 ## The main job: offline plans of dev and prod, then the cost comparison of every shipped stack.
@@ -61,6 +66,10 @@ manifests: install install-tools
 	  $(BIN)/kubernetes-validate --strict -k 1.33 $(OUT)/manifests/$(stack)/*.yaml && \
 	  $(CHECKOV_VENV)/bin/checkov --framework kubernetes --skip-download --compact --quiet -d $(OUT)/manifests/$(stack) &&) true
 
+## Rewrite tests/infra/goldens/ (plan JSON, cost JSON, check output of every shipped stack) after a change on purpose.
+goldens: install
+	$(BIN)/python -m tests.infra.goldens
+
 test: install install-app install-tools
 	$(BIN)/python -m pytest
 
@@ -75,12 +84,23 @@ typecheck: install
 bench: install
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_cost.py
+	$(BIN)/python bench/bench_changes.py
 
-bench-app: install-app
+# infinity-emb, the comparison, lives in a virtualenv of its own (its pins clash with the app's).
+INFINITY_VENV := .venv-infinity
+$(INFINITY_VENV)/.installed: app/requirements-infinity.txt
+	$(PYTHON) -m venv $(INFINITY_VENV)
+	$(INFINITY_VENV)/bin/pip install --quiet torch==$(TORCH_VERSION)
+	$(INFINITY_VENV)/bin/pip install --quiet -r app/requirements-infinity.txt
+	touch $@
+
+bench-app: install-app $(INFINITY_VENV)/.installed
 	$(BIN)/python bench/bench_app.py
 
+# Keys as the environment gives them: `API_KEYS=k make serve` refuses other keys; a run without keys is an
+# explicit `AUTH_DISABLED=true make serve`.
 serve: install-app
-	cd app && AUTH_DISABLED=true ../$(BIN)/python -m uvicorn embedding_service.main:app --host 127.0.0.1 --port 8080
+	cd app && ../$(BIN)/python -m embedding_service
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache

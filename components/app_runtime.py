@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pulumi
 
-APP_PORT = 8080
-LIVENESS_PATH = "/healthz"
-READINESS_PATH = "/readyz"
-# The model loads and warms up before /readyz answers 200; allow it five minutes on a cold GPU node.
+from facts.app import APP_PORT
+
+# The model loads and warms up before /readyz answers 200; allow it four minutes, the most Cloud Run's
+# documented startup-probe limit allows (facts.gcp.CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS).
 STARTUP_PERIOD_SECONDS = 10
-STARTUP_FAILURE_THRESHOLD = 30
+STARTUP_FAILURE_THRESHOLD = 24
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +21,9 @@ class SecretEnv:
 
     secret_id: pulumi.Input[str]
     """The Secret Manager secret (`projects/<p>/secrets/<id>`); Cloud Run references it directly."""
+    version: pulumi.Input[str]
+    """The secret version holding `value` (a number, never `latest`): a changed secret is a new version, so the
+    workload that names it rolls."""
     value: pulumi.Input[str]
     """The value as a Pulumi secret; GKE copies it into a Kubernetes Secret."""
 
@@ -34,8 +37,3 @@ class AppRuntime:
     secret_env: Mapping[str, SecretEnv]
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
-
-
-def cpu_quantity(cpu: float) -> str:
-    """vCPU as a Kubernetes-style quantity, which Cloud Run and GKE both take: `4`, `500m`."""
-    return str(int(cpu)) if float(cpu).is_integer() else f"{int(cpu * 1000)}m"

@@ -9,7 +9,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
 from components.secrets import Secrets, SecretsArgs
+from facts.gcp import REDIS_INSTANCE_NAME
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +25,9 @@ class RedisCacheArgs:
     memory_size_gb: int
     version: str
     read_replicas: int
+    deletion_protection: bool
+    """Refuse to delete the instance (prod). Unset, pulumi-gcp 10.x refuses too, which would also block every
+    replacement, so it is always passed explicitly; the AUTH secret follows it."""
     labels: Mapping[str, str]
 
 
@@ -39,9 +44,8 @@ class RedisCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:cache:RedisCache", name, None, opts)
 
-        # Named like the component: Memorystore ids stop at 40 characters, Pulumi's auto-name suffix included.
         instance = gcp.redis.Instance(
-            name,
+            fit_name(name, REDIS_INSTANCE_NAME, autonamed=True),
             region=args.region,
             tier=args.tier,
             memory_size_gb=args.memory_size_gb,
@@ -61,12 +65,18 @@ class RedisCache(pulumi.ComponentResource):
                     )
                 ]
             ),
+            deletion_protection=args.deletion_protection,
             labels=dict(args.labels),
             opts=child_options(self, opts, depends_on=[args.private_services_connection]),
         )
         self.auth_secret = Secrets(
             name,
-            SecretsArgs(generated={}, provided={"auth": instance.auth_string}, labels=args.labels),
+            SecretsArgs(
+                generated={},
+                provided={"auth": instance.auth_string},
+                labels=args.labels,
+                deletion_protection=args.deletion_protection,
+            ),
             opts=child_options(self, opts),
         )
 

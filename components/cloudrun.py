@@ -9,15 +9,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
-from components.app_runtime import (
-    LIVENESS_PATH,
-    READINESS_PATH,
-    STARTUP_FAILURE_THRESHOLD,
-    STARTUP_PERIOD_SECONDS,
-    AppRuntime,
-    cpu_quantity,
-)
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
+from components.naming import fit_name
 from components.secrets import Secrets
+from facts.app import LIVENESS_PATH, READINESS_PATH
+from facts.gcp import CLOUD_RUN_SERVICE_NAME, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GPU_RESOURCE_KEY
+from facts.quantities import cpu_quantity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,8 +53,8 @@ class CloudRunService(pulumi.ComponentResource):
 
         account = gcp.serviceaccount.Account(
             f"{name}-runtime",
-            account_id=f"{name}-run",
-            display_name=f"Runtime identity of {name}",
+            account_id=fit_name(f"{name}-run", SERVICE_ACCOUNT_ID_NAME),
+            display_name=fit_name(f"Runtime identity of {name}", SERVICE_ACCOUNT_DISPLAY_NAME),
             description="Reads the service's secrets; no other role.",
             opts=child,
         )
@@ -66,7 +64,7 @@ class CloudRunService(pulumi.ComponentResource):
 
         limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if args.gpu_type:
-            limits["nvidia.com/gpu"] = "1"
+            limits[GPU_RESOURCE_KEY] = "1"
         envs = [
             gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value)
             for env_name, value in args.runtime.env.items()
@@ -75,14 +73,17 @@ class CloudRunService(pulumi.ComponentResource):
                 name=env_name,
                 value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
                     secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret.secret_id, version="latest"
+                        # Pinned: with `latest`, a changed secret would reach no revision until something else
+                        # changed; a new version number is a template change, so it rolls a revision.
+                        secret=secret.secret_id,
+                        version=secret.version,
                     )
                 ),
             )
             for env_name, secret in args.runtime.secret_env.items()
         ]
         service = gcp.cloudrunv2.Service(
-            f"{name}-service",
+            fit_name(f"{name}-service", CLOUD_RUN_SERVICE_NAME, autonamed=True),
             location=args.region,
             ingress="INGRESS_TRAFFIC_ALL" if args.public else "INGRESS_TRAFFIC_INTERNAL_ONLY",
             deletion_protection=args.deletion_protection,

@@ -9,6 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -62,7 +64,7 @@ class PostgresDatabase(pulumi.ComponentResource):
         child = child_options(self, opts)
 
         instance = gcp.sql.DatabaseInstance(
-            f"{name}-instance",
+            fit_name(f"{name}-instance", SQL_INSTANCE_NAME, autonamed=True),
             region=args.region,
             database_version=args.version,
             deletion_protection=args.deletion_protection,
@@ -83,7 +85,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                     enabled=args.backups,
                     point_in_time_recovery_enabled=args.point_in_time_recovery,
-                    transaction_log_retention_days=7 if args.point_in_time_recovery else None,
+                    transaction_log_retention_days=SQL_PITR_LOG_RETENTION_DAYS if args.point_in_time_recovery else None,
                     start_time="02:00",
                     backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
                         retained_backups=14 if args.deletion_protection else 7, retention_unit="COUNT"
@@ -103,12 +105,25 @@ class PostgresDatabase(pulumi.ComponentResource):
             ),
             opts=child_options(self, opts, depends_on=[args.private_services_connection]),
         )
-        database = gcp.sql.Database(f"{name}-database", instance=instance.name, name=args.database_name, opts=child)
+        database = gcp.sql.Database(
+            f"{name}-database",
+            instance=instance.name,
+            name=args.database_name,
+            # Protected: the provider refuses to drop the database. Otherwise it is left to go with its instance,
+            # which a destroy deletes next: dropping it through the API fails while sessions or objects of other
+            # roles remain, and would only delay the instance's deletion.
+            deletion_policy="PREVENT" if args.deletion_protection else "ABANDON",
+            opts=child,
+        )
         user = gcp.sql.User(
             f"{name}-user",
             instance=instance.name,
             name=args.user_name,
             password=args.password,
+            # Once the app has created its tables as this user, Cloud SQL refuses to drop the role ("role ...
+            # cannot be dropped because some objects depend on it"); the docstring's answer for PostgreSQL is
+            # ABANDON, and the role goes with the instance.
+            deletion_policy="ABANDON",
             opts=child_options(self, opts, depends_on=[database]),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -11,21 +12,21 @@ import pulumi_kubernetes as kubernetes
 import yaml
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import GKE_NODE_IMAGE, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GPU_RESOURCE_KEY
 
-GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
 GPU_TAINT_EFFECT = "NO_SCHEDULE"
 # The same effect as Kubernetes spells it in a toleration.
 GPU_TOLERATION_EFFECT = "NoSchedule"
-GPU_NODE_LABEL = "cloud.google.com/gke-accelerator"
-NODE_IMAGE = "COS_CONTAINERD"
-# What the nodes' own identity needs: write logs and metrics, pull images. Nothing else.
+# What the nodes' own identity needs: GKE's own role for a custom node account (logs, metrics, metadata; GKE
+# requires it) and reading images. Nothing else.
 NODE_ROLES = (
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
+    "roles/container.defaultNodeServiceAccount",
     "roles/artifactregistry.reader",
 )
+CONTROL_PLANE_ACCESS = ("dns", "ip")
 AUTH_PLUGIN = "gke-gcloud-auth-plugin"
 AUTH_PLUGIN_HINT = (
     "gke-gcloud-auth-plugin must be installed where `pulumi up` runs: "
@@ -96,13 +97,19 @@ class GkeClusterArgs:
     master_cidr: str
     """The control plane's private /28."""
     authorized_networks: Sequence[AuthorizedNetworkArgs]
-    """Ranges allowed to reach the control plane (where `pulumi up` and kubectl run must be among them)."""
+    """Ranges allowed to reach the control plane's IP endpoints."""
+    control_plane_access: str
+    """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based
+    endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or
+    `ip` (the public IP endpoint, from `authorized_networks` only)."""
     release_channel: str
     """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
     system_pool: SystemPoolArgs
     """The pool for GKE's own pods."""
     gpu_pool: GpuPoolArgs
     """The pool the inference pods run on."""
+    gpu_zones: Sequence[str]
+    """The zones of the location that offer the accelerator: the GPU pool's node locations."""
     deletion_protection: bool
     """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
     labels: Mapping[str, str]
@@ -112,7 +119,11 @@ class GkeClusterArgs:
 class GkeCluster(pulumi.ComponentResource):
     """A private, VPC-native GKE Standard cluster with Workload Identity, Dataplane V2 and shielded COS nodes."""
 
+    cluster: gcp.container.Cluster
+    """The cluster itself: what needs the cluster to exist (a Workload Identity binding) depends on it."""
     cluster_name: pulumi.Output[str]
+    control_plane_endpoint: pulumi.Output[str]
+    """The host the kubeconfig (and so `pulumi up`) talks to: the DNS endpoint, or the public IP with `ip` access."""
     kubeconfig: pulumi.Output[str]
     """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a Pulumi secret)."""
     provider: kubernetes.Provider
@@ -122,14 +133,17 @@ class GkeCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:gke:GkeCluster", name, None, opts)
+        if args.control_plane_access not in CONTROL_PLANE_ACCESS:
+            raise ValueError(f"control_plane_access is one of {', '.join(CONTROL_PLANE_ACCESS)}")
+        dns_access = args.control_plane_access == "dns"
         child = child_options(self, opts)
         labels = dict(args.labels)
         self.workload_pool = f"{args.project}.svc.id.goog"
 
         node_account = gcp.serviceaccount.Account(
             f"{name}-nodes",
-            account_id=f"{name}-gke",
-            display_name=f"Nodes of {args.cluster_name}",
+            account_id=fit_name(f"{name}-gke", SERVICE_ACCOUNT_ID_NAME),
+            display_name=fit_name(f"Nodes of {args.cluster_name}", SERVICE_ACCOUNT_DISPLAY_NAME),
             description="GKE node identity: writes logs and metrics, reads images. No other role.",
             opts=child,
         )
@@ -161,7 +175,7 @@ class GkeCluster(pulumi.ComponentResource):
             node_config=gcp.container.ClusterNodeConfigArgs(
                 service_account=node_account.email,
                 oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_integrity_monitoring=True
                 ),
@@ -169,8 +183,15 @@ class GkeCluster(pulumi.ComponentResource):
             ),
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
-                enable_private_endpoint=False,
+                # With DNS access nobody needs the public IP: the nodes use the private one, callers the DNS name.
+                enable_private_endpoint=dns_access,
                 master_ipv4_cidr_block=args.master_cidr,
+            ),
+            control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                    allow_external_traffic=dns_access
+                ),
+                ip_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigIpEndpointsConfigArgs(enabled=True),
             ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[
@@ -214,7 +235,7 @@ class GkeCluster(pulumi.ComponentResource):
             management=management,
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=args.system_pool.machine_type,
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 service_account=node_account.email,
                 oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
                 shielded_instance_config=shielded,
@@ -232,6 +253,9 @@ class GkeCluster(pulumi.ComponentResource):
             name="gpu",
             cluster=cluster.id,
             location=args.location,
+            # A regional cluster spreads pools over zones GKE picks; GPU nodes can live only where the
+            # accelerator exists, so this pool names those zones.
+            node_locations=list(args.gpu_zones),
             autoscaling=gcp.container.NodePoolAutoscalingArgs(
                 # total_* bounds count nodes across every zone, so min/max mean the same for zonal and regional.
                 total_min_node_count=gpu.min_nodes,
@@ -242,7 +266,7 @@ class GkeCluster(pulumi.ComponentResource):
             management=management,
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=gpu.machine_type,
-                image_type=NODE_IMAGE,
+                image_type=GKE_NODE_IMAGE,
                 disk_size_gb=gpu.disk_size_gb,
                 disk_type=gpu.disk_type,
                 spot=gpu.spot,
@@ -262,7 +286,7 @@ class GkeCluster(pulumi.ComponentResource):
                 ],
                 taints=[
                     gcp.container.NodePoolNodeConfigTaintArgs(
-                        key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
+                        key=GPU_RESOURCE_KEY, value=GPU_TAINT_VALUE, effect=GPU_TAINT_EFFECT
                     )
                 ],
                 resource_labels=labels,
@@ -272,31 +296,52 @@ class GkeCluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        kubeconfig = pulumi.Output.all(
-            cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
-        ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
+        if dns_access:
+            # The DNS endpoint serves a publicly trusted certificate: no cluster CA in the kubeconfig.
+            self.control_plane_endpoint = cluster.control_plane_endpoints_config.apply(_dns_endpoint)
+            kubeconfig = pulumi.Output.all(cluster.name, self.control_plane_endpoint).apply(
+                lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), None)
+            )
+        else:
+            self.control_plane_endpoint = cluster.endpoint
+            kubeconfig = pulumi.Output.all(
+                cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+            ).apply(lambda parts: _kubeconfig(str(parts[0]), str(parts[1]), str(parts[2])))
         self.kubeconfig = pulumi.Output.secret(kubeconfig)
+        self.cluster = cluster
         self.cluster_name = cluster.name
         self.provider = kubernetes.Provider(
             f"{name}-kubernetes",
             kubeconfig=self.kubeconfig,
             opts=child_options(self, opts, depends_on=[system_pool, gpu_pool]),
         )
-        self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "control_plane_endpoint": self.control_plane_endpoint,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
 
 
-def _kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str) -> str:
+def _dns_endpoint(endpoints: Mapping[str, Any] | None) -> str:
+    """The cluster's DNS endpoint from its control_plane_endpoints_config (output types are mappings too)."""
+    endpoint = ((endpoints or {}).get("dns_endpoint_config") or {}).get("endpoint")
+    if not endpoint:
+        raise ValueError("the cluster reported no DNS endpoint (control_plane_endpoints_config.dns_endpoint_config)")
+    return str(endpoint)
+
+
+def _kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str | None) -> str:
     """A kubeconfig that gets short-lived tokens from gke-gcloud-auth-plugin; it holds no credential itself."""
+    server: dict[str, str] = {"server": f"https://{endpoint}"}
+    if ca_certificate is not None:
+        server["certificate-authority-data"] = ca_certificate
     return yaml.safe_dump(
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [
-                {
-                    "name": cluster_name,
-                    "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_certificate},
-                }
-            ],
+            "clusters": [{"name": cluster_name, "cluster": server}],
             "users": [
                 {
                     "name": cluster_name,

@@ -10,6 +10,8 @@ import pulumi_docker as docker
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import ARTIFACT_REPOSITORY_ID, DOCKER_TAG
 
 IMAGE_PLATFORM = "linux/amd64"
 
@@ -29,6 +31,8 @@ class ContainerImageArgs:
     prebuilt: str | None = None
     """Deploy this image reference as is: no repository, nothing built."""
     keep_recent_versions: int = 10
+    deletion_protection: bool = False
+    """Refuse to delete the repository and the images in it (prod)."""
 
 
 class ContainerImage(pulumi.ComponentResource):
@@ -50,7 +54,7 @@ class ContainerImage(pulumi.ComponentResource):
         repository = gcp.artifactregistry.Repository(
             f"{name}-repository",
             location=args.region,
-            repository_id=name,
+            repository_id=fit_name(name, ARTIFACT_REPOSITORY_ID),
             format="DOCKER",
             mode="STANDARD_REPOSITORY",
             description="Images of the inference service",
@@ -73,14 +77,16 @@ class ContainerImage(pulumi.ComponentResource):
                 ),
             ],
             labels=dict(args.labels),
+            deletion_policy="PREVENT" if args.deletion_protection else "DELETE",
             opts=child,
         )
         registry_host = f"{args.region}-docker.pkg.dev"
+        tag = fit_name(args.tag, DOCKER_TAG)
         self.repository_url = repository.repository_id.apply(lambda repo: f"{registry_host}/{args.project}/{repo}")
         client_config = gcp.organizations.get_client_config_output()
         image = docker.Image(
             f"{name}-app",
-            image_name=self.repository_url.apply(lambda url: f"{url}/inference-app:{args.tag}"),
+            image_name=self.repository_url.apply(lambda url: f"{url}/inference-app:{tag}"),
             build=docker.DockerBuildArgs(
                 context=args.context,
                 dockerfile=args.dockerfile,

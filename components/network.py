@@ -9,6 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.naming import fit_name
+from facts.gcp import COMPUTE_NAME
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,8 +23,11 @@ class NetworkArgs:
     """Labels for every child that takes labels."""
     secondary_ranges: Mapping[str, str] = field(default_factory=dict)
     """Named secondary ranges (GKE pods and services); none by default."""
+    private_services_address: str = "10.40.0.0"
+    """First address of the range reserved for Google's managed services (Cloud SQL, Memorystore). Fixed, not left
+    to Google's allocator, so that the config can prove it overlaps neither the subnet nor the GKE ranges."""
     private_services_prefix_length: int = 20
-    """Size of the range reserved for Google's managed services (Cloud SQL, Memorystore)."""
+    """Size of the range reserved for Google's managed services."""
     cloud_nat: bool = False
     """Give instances without external IPs internet egress through Cloud NAT."""
 
@@ -42,14 +47,14 @@ class Network(pulumi.ComponentResource):
         child = child_options(self, opts)
 
         network = gcp.compute.Network(
-            f"{name}-vpc",
+            fit_name(f"{name}-vpc", COMPUTE_NAME, autonamed=True),
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
             description="Inference service network",
             opts=child,
         )
         subnet = gcp.compute.Subnetwork(
-            f"{name}-subnet",
+            fit_name(f"{name}-subnet", COMPUTE_NAME, autonamed=True),
             network=network.id,
             region=args.region,
             ip_cidr_range=args.subnet_cidr,
@@ -64,10 +69,11 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         private_services_range = gcp.compute.GlobalAddress(
-            f"{name}-private-services",
+            fit_name(f"{name}-private-services", COMPUTE_NAME, autonamed=True),
             network=network.id,
             purpose="VPC_PEERING",
             address_type="INTERNAL",
+            address=args.private_services_address,
             prefix_length=args.private_services_prefix_length,
             labels=dict(args.labels),
             opts=child,
@@ -77,15 +83,22 @@ class Network(pulumi.ComponentResource):
             network=network.id,
             service="servicenetworking.googleapis.com",
             reserved_peering_ranges=[private_services_range.name],
-            # Cloud SQL and Memorystore keep the peering busy until long after they are deleted; abandoning it
-            # lets a stack destroy cleanly instead of failing on "producer services still using this connection".
-            deletion_policy="ABANDON",
+            # Cloud SQL and Memorystore keep the connection busy for a while after they are deleted, so a plain
+            # delete fails ("producer services still using this connection"). ABANDON would leave the VPC peering
+            # behind, which then blocks deleting the network; REMOVE_PEERING removes the peering in that case, so
+            # the network goes too.
+            deletion_policy="REMOVE_PEERING",
             opts=child,
         )
         if args.cloud_nat:
-            router = gcp.compute.Router(f"{name}-router", network=network.id, region=args.region, opts=child)
+            router = gcp.compute.Router(
+                fit_name(f"{name}-router", COMPUTE_NAME, autonamed=True),
+                network=network.id,
+                region=args.region,
+                opts=child,
+            )
             gcp.compute.RouterNat(
-                f"{name}-nat",
+                fit_name(f"{name}-nat", COMPUTE_NAME, autonamed=True),
                 router=router.name,
                 region=args.region,
                 nat_ip_allocate_option="AUTO_ONLY",

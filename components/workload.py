@@ -10,18 +10,15 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
-from components.app_runtime import (
-    LIVENESS_PATH,
-    READINESS_PATH,
-    STARTUP_FAILURE_THRESHOLD,
-    STARTUP_PERIOD_SECONDS,
-    AppRuntime,
-    cpu_quantity,
-)
-from components.gke import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
+from components.gke import GPU_TAINT_VALUE, GPU_TOLERATION_EFFECT
+from components.naming import fit_name
 from components.secrets import Secrets
+from facts.app import APP_UID, LIVENESS_PATH, READINESS_PATH
+from facts.gcp import SERVICE_ACCOUNT_ID_NAME
+from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
+from facts.quantities import cpu_quantity
 
-APP_UID = 10001
 APP_LABEL = "app.kubernetes.io/name"
 SCRATCH_PATH = "/tmp"  # noqa: S108 - the app's only writable path, an emptyDir of its own
 SCRATCH_SIZE = "1Gi"
@@ -37,6 +34,7 @@ GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
 ANYWHERE = "0.0.0.0/0"
 # A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
 ROLLOUT_TIMEOUT = "30m"
+SECRET_VERSIONS_ANNOTATION = "inference/secret-versions"  # noqa: S105 - version numbers, not a secret
 INTERNAL_LOAD_BALANCER = {"networking.gke.io/load-balancer-type": "Internal"}
 SECRETS_AS_ENV_SKIP = (
     "CKV_K8S_35=The app reads its settings from the environment under the same names as on Cloud Run; "
@@ -48,6 +46,9 @@ SECRETS_AS_ENV_SKIP = (
 class KubernetesWorkloadArgs:
     provider: kubernetes.Provider
     """The cluster's Kubernetes provider (GkeCluster.provider)."""
+    cluster: pulumi.Resource
+    """The cluster (GkeCluster.cluster): its Workload Identity pool exists only once a WI cluster does, so the
+    binding of the pod's Kubernetes service account waits for it."""
     workload_pool: str
     """The cluster's Workload Identity pool (`<project>.svc.id.goog`)."""
     runtime: AppRuntime
@@ -62,6 +63,10 @@ class KubernetesWorkloadArgs:
     """Fewest pods the autoscaler keeps."""
     max_replicas: int
     """Most pods the autoscaler runs (the GPU pool must have a node for each)."""
+    max_surge: int
+    """Extra pods a rollout may start (each needs a spare GPU: 0 when max_replicas uses every GPU of the pool)."""
+    max_unavailable: int
+    """Pods a rollout may take down before their replacements are ready (1 when it cannot surge)."""
     target_cpu_utilization: int
     """Average CPU use (percent of the request) the autoscaler aims for."""
     public: bool
@@ -82,6 +87,10 @@ class KubernetesWorkloadArgs:
     """The namespace everything lives in (never `default`)."""
     app_name: str = "embeddings"
     """Name of the Deployment, Service, autoscaler and service account."""
+
+    def __post_init__(self) -> None:
+        if self.max_surge < 0 or self.max_unavailable < 0 or self.max_surge + self.max_unavailable == 0:
+            raise ValueError("a rollout needs max_surge or max_unavailable above 0 (Kubernetes refuses both 0)")
 
 
 def _to_cidrs(cidrs: Sequence[pulumi.Input[str]]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:
@@ -112,7 +121,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         google_account = gcp.serviceaccount.Account(
             f"{name}-pod",
-            account_id=f"{name}-pod",
+            account_id=fit_name(f"{name}-pod", SERVICE_ACCOUNT_ID_NAME),
             display_name=f"Pods of {args.app_name} on GKE",
             description="Acts for the Kubernetes service account through Workload Identity; reads the secrets.",
             opts=child,
@@ -149,7 +158,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             service_account_id=google_account.name,
             role="roles/iam.workloadIdentityUser",
             member=f"serviceAccount:{args.workload_pool}[{args.namespace}/{args.app_name}]",
-            opts=child,
+            opts=child_options(self, opts, depends_on=[args.cluster]),
         )
 
         secret_name = f"{args.app_name}-secrets"
@@ -176,7 +185,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
             )
             for env_name in args.runtime.secret_env
         ]
-        resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, "nvidia.com/gpu": "1"}
+        secret_versions = pulumi.Output.all(
+            **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
+        ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
+        resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, GPU_RESOURCE_KEY: "1"}
         seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
 
         def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:
@@ -191,10 +203,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
             service_account_name=args.app_name,
             automount_service_account_token=False,
             enable_service_links=False,
-            node_selector={GPU_NODE_LABEL: args.gpu_type},
+            node_selector={GKE_ACCELERATOR_NODE_LABEL: args.gpu_type},
             tolerations=[
                 kubernetes.core.v1.TolerationArgs(
-                    key=GPU_TAINT_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
+                    key=GPU_RESOURCE_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
                 )
             ],
             security_context=kubernetes.core.v1.PodSecurityContextArgs(
@@ -240,13 +252,22 @@ class KubernetesWorkload(pulumi.ComponentResource):
             metadata=metadata(args.app_name, annotations={"checkov.io/skip1": SECRETS_AS_ENV_SKIP}),
             spec=kubernetes.apps.v1.DeploymentSpecArgs(
                 selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels=selector),
-                # A new pod must be ready before an old one goes: a GPU pod takes minutes to warm up.
+                # Surge where a spare GPU exists (a new pod is ready before an old one goes); at full GPU capacity a
+                # surge pod would wait forever for a node the pool cannot add, so one pod is replaced at a time.
                 strategy=kubernetes.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
-                    rolling_update=kubernetes.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
+                    rolling_update=kubernetes.apps.v1.RollingUpdateDeploymentArgs(
+                        max_surge=args.max_surge, max_unavailable=args.max_unavailable
+                    ),
                 ),
                 template=kubernetes.core.v1.PodTemplateSpecArgs(
-                    metadata=kubernetes.meta.v1.ObjectMetaArgs(labels=labels), spec=pod
+                    metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                        labels=labels,
+                        # A changed secret is a new version: naming the versions here rolls the pods, which read
+                        # their secrets only at start.
+                        annotations={SECRET_VERSIONS_ANNOTATION: secret_versions},
+                    ),
+                    spec=pod,
                 ),
             ),
             opts=in_cluster.merge(

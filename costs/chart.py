@@ -14,9 +14,11 @@ def draw_sweep_chart(result: SweepResult, path: Path, currency: str = "USD") -> 
     from matplotlib import pyplot
 
     figure, axes = pyplot.subplots(figsize=(9, 5.5), dpi=120)
-    values = [point.value for point in result.points]
     for stack in result.points[0].totals:
-        axes.plot(values, [point.totals[stack] for point in result.points], label=stack, linewidth=2)
+        served = [(point.value, total) for point in result.points if (total := point.totals[stack]) is not None]
+        if served:
+            xs, ys = zip(*served, strict=True)
+            axes.plot(xs, ys, label=stack, linewidth=2)
     for break_even in result.break_evens:
         axes.axvline(break_even.value, color="grey", linestyle=":", linewidth=1)
         axes.annotate(
@@ -30,7 +32,7 @@ def draw_sweep_chart(result: SweepResult, path: Path, currency: str = "USD") -> 
     axes.set_yscale("log")
     axes.set_xlabel(f"{result.range.parameter} per month")
     axes.set_ylabel(f"{currency} per month")
-    axes.set_title(f"Monthly cost against {result.range.parameter}")
+    axes.set_title(f"Monthly cost against {result.range.parameter} (each line ends at its stack's capacity)")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     figure.tight_layout()

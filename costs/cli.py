@@ -18,7 +18,7 @@ from costs.catalog import CatalogError, load_catalog
 from costs.chart import draw_sweep_chart
 from costs.diff import DiffError, StackDelta, diff_reports, exceeds, load_report, render_diff_markdown
 from costs.estimate import estimate_stack
-from costs.report import build_report, render_json, render_markdown, render_table
+from costs.report import build_region_compare, build_report, render_json, render_markdown, render_table
 from costs.sweep import SweepError, parse_sweep, sweep
 from costs.usage import DEFAULT_USAGE_PATH, UsageError, load_usage
 from plan import Plan, PlanFormatError, StackPlanner, plan_from_dict, plan_from_preview, plan_from_state, read_json
@@ -32,6 +32,12 @@ class OutputFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
+
+
+class CommitmentTerm(StrEnum):
+    none = "none"
+    one_year = "1y"
+    three_years = "3y"
 
 
 cost_app = typer.Typer(
@@ -57,6 +63,17 @@ def cost(
         str | None, typer.Option("--sweep", help="Price across a usage range, e.g. requests=1e5:1e9.")
     ] = None,
     free_tier: Annotated[bool, typer.Option("--free-tier", help="Apply monthly free tiers.")] = False,
+    commitment: Annotated[
+        CommitmentTerm,
+        typer.Option("--commitment", help="Show committed-use prices beside list prices (catalog discounts)."),
+    ] = CommitmentTerm.none,
+    region_compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region-compare",
+            help="Also price the same stacks in each REGION, side by side (repeat it or give a comma list).",
+        ),
+    ] = None,
     use_cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse offline plans while program and stack are unchanged.")
     ] = True,
@@ -71,8 +88,22 @@ def cost(
         if not plans:
             _fail("give at least one --stack, --plan, --preview or --state to price")
         usages = {stack_plan.title: usage_file.for_stack(stack_plan.stack, str(usage)) for stack_plan in plans}
-        estimates = [estimate_stack(stack_plan, usages[stack_plan.title], catalog, free_tier) for stack_plan in plans]
-        report = build_report(estimates, catalog, free_tier)
+        term = None if commitment is CommitmentTerm.none else commitment.value
+        estimates = [
+            estimate_stack(stack_plan, usages[stack_plan.title], catalog, free_tier, commitment=term)
+            for stack_plan in plans
+        ]
+        report = build_report(estimates, catalog, free_tier, term)
+        regions = _regions(region_compare or [], catalog.regions())
+        if regions:
+            by_region = {
+                stack_plan.title: [
+                    estimate_stack(stack_plan, usages[stack_plan.title], catalog, free_tier, region, term)
+                    for region in regions
+                ]
+                for stack_plan in plans
+            }
+            report = report.with_region_compare(build_region_compare(regions, by_region))
         sweep_result = None
         if sweep_spec or chart:
             sweep_range = parse_sweep(sweep_spec or DEFAULT_CHART_SWEEP)
@@ -142,6 +173,15 @@ def _load_plans(
         seen.add(title)
         unique.append(dataclasses.replace(stack_plan, label=title))
     return unique
+
+
+def _regions(values: list[str], priced: list[str]) -> list[str]:
+    """`--region-compare` values (repeated or comma-separated), each a region some catalog price is given for."""
+    regions = [region.strip() for value in values for region in value.split(",") if region.strip()]
+    unknown = [region for region in regions if region not in priced]
+    if unknown:
+        _fail(f"--region-compare: no catalog prices for {', '.join(unknown)} (priced: {', '.join(priced)})")
+    return list(dict.fromkeys(regions))
 
 
 def _labelled(stack_plan: Plan, source: str) -> Plan:

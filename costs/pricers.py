@@ -6,21 +6,26 @@ what), never a price.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from costs.catalog import Catalog, UnpricedError
-from facts.gcp import BUILT_IN_GPU_SERIES, ZONE
+from costs.pricing import SECONDS_PER_HOUR, ResourcePricing
+from facts import types
+from facts.gcp import (
+    BUILT_IN_ACCELERATORS,
+    BUILT_IN_GPU_SERIES,
+    SQL_CUSTOM_TIER,
+    SQL_SHARED_CORE_TIERS,
+    ZONE,
+    machine_series,
+)
+from facts.kubernetes import GPU_RESOURCE_KEY
+from facts.quantities import cpu_cores, memory_gib
 from plan import PlannedResource
 
-if TYPE_CHECKING:
-    from costs.estimate import ResourcePricing
-
-SECONDS_PER_HOUR = 3600
 MILLION = 1_000_000
 SECRET_ACCESS_UNIT = 10_000
-GPU_LIMIT_KEY = "nvidia.com/gpu"
 # Defaults GCP applies when an input is left out (each from the API reference of the resource).
 CLOUD_RUN_DEFAULT_CPU = "1"
 CLOUD_RUN_DEFAULT_MEMORY = "512Mi"
@@ -34,32 +39,25 @@ SQL_DEFAULT_DISK_TYPE = "PD_SSD"
 VPC_CONNECTOR_DEFAULT_MACHINE = "e2-micro"
 VPC_CONNECTOR_DEFAULT_MIN_INSTANCES = 2
 NAT_VM_CAP = 32
-
-_SQL_CUSTOM_TIER = re.compile(r"^db-custom-(?P<vcpus>\d+)-(?P<memory_mb>\d+)$")
-_SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
-_QUANTITY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<suffix>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-_BYTES_PER_SUFFIX = {
-    None: 1,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
+FORWARDING_RULES_IN_MINIMUM = 5
+CLOUD_RUN_INTERNAL_INGRESS = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+INTERNAL_LOAD_BALANCER_ANNOTATIONS = ("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type")
+# Database flags that make Cloud SQL write logs beyond the default (the CIS benchmark turns them on).
+SQL_LOGGING_FLAGS = ("cloudsql.enable_pgaudit", "log_connections", "log_disconnections", "log_statement")
+SQL_FLAG_OFF_VALUES = ("off", "none", "false")
+GKE_LOGGING_DISABLED = "none"
+GKE_SYSTEM_LOG_COMPONENT = "SYSTEM_COMPONENTS"
 
 
 def free_reason(resource: PlannedResource, catalog: Catalog) -> str | None:
     """Why a resource costs nothing by itself, or None when it has to be priced."""
     if not resource.custom:
         return "a component resource; its children are priced"
-    if resource.type.startswith("pulumi:providers:"):
+    if resource.type.startswith(types.PROVIDER_PREFIX):
         return "a Pulumi provider, not a cloud resource"
-    if resource.type == "kubernetes:core/v1:Service" and _dig(resource.inputs, "spec", "type") != "LoadBalancer":
+    if resource.type == types.K8S_SERVICE and _dig(resource.inputs, "spec", "type") != "LoadBalancer":
         return "a cluster-internal Kubernetes Service"
-    if resource.type in ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/address:Address") and (
+    if resource.type in (types.GLOBAL_ADDRESS, types.ADDRESS) and (
         resource.inputs.get("addressType") == "INTERNAL" or resource.inputs.get("purpose") == "VPC_PEERING"
     ):
         return "an internal address range"
@@ -71,7 +69,7 @@ def price_cloud_run_service(pricing: ResourcePricing) -> None:
     containers = template.get("containers") or [{}]
     cpus = sum(_cpu(_limits(container).get("cpu", CLOUD_RUN_DEFAULT_CPU)) for container in containers)
     memory_gib = sum(_gib(_limits(container).get("memory", CLOUD_RUN_DEFAULT_MEMORY)) for container in containers)
-    gpus = sum(int(_number(_limits(container).get(GPU_LIMIT_KEY, 0))) for container in containers)
+    gpus = sum(int(_number(_limits(container).get(GPU_RESOURCE_KEY, 0))) for container in containers)
     instance_based = any(_cpu_always_allocated(container) for container in containers)
     scaling = template.get("scaling") or {}
     service_scaling = pricing.inputs.get("scaling") or {}
@@ -84,17 +82,21 @@ def price_cloud_run_service(pricing: ResourcePricing) -> None:
         _number(template.get("maxInstanceRequestConcurrency", CLOUD_RUN_DEFAULT_CONCURRENCY))
     )
     usage = pricing.usage
-    demand_hours = (
-        usage.instance_hours
-        if usage.instance_hours is not None
-        else usage.monthly_requests * usage.request_seconds / concurrency / SECONDS_PER_HOUR
-    )
+    accelerator = _dig(template, "nodeSelector", "accelerator") or "unknown-gpu"
+    shape = accelerator if gpus else f"cpu-{cpus:g}"
+    throughput = usage.throughput.get(shape)
+    pricing.serve(shape, "instance", None if max_instances is None else _number(max_instances))
+    if usage.instance_hours is not None:
+        demand_hours = usage.instance_hours
+    elif throughput is not None:
+        demand_hours = usage.monthly_requests / throughput.requests_per_second / SECONDS_PER_HOUR
+    else:
+        demand_hours = usage.monthly_requests * usage.request_seconds / concurrency / SECONDS_PER_HOUR
     if max_instances is not None and demand_hours > _number(max_instances) * pricing.hours:
         demand_hours = _number(max_instances) * pricing.hours
         pricing.note(f"traffic needs more than {max_instances} max instances; capped at max instances all month")
     gpu_price_id = None
     if gpus:
-        accelerator = _dig(template, "nodeSelector", "accelerator") or "unknown-gpu"
         redundancy = "off" if template.get("gpuZonalRedundancyDisabled") is True else "on"
         gpu_price_id = f"cloudrun.gpu.{accelerator}.zonal-redundancy-{redundancy}"
         gpu_label = f"GPU {accelerator}, zonal redundancy {redundancy}"
@@ -135,7 +137,10 @@ def price_cloud_run_service(pricing: ResourcePricing) -> None:
                 "the idle min-instance rate of request-based billing is not in the catalog",
             )
     if usage.egress_gb:
-        pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", usage.egress_gb)
+        if pricing.inputs.get("ingress") == CLOUD_RUN_INTERNAL_INGRESS:
+            pricing.note("internal ingress only: responses stay in Google's network, no internet egress")
+        else:
+            pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", usage.egress_gb)
 
 
 def price_gke_cluster(pricing: ResourcePricing) -> None:
@@ -149,6 +154,9 @@ def price_gke_cluster(pricing: ResourcePricing) -> None:
         pricing.hours,
         free_tier_eligible=zonal or autopilot,
     )
+    if _gke_system_logs_on(pricing.inputs) and pricing.usage.gke_system_log_gb:
+        log_gb = pricing.usage.gke_system_log_gb
+        pricing.add(f"system logs {log_gb:g} GiB", "Cloud Logging", "logging.ingestion", log_gb)
     if autopilot:
         pricing.gap("Autopilot pods", "Autopilot pod resource prices are not in the catalog")
     elif pricing.inputs.get("removeDefaultNodePool") is not True:
@@ -161,19 +169,38 @@ def price_gke_node_pool(pricing: ResourcePricing) -> None:
     node_config = inputs.get("nodeConfig") or {}
     min_nodes, max_nodes = _node_range(inputs)
     _price_nodes(pricing, node_config, min_nodes, "nodes, minimum")
-    if max_nodes > min_nodes and _has_gpus(node_config):
-        usage = pricing.usage
-        demand_node_hours = (
-            usage.node_hours
-            if usage.node_hours is not None
-            else usage.monthly_requests / (usage.pod_requests_per_second * SECONDS_PER_HOUR) / usage.pods_per_node
-        )
-        above_minimum = demand_node_hours - min_nodes * pricing.hours
-        headroom = (max_nodes - min_nodes) * pricing.hours
-        if above_minimum > headroom:
+    accelerator = _accelerator(node_config)
+    if accelerator is None:
+        return
+    pricing.serve(accelerator, "pod", max_nodes * pricing.usage.pods_per_node)
+    if max_nodes > min_nodes:
+        if _demand_node_hours(pricing, node_config) > max_nodes * pricing.hours:
             pricing.note(f"traffic needs more than {max_nodes:g} max nodes; capped at max nodes all month")
-        if above_minimum > 0:
-            _price_nodes(pricing, node_config, min(above_minimum, headroom) / pricing.hours, "nodes above minimum")
+        added = _nodes_added_by_autoscaler(pricing, inputs)
+        if added > 0:
+            _price_nodes(pricing, node_config, added, "nodes above minimum")
+
+
+def _demand_node_hours(pricing: ResourcePricing, node_config: dict[str, Any]) -> float:
+    """Node-hours a month the traffic keeps a GPU pool's nodes busy (usage.node_hours overrides)."""
+    usage = pricing.usage
+    if usage.node_hours is not None:
+        return usage.node_hours
+    accelerator = _accelerator(node_config)
+    throughput = usage.throughput.get(accelerator) if accelerator else None
+    pod_rps = throughput.requests_per_second if throughput is not None else usage.pod_requests_per_second
+    return usage.monthly_requests / (pod_rps * SECONDS_PER_HOUR) / usage.pods_per_node
+
+
+def _nodes_added_by_autoscaler(pricing: ResourcePricing, inputs: dict[str, Any]) -> float:
+    """Average nodes a month the autoscaler runs above a GPU pool's minimum (up to its maximum)."""
+    node_config = inputs.get("nodeConfig") or {}
+    min_nodes, max_nodes = _node_range(inputs)
+    if max_nodes <= min_nodes or _accelerator(node_config) is None:
+        return 0.0
+    above_minimum = _demand_node_hours(pricing, node_config) - min_nodes * pricing.hours
+    headroom = (max_nodes - min_nodes) * pricing.hours
+    return max(0.0, min(above_minimum, headroom)) / pricing.hours
 
 
 def _price_nodes(pricing: ResourcePricing, node_config: dict[str, Any], nodes: float, label: str) -> None:
@@ -188,7 +215,7 @@ def _price_nodes(pricing: ResourcePricing, node_config: dict[str, Any], nodes: f
         f"compute.machine.{machine_type}.{provisioning}",
         nodes * pricing.hours,
     )
-    if machine_type.split("-", 1)[0] not in BUILT_IN_GPU_SERIES:
+    if machine_series(machine_type) not in BUILT_IN_GPU_SERIES:
         for accelerator in node_config.get("guestAccelerators") or []:
             gpu_type = accelerator.get("type", "unknown-gpu")
             count = _number(accelerator.get("count", 1))
@@ -232,9 +259,9 @@ def price_sql_instance(pricing: ResourcePricing) -> None:
     if high_availability:
         factor = pricing.catalog.price("cloudsql.high-availability-factor", pricing.region).price
     suffix = f", HA x{factor:g}" if high_availability else ""
-    custom = _SQL_CUSTOM_TIER.match(tier)
+    custom = SQL_CUSTOM_TIER.match(tier)
     if custom:
-        vcpus = int(custom["vcpus"])
+        vcpus = int(custom["cpus"])
         memory_gb = int(custom["memory_mb"]) / 1024
         pricing.add(
             f"{vcpus} vCPU{suffix}",
@@ -248,7 +275,7 @@ def price_sql_instance(pricing: ResourcePricing) -> None:
             "cloudsql.enterprise.memory",
             memory_gb * pricing.hours * factor,
         )
-    elif tier in _SQL_SHARED_CORE_TIERS:
+    elif tier in SQL_SHARED_CORE_TIERS:
         pricing.add(f"{tier}{suffix}", "Cloud SQL compute", f"cloudsql.{tier}", pricing.hours * factor)
     else:
         pricing.gap(f"tier {tier or '(unset)'}", "the tier is not in the catalog")
@@ -263,6 +290,10 @@ def price_sql_instance(pricing: ResourcePricing) -> None:
         backup_gb = pricing.usage.sql_backup_storage_gb
         backup_gb = disk_gb if backup_gb is None else backup_gb
         pricing.add(f"backups {backup_gb:g} GB", "Cloud SQL backups", "cloudsql.backup", backup_gb)
+    logging_flags = _sql_logging_flags(settings)
+    if logging_flags and pricing.usage.database_log_gb:
+        log_gb = pricing.usage.database_log_gb
+        pricing.add(f"logs {log_gb:g} GiB ({', '.join(logging_flags)})", "Cloud Logging", "logging.ingestion", log_gb)
 
 
 def price_secret_version(pricing: ResourcePricing) -> None:
@@ -287,11 +318,11 @@ def price_artifact_registry(pricing: ResourcePricing) -> None:
 
 def price_cloud_nat(pricing: ResourcePricing) -> None:
     usage = pricing.usage
-    vms = usage.nat_vm_count if usage.nat_vm_count is not None else _minimum_gke_nodes(pricing)
+    vms = usage.nat_vm_count if usage.nat_vm_count is not None else _average_gke_nodes(pricing)
     if vms > NAT_VM_CAP:
         pricing.add(f"gateway, {vms:g} VMs (capped)", "Cloud NAT", "nat.gateway-cap", pricing.hours)
     elif vms:
-        pricing.add(f"gateway, {vms:g} VMs", "Cloud NAT", "nat.vm", vms * pricing.hours)
+        pricing.add(f"gateway, {vms:.3g} VMs on average", "Cloud NAT", "nat.vm", vms * pricing.hours)
     if usage.nat_processed_gb:
         pricing.add(
             f"data processed {usage.nat_processed_gb:g} GiB",
@@ -308,14 +339,30 @@ def price_cloud_nat(pricing: ResourcePricing) -> None:
 
 
 def price_forwarding_rule(pricing: ResourcePricing) -> None:
+    """Google charges the first five forwarding rules of a project as one minimum, then each rule beyond."""
     pricing.stack.forwarding_rules_seen += 1
     ordinal = pricing.stack.forwarding_rules_seen
-    pricing.add_band(f"forwarding rule #{ordinal}", "Load balancing", "lb.forwarding-rule", ordinal, pricing.hours)
+    if ordinal == 1:
+        pricing.add(
+            f"forwarding rules 1-{FORWARDING_RULES_IN_MINIMUM} of the project (one minimum charge)",
+            "Load balancing",
+            "lb.forwarding-rule.first-5",
+            pricing.hours,
+        )
+    elif ordinal <= FORWARDING_RULES_IN_MINIMUM:
+        pricing.describe(f"rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum charge")
+    else:
+        pricing.add(f"forwarding rule #{ordinal}", "Load balancing", "lb.forwarding-rule.beyond-5", pricing.hours)
     processed = pricing.usage.load_balancer_processed_gb
     if processed:
         pricing.add(f"data processed {processed:g} GiB", "Load balancing", "lb.data-processed", processed)
-    if pricing.resource.type == "kubernetes:core/v1:Service" and pricing.usage.egress_gb:
-        pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", pricing.usage.egress_gb)
+    if pricing.resource.type == types.K8S_SERVICE and pricing.usage.egress_gb:
+        annotations = _dig(pricing.inputs, "metadata", "annotations") or {}
+        if any(annotations.get(key) == "Internal" for key in INTERNAL_LOAD_BALANCER_ANNOTATIONS):
+            pricing.note("internal load balancer: responses stay in Google's network, no internet egress")
+        else:
+            usage = pricing.usage
+            pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", usage.egress_gb)
 
 
 def price_static_ip(pricing: ResourcePricing) -> None:
@@ -334,35 +381,59 @@ def price_vpc_connector(pricing: ResourcePricing) -> None:
 
 
 PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
-    "gcp:cloudrunv2/service:Service": price_cloud_run_service,
-    "gcp:container/cluster:Cluster": price_gke_cluster,
-    "gcp:container/nodePool:NodePool": price_gke_node_pool,
-    "gcp:redis/instance:Instance": price_redis_instance,
-    "gcp:sql/databaseInstance:DatabaseInstance": price_sql_instance,
-    "gcp:secretmanager/secretVersion:SecretVersion": price_secret_version,
-    "gcp:artifactregistry/repository:Repository": price_artifact_registry,
-    "gcp:compute/routerNat:RouterNat": price_cloud_nat,
-    "gcp:compute/forwardingRule:ForwardingRule": price_forwarding_rule,
-    "gcp:compute/globalForwardingRule:GlobalForwardingRule": price_forwarding_rule,
-    "kubernetes:core/v1:Service": price_forwarding_rule,
-    "gcp:compute/address:Address": price_static_ip,
-    "gcp:compute/globalAddress:GlobalAddress": price_static_ip,
-    "gcp:vpcaccess/connector:Connector": price_vpc_connector,
+    types.CLOUD_RUN_SERVICE: price_cloud_run_service,
+    types.GKE_CLUSTER: price_gke_cluster,
+    types.GKE_NODE_POOL: price_gke_node_pool,
+    types.REDIS_INSTANCE: price_redis_instance,
+    types.SQL_INSTANCE: price_sql_instance,
+    types.SECRET_VERSION: price_secret_version,
+    types.ARTIFACT_REGISTRY_REPOSITORY: price_artifact_registry,
+    types.ROUTER_NAT: price_cloud_nat,
+    types.FORWARDING_RULE: price_forwarding_rule,
+    types.GLOBAL_FORWARDING_RULE: price_forwarding_rule,
+    types.K8S_SERVICE: price_forwarding_rule,
+    types.ADDRESS: price_static_ip,
+    types.GLOBAL_ADDRESS: price_static_ip,
+    types.VPC_ACCESS_CONNECTOR: price_vpc_connector,
 }
 
 
 def _secret_of_version(pricing: ResourcePricing) -> PlannedResource | None:
     """The Secret a version belongs to: by the id at the end of its `secret` input, else by dependency."""
     secret_id = str(pricing.inputs.get("secret", "")).rsplit("/", 1)[-1]
-    secrets = pricing.stack.of_type("gcp:secretmanager/secret:Secret")
+    secrets = pricing.stack.of_type(types.SECRET)
     by_id = [secret for secret in secrets if secret.inputs.get("secretId") == secret_id]
     by_dependency = [secret for secret in secrets if secret.urn in pricing.resource.dependencies]
     return next(iter(by_id or by_dependency), None)
 
 
-def _minimum_gke_nodes(pricing: ResourcePricing) -> float:
-    pools = pricing.stack.of_type("gcp:container/nodePool:NodePool")
-    return sum(_node_range(pool.inputs)[0] for pool in pools)
+def _average_gke_nodes(pricing: ResourcePricing) -> float:
+    """The VMs of every node pool on average over the month: each pool's minimum plus what its autoscaler adds."""
+    pools = pricing.stack.of_type(types.GKE_NODE_POOL)
+    return sum(_node_range(pool.inputs)[0] + _nodes_added_by_autoscaler(pricing, pool.inputs) for pool in pools)
+
+
+def _accelerator(node_config: dict[str, Any]) -> str | None:
+    """The GPU type a node carries: its guest accelerator, or the one built into its machine type."""
+    for accelerator in node_config.get("guestAccelerators") or []:
+        return str(accelerator.get("type", "unknown-gpu"))
+    machine_type = str(node_config.get("machineType", GKE_DEFAULT_MACHINE_TYPE))
+    return next(
+        (gpu for prefix, gpu in BUILT_IN_ACCELERATORS.items() if machine_type.startswith(prefix + "-")),
+        None,
+    )
+
+
+def _gke_system_logs_on(inputs: dict[str, Any]) -> bool:
+    if inputs.get("loggingService") == GKE_LOGGING_DISABLED:
+        return False
+    components = _dig(inputs, "loggingConfig", "enableComponents")
+    return components is None or GKE_SYSTEM_LOG_COMPONENT in components
+
+
+def _sql_logging_flags(settings: dict[str, Any]) -> list[str]:
+    flags = {str(flag.get("name")): str(flag.get("value", "")) for flag in settings.get("databaseFlags") or []}
+    return [name for name in SQL_LOGGING_FLAGS if name in flags and flags[name].lower() not in SQL_FLAG_OFF_VALUES]
 
 
 def _node_range(inputs: dict[str, Any]) -> tuple[float, float]:
@@ -383,11 +454,6 @@ def _zone_count(inputs: dict[str, Any]) -> int:
     if isinstance(node_locations, list) and node_locations:
         return len(node_locations)
     return 1 if ZONE.match(str(inputs.get("location", ""))) else GKE_REGIONAL_DEFAULT_ZONES
-
-
-def _has_gpus(node_config: dict[str, Any]) -> bool:
-    machine_series = str(node_config.get("machineType", GKE_DEFAULT_MACHINE_TYPE)).split("-", 1)[0]
-    return machine_series in BUILT_IN_GPU_SERIES or bool(node_config.get("guestAccelerators"))
 
 
 def _limits(container: dict[str, Any]) -> dict[str, Any]:
@@ -433,15 +499,14 @@ def _required_number(inputs: dict[str, Any], key: str) -> float:
 
 
 def _cpu(value: Any) -> float:
-    match = _QUANTITY.match(str(value))
-    if match is None or match["suffix"] not in (None, "m"):
-        raise UnpricedError(f"CPU limit {value!r} is not a CPU quantity")
-    number = float(match["number"])
-    return number / 1000 if match["suffix"] == "m" else number
+    try:
+        return cpu_cores(value)
+    except ValueError:
+        raise UnpricedError(f"CPU limit {value!r} is not a CPU quantity") from None
 
 
 def _gib(value: Any) -> float:
-    match = _QUANTITY.match(str(value))
-    if match is None or match["suffix"] == "m":
-        raise UnpricedError(f"memory limit {value!r} is not a memory quantity")
-    return float(match["number"]) * _BYTES_PER_SUFFIX[match["suffix"]] / 2**30
+    try:
+        return memory_gib(value)
+    except ValueError:
+        raise UnpricedError(f"memory limit {value!r} is not a memory quantity") from None

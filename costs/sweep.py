@@ -36,12 +36,15 @@ class SweepRange:
 
 @dataclass(frozen=True)
 class SweepPoint:
+    """Each stack's monthly total at one value; None where the stack cannot serve that traffic's peak."""
+
     value: float
-    totals: dict[str, float]
+    totals: dict[str, float | None]
 
     @property
-    def cheapest(self) -> str:
-        return min(self.totals, key=lambda stack: self.totals[stack])
+    def cheapest(self) -> str | None:
+        served = {stack: total for stack, total in self.totals.items() if total is not None}
+        return min(served, key=lambda stack: served[stack]) if served else None
 
 
 @dataclass(frozen=True)
@@ -93,34 +96,45 @@ def sweep(
     `usages` is keyed by each plan's title; the swept field overrides it at every point.
     """
 
-    def totals_at(value: float) -> dict[str, float]:
-        return {
-            plan.title: estimate_stack(
-                plan, usages[plan.title].with_values(**{sweep_range.usage_field: value}), catalog, free_tier
-            ).monthly_total
-            for plan in plans
-        }
+    def totals_at(value: float) -> dict[str, float | None]:
+        totals: dict[str, float | None] = {}
+        for plan in plans:
+            usage = usages[plan.title].with_values(**{sweep_range.usage_field: value})
+            estimate = estimate_stack(plan, usage, catalog, free_tier)
+            served = estimate.capacity is None or estimate.capacity.capacity_ok
+            totals[plan.title] = estimate.monthly_total if served else None
+        return totals
 
     values = _log_space(sweep_range.start, sweep_range.stop, points)
     samples = [SweepPoint(value, totals_at(value)) for value in values]
     break_evens = []
     for left, right in itertools.pairwise(samples):
-        if left.cheapest != right.cheapest:
-            break_evens.append(_crossing(left, right, totals_at))
+        below, above = left.cheapest, right.cheapest
+        if below is None or above is None or below == above:
+            continue
+        if any(point.totals[stack] is None for point in (left, right) for stack in (below, above)):
+            continue  # one stack reached its capacity: no crossing of two cost lines
+        break_evens.append(_crossing(left, right, below, above, totals_at))
     return SweepResult(sweep_range, samples, break_evens)
 
 
-def _crossing(left: SweepPoint, right: SweepPoint, totals_at: Callable[[float], dict[str, float]]) -> BreakEven:
-    below, above = left.cheapest, right.cheapest
+def _crossing(
+    left: SweepPoint,
+    right: SweepPoint,
+    below: str,
+    above: str,
+    totals_at: Callable[[float], dict[str, float | None]],
+) -> BreakEven:
     low, high = left.value, right.value
     for _ in range(BISECTION_STEPS):
         middle = math.sqrt(low * high)
         totals = totals_at(middle)
-        if totals[below] <= totals[above]:
+        below_total, above_total = totals[below], totals[above]
+        if below_total is not None and above_total is not None and below_total <= above_total:
             low = middle
         else:
             high = middle
-    return BreakEven(high, below, above, totals_at(high)[above])
+    return BreakEven(high, below, above, totals_at(high)[above] or 0.0)
 
 
 def _log_space(start: float, stop: float, points: int) -> list[float]:

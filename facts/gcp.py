@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
+
+from facts import types
 
 # --- Cloud Run (cloud.google.com/run/docs/configuring/services/gpu, .../cpu, .../memory-limits) ---------------
 
@@ -22,6 +25,9 @@ CLOUD_RUN_GPUS: dict[str, CloudRunGpu] = {
     "nvidia-l4": CloudRunGpu(min_cpu=4, min_memory_gib=16),
     "nvidia-rtx-pro-6000": CloudRunGpu(min_cpu=20, min_memory_gib=80),
 }
+# GPU regions: cloud.google.com/run/docs/configuring/services/gpu (copies on cloud-dot-devsite-v2-prod.appspot.com
+# and of run/docs/configuring/workerpools/gpu list these six, asia-south1 by invitation only), read 2026-12-02. The
+# newest copy seen (with the RTX PRO 6000 preview) was cut before its region list: that GPU's regions are unread.
 CLOUD_RUN_GPU_REGIONS = frozenset(
     {"us-central1", "us-east4", "europe-west1", "europe-west4", "asia-southeast1", "asia-south1"}
 )
@@ -36,10 +42,15 @@ CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU: dict[float, float] = {4: 2, 6: 4, 8: 4}
 CLOUD_RUN_CONCURRENCY_RANGE = (1, 1000)
 CLOUD_RUN_SERVICE_NAME_MAX = 49
 CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA = 3
+# A startup probe must succeed within failureThreshold x periodSeconds or the instance is shut down. The services
+# page and the Run v2 API reference have long capped it at 240 s (periodSeconds and initialDelaySeconds ≤ 240 each);
+# newer pages allow 600 s (1800 s with a GPU). The smallest documented cap is the one every revision passes.
+# (cloud.google.com/run/docs/configuring/healthchecks; cloud.google.com/run/docs/reference/rest/v2/Container#Probe)
+CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS = 240
 DIRECT_VPC_EGRESS_MAX_PREFIX = 26
 
 # --- Memorystore for Redis (cloud.google.com/memorystore/docs/redis) ----------------------------------------
-REDIS_TIERS = ("BASIC", "STANDARD_HA")
+RedisTier = Literal["BASIC", "STANDARD_HA"]
 REDIS_SIZE_RANGE_GB = (1, 300)
 REDIS_VERSIONS = ("REDIS_3_2", "REDIS_4_0", "REDIS_5_0", "REDIS_6_X", "REDIS_7_0", "REDIS_7_2")
 REDIS_READ_REPLICAS_RANGE = (1, 5)
@@ -50,8 +61,8 @@ REDIS_INSTANCE_ID_MAX = 40
 
 # --- Cloud SQL for PostgreSQL (cloud.google.com/sql/docs/postgres/instance-settings) -------------------------
 POSTGRES_VERSIONS = ("POSTGRES_13", "POSTGRES_14", "POSTGRES_15", "POSTGRES_16", "POSTGRES_17")
-SQL_EDITIONS = ("ENTERPRISE", "ENTERPRISE_PLUS")
-SQL_AVAILABILITY = ("ZONAL", "REGIONAL")
+SqlEdition = Literal["ENTERPRISE", "ENTERPRISE_PLUS"]
+SqlAvailability = Literal["ZONAL", "REGIONAL"]
 SQL_SHARED_CORE_TIERS = ("db-f1-micro", "db-g1-small")
 SQL_CUSTOM_TIER = re.compile(r"^db-custom-(?P<cpus>\d+)-(?P<memory_mb>\d+)$")
 SQL_PERFORMANCE_OPTIMIZED_TIER = re.compile(r"^db-perf-optimized-N-(?P<cpus>\d+)$")
@@ -72,17 +83,163 @@ LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 MAX_LABELS = 64
 SERVICE_ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-# The stack name becomes part of service account ids (6-30 characters), so it is kept short.
-STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$")
+# Pulumi's own rule for stack names (pulumi/sdk tokens.ValidateStackName: letters, digits, `-`, `_`, `.`, at
+# most 100), from a letter or digit so that every name derived from it (a Docker tag, too) can be made valid.
+STACK_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """The names one kind of resource accepts, as its API documents them."""
+
+    max_length: int
+    pattern: re.Pattern[str]
+    source: str
+    min_length: int = 1
+    invalid_characters: re.Pattern[str] | None = re.compile(r"[^a-z0-9-]+")
+    """What a derived name must not contain; a name shortened to fit has these replaced by `-`."""
+
+    def accepts(self, name: str) -> bool:
+        return self.min_length <= len(name) <= self.max_length and self.pattern.match(name) is not None
+
+
+# RFC 1035 labels: a lowercase letter, then lowercase letters, digits or hyphens, not ending in a hyphen.
+RFC1035 = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# Kubernetes DNS-1123 labels (kubernetes.io/docs/concepts/overview/working-with-objects/names).
+DNS1123_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+SERVICE_ACCOUNT_ID_NAME = NameRule(
+    30,
+    SERVICE_ACCOUNT_ID,
+    "pulumi_gcp serviceaccount.Account.account_id: 6-30 characters, [a-z]([-a-z0-9]*[a-z0-9])",
+    6,
+)
+SERVICE_ACCOUNT_DISPLAY_NAME = NameRule(
+    100,
+    re.compile(r"^.*$", re.DOTALL),
+    "cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts: displayName at most 100 UTF-8 bytes",
+    invalid_characters=None,
+)
+CLOUD_RUN_SERVICE_NAME = NameRule(
+    CLOUD_RUN_SERVICE_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/run/docs/reference/rest/v2/projects.locations.services: from a letter, under 50 characters",
+)
+REDIS_INSTANCE_NAME = NameRule(
+    REDIS_INSTANCE_ID_MAX,
+    RFC1035,
+    "cloud.google.com/memorystore/docs/redis/reference/rest/v1/projects.locations.instances/create: instanceId "
+    "1-40 lowercase letters, digits, hyphens, from a letter, ending in a letter or digit",
+)
+SQL_INSTANCE_NAME = NameRule(
+    SQL_INSTANCE_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/sql/docs/postgres/create-instance: lowercase letters, digits, hyphens, from a letter",
+)
+# PostgreSQL identifiers stop at NAMEDATALEN - 1 = 63 bytes (postgresql.org/docs/current/sql-syntax-lexical.html).
+SQL_DATABASE_NAME = NameRule(63, re.compile(r"^[a-z_][a-z0-9_$-]*$"), "PostgreSQL identifiers: at most 63 bytes")
+SQL_USER_NAME = NameRule(63, re.compile(r"^[a-z_][a-z0-9_$-]*$"), "PostgreSQL role names: at most 63 bytes")
+ARTIFACT_REPOSITORY_ID = NameRule(
+    63,
+    RFC1035,
+    "cloud.google.com/artifact-registry/docs/repositories/create-repos: lowercase letters, digits, hyphens, "
+    "from a letter, ending in a letter or digit, at most 63 characters",
+)
+SECRET_ID = NameRule(
+    255,
+    re.compile(r"^[A-Za-z0-9_-]+$"),
+    "cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets/create: secretId at most 255 "
+    "characters of [A-Za-z0-9_-]",
+)
+GKE_CLUSTER_NAME_MAX = 40
+GKE_CLUSTER_NAME = NameRule(
+    GKE_CLUSTER_NAME_MAX,
+    RFC1035,
+    "cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters: at most 40 "
+    "lowercase letters, digits, hyphens, from a letter, ending in a letter or digit",
+)
+GKE_NODE_POOL_NAME = NameRule(
+    40, RFC1035, "cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools"
+)
+# Networks, subnetworks, routers, Cloud NAT gateways and global addresses (their pulumi_gcp `name` docstrings).
+COMPUTE_NAME = NameRule(
+    63, RFC1035, "pulumi_gcp compute.Network/Subnetwork/Router/RouterNat/GlobalAddress.name: RFC 1035, 1-63"
+)
+GCP_LABEL_VALUE = NameRule(
+    63,
+    LABEL_VALUE,
+    "cloud.google.com/resource-manager/docs/labels-overview: values at most 63 lowercase letters, digits, _ or -",
+    min_length=0,
+    invalid_characters=re.compile(r"[^a-z0-9_-]+"),
+)
+KUBERNETES_OBJECT_NAME = NameRule(
+    63, DNS1123_LABEL, "kubernetes.io/docs/concepts/overview/working-with-objects/names: DNS-1123 label, at most 63"
+)
+KUBERNETES_LABEL_VALUE = NameRule(
+    63,
+    re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)?$"),
+    "kubernetes.io/docs/concepts/overview/working-with-objects/labels: at most 63, alphanumeric at both ends",
+    min_length=0,
+)
+DOCKER_TAG = NameRule(
+    128,
+    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"),
+    "docs.docker.com/reference/cli/docker/image/tag: [A-Za-z0-9_][A-Za-z0-9_.-], at most 128",
+    invalid_characters=re.compile(r"[^A-Za-z0-9_.-]+"),
+)
+# Pulumi auto-names a resource without an explicit name `<logical name>-<7 random hex characters>`
+# (pulumi.com/docs/iac/concepts/resources/names/#autonaming), so its logical name must leave room for that.
+AUTONAME_SUFFIX_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class NameField:
+    """Where a resource type carries a name Google or Kubernetes checks, and the rule it must meet."""
+
+    path: str
+    rule: NameRule
+    autonamed: bool = False
+    """Left out, Pulumi fills it from the logical name (plus AUTONAME_SUFFIX_LENGTH characters)."""
+
+
+_COMPUTE_NAMED = (NameField("name", COMPUTE_NAME, autonamed=True),)
+RESOURCE_NAME_FIELDS: dict[str, tuple[NameField, ...]] = {
+    types.SERVICE_ACCOUNT: (
+        NameField("accountId", SERVICE_ACCOUNT_ID_NAME),
+        NameField("displayName", SERVICE_ACCOUNT_DISPLAY_NAME),
+    ),
+    types.CLOUD_RUN_SERVICE: (NameField("name", CLOUD_RUN_SERVICE_NAME, autonamed=True),),
+    types.REDIS_INSTANCE: (NameField("name", REDIS_INSTANCE_NAME, autonamed=True),),
+    types.SQL_INSTANCE: (NameField("name", SQL_INSTANCE_NAME, autonamed=True),),
+    types.SQL_DATABASE: (NameField("name", SQL_DATABASE_NAME),),
+    types.SQL_USER: (NameField("name", SQL_USER_NAME),),
+    types.ARTIFACT_REGISTRY_REPOSITORY: (NameField("repositoryId", ARTIFACT_REPOSITORY_ID),),
+    types.SECRET: (NameField("secretId", SECRET_ID),),
+    types.GKE_CLUSTER: (NameField("name", GKE_CLUSTER_NAME),),
+    types.GKE_NODE_POOL: (NameField("name", GKE_NODE_POOL_NAME, autonamed=True),),
+    types.VPC_NETWORK: _COMPUTE_NAMED,
+    types.SUBNETWORK: _COMPUTE_NAMED,
+    types.ROUTER: _COMPUTE_NAMED,
+    types.ROUTER_NAT: _COMPUTE_NAMED,
+    types.GLOBAL_ADDRESS: _COMPUTE_NAMED,
+}
+_KUBERNETES_NAMED = (NameField("metadata.name", KUBERNETES_OBJECT_NAME),)
+
+
+def name_fields(resource_type: str) -> tuple[NameField, ...]:
+    """The checked names a resource of this type carries (every Kubernetes object has `metadata.name`)."""
+    if resource_type.startswith(types.KUBERNETES_PREFIX):
+        return _KUBERNETES_NAMED
+    return RESOURCE_NAME_FIELDS.get(resource_type, ())
+
 
 # --- GKE (cloud.google.com/compute/docs/gpus, cloud.google.com/kubernetes-engine/docs/how-to/gpus) -----------
 GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST")
 GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
-GKE_CLUSTER_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-GKE_CLUSTER_NAME_MAX = 40
+# The node image every pool runs: Container-Optimized OS with containerd (what the security baseline asks).
+GKE_NODE_IMAGE = "COS_CONTAINERD"
 GKE_MASTER_CIDR_PREFIX = 28
-# The GPU taint and node label the pods must match are applied in components/gke.py, which sets them.
 
 # Which machine series each accelerator attaches to.
 ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {
@@ -96,8 +253,50 @@ ACCELERATOR_MACHINE_SERIES: dict[str, tuple[str, ...]] = {
     "nvidia-tesla-p100": ("n1",),
     "nvidia-tesla-p4": ("n1",),
 }
-# Series whose machine types carry their GPUs built in: the count is fixed by the type.
+# Series whose machine types carry their GPUs built in: the count is fixed by the type, and the machine's price
+# includes them (cloud.google.com/compute/gpus-pricing: accelerator-optimized types are priced with their GPUs).
 BUILT_IN_GPU_SERIES = ("g2", "a2", "a3")
+# The GPU built into each such machine family (by machine type prefix).
+BUILT_IN_ACCELERATORS: dict[str, str] = {
+    "g2-standard": "nvidia-l4",
+    "a2-highgpu": "nvidia-tesla-a100",
+    "a2-megagpu": "nvidia-tesla-a100",
+    "a2-ultragpu": "nvidia-a100-80gb",
+    "a3-highgpu": "nvidia-h100-80gb",
+    "a3-megagpu": "nvidia-h100-mega-80gb",
+}
+
+# Zones that offer an accelerator, per region. A GPU node pool whose node_locations name a zone without the
+# accelerator fails to create, and a regional pool left to the cluster's zones would do exactly that, so the pool is
+# pinned to these. Add a region here (from the sources below) before deploying a regional cluster there.
+# Source: cloud.google.com/compute/docs/gpus/gpu-regions-zones, the reference; no copy of it was readable here.
+# Source: skypilot-org/skypilot-catalog catalogs/v8/gcp/vms.csv @8427bbf (a Compute API dump), read 2026-12-02.
+# Source: skypilot-org/skypilot-catalog catalogs/v7/gcp/vms.csv @6f65ab5 (a Compute API dump), read 2026-12-02.
+# L4 is read from the g2-standard-* rows (every size lists the same zones), T4 from the attachable-GPU rows, A100
+# 40GB from the a2-highgpu-* rows. Both dumps agree on every L4 entry below; where an earlier, partly remembered list
+# had fewer zones (us-east1, us-east4, us-west1, asia-southeast1, asia-south1) the dumps win. A hand-kept table in
+# a public GKE zone-check script (Feb 2026) claims us-east4-b for L4; neither dump has a G2 type there.
+GPU_ZONES: dict[str, dict[str, tuple[str, ...]]] = {
+    # Every Cloud Run GPU region, plus us-east1 and us-west1 from the earlier table.
+    "nvidia-l4": {
+        "us-central1": ("us-central1-a", "us-central1-b", "us-central1-c"),
+        "us-east1": ("us-east1-b", "us-east1-c", "us-east1-d"),
+        "us-east4": ("us-east4-a", "us-east4-c"),
+        "us-west1": ("us-west1-a", "us-west1-b", "us-west1-c"),
+        "europe-west1": ("europe-west1-b", "europe-west1-c"),
+        "europe-west4": ("europe-west4-a", "europe-west4-b", "europe-west4-c"),
+        "asia-southeast1": ("asia-southeast1-a", "asia-southeast1-b", "asia-southeast1-c"),
+        "asia-south1": ("asia-south1-a", "asia-south1-b", "asia-south1-c"),
+    },
+    # The shipped stacks' region only: the N1 and A2 pools a GKE stack may switch to (v8 dump; v7 not read for these).
+    "nvidia-tesla-t4": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
+    "nvidia-tesla-a100": {"us-central1": ("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f")},
+}
+
+
+def gpu_zones(accelerator: str, region: str) -> tuple[str, ...]:
+    """The zones of `region` known to offer `accelerator` (empty when none is known)."""
+    return GPU_ZONES.get(accelerator, {}).get(region, ())
 
 
 @dataclass(frozen=True)
@@ -115,8 +314,15 @@ MACHINE_TYPES: dict[str, MachineType] = {
     "e2-standard-4": MachineType(4, 16),
     "n2-standard-2": MachineType(2, 8),
     "n2-standard-4": MachineType(4, 16),
+    # N1: 3.75 GB per vCPU (cloud.google.com/compute/docs/general-purpose-machines#n1_machines); T4/V100/P100/P4.
+    "n1-standard-1": MachineType(1, 3.75),
+    "n1-standard-2": MachineType(2, 7.5),
     "n1-standard-4": MachineType(4, 15),
     "n1-standard-8": MachineType(8, 30),
+    "n1-standard-16": MachineType(16, 60),
+    "n1-standard-32": MachineType(32, 120),
+    "n1-standard-64": MachineType(64, 240),
+    "n1-standard-96": MachineType(96, 360),
     "g2-standard-4": MachineType(4, 16, 1),
     "g2-standard-8": MachineType(8, 32, 1),
     "g2-standard-12": MachineType(12, 48, 1),
@@ -127,6 +333,8 @@ MACHINE_TYPES: dict[str, MachineType] = {
     "g2-standard-96": MachineType(96, 384, 8),
     "a2-highgpu-1g": MachineType(12, 85, 1),
     "a2-highgpu-2g": MachineType(24, 170, 2),
+    "a2-highgpu-4g": MachineType(48, 340, 4),
+    "a2-highgpu-8g": MachineType(96, 680, 8),
     "a2-ultragpu-1g": MachineType(12, 170, 1),
     "a3-highgpu-8g": MachineType(208, 1872, 8),
 }

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.naming import fit_name
 from facts import gcp as rules
+from facts.gcp import RedisTier, SqlAvailability, SqlEdition
+from facts.labels import REQUIRED_LABELS, Environment, required_labels
+from facts.quantities import memory_mib
 from infra.stack_file import ConfigError as ConfigError
 
 NAMESPACE = "inference"
@@ -30,23 +34,12 @@ class _Section(BaseModel):
 
 # --- sections ------------------------------------------------------------------------------------------------
 
-MEMORY_QUANTITY = re.compile(r"^(?P<amount>\d+(?:\.\d+)?)(?P<unit>Mi|Gi)$")
-
-
-def memory_mib(quantity: str) -> float:
-    """`16Gi` → 16384.0; `512Mi` → 512.0 (the Kubernetes binary units Cloud Run and GKE both take)."""
-    match = MEMORY_QUANTITY.match(quantity)
-    if match is None:
-        raise ValueError(f"{quantity!r} is not a memory quantity like 512Mi or 16Gi")
-    amount = float(match["amount"])
-    return amount * 1024 if match["unit"] == "Gi" else amount
-
 
 class GpuSettings(_Section):
     """A GPU attached to each instance (Cloud Run) or pod (GKE)."""
 
     type: str = "nvidia-l4"
-    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000."""
+    """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000. GKE: gke.gpuPool.accelerator if unset."""
     zonal_redundancy: bool = True
     """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
 
@@ -54,12 +47,12 @@ class GpuSettings(_Section):
 class ServiceSettings(_Section):
     """The inference service: one container per Cloud Run instance or GKE pod."""
 
-    cpu: float = 1
+    cpu: float = Field(default=1, gt=0)
     """vCPU per instance or pod."""
     memory: str = "2Gi"
     """Memory per instance or pod, as Mi or Gi."""
     gpu: GpuSettings | None = None
-    """The GPU, or null for CPU only."""
+    """The GPU, or null for CPU only. GKE: always one GPU of gke.gpuPool.accelerator (leave it out)."""
     min_instances: int = Field(default=0, ge=0)
     """Instances kept warm (Cloud Run); billed in full while idle."""
     max_instances: int = Field(default=3, ge=1)
@@ -79,19 +72,21 @@ class ServiceSettings(_Section):
 class RedisSettings(_Section):
     """Memorystore for Redis, always with AUTH and in-transit encryption."""
 
-    tier: Literal["BASIC", "STANDARD_HA"] = "BASIC"
+    tier: RedisTier = "BASIC"
     memory_size_gb: int = 1
     version: str = "REDIS_7_2"
     read_replicas: int = Field(default=0, ge=0)
+    deletion_protection: bool | None = None
+    """Refuse to delete (and so to replace) the instance. Default: on in prod, off in dev."""
 
 
 class DatabaseSettings(_Section):
     """Cloud SQL for PostgreSQL with a private IP only; unset protections follow the environment."""
 
     version: str = "POSTGRES_16"
-    edition: Literal["ENTERPRISE", "ENTERPRISE_PLUS"] = "ENTERPRISE"
+    edition: SqlEdition = "ENTERPRISE"
     tier: str = "db-custom-1-3840"
-    availability: Literal["ZONAL", "REGIONAL"] | None = None
+    availability: SqlAvailability | None = None
     """ZONAL or REGIONAL (high availability); default: REGIONAL in prod, ZONAL in dev."""
     disk_size_gb: int = 10
     backups: bool = True
@@ -113,6 +108,16 @@ class ImageSettings(_Section):
     prebuilt: str | None = None
     """An image reference to deploy as is (by digest, ideally); nothing is built."""
 
+    @field_validator("prebuilt")
+    @classmethod
+    def _prebuilt_is_a_reference(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(character.isspace() for character in value)):
+            raise ValueError(
+                "not an image reference: give one like REGION-docker.pkg.dev/PROJECT/REPO/IMAGE@sha256:..., "
+                "or null to build from context"
+            )
+        return value
+
 
 class NetworkSettings(_Section):
     """The VPC the service, Redis and the database share."""
@@ -122,8 +127,10 @@ class NetworkSettings(_Section):
     """GKE only: the subnet's secondary range for pods."""
     services_cidr: str = "10.30.0.0/20"
     """GKE only: the subnet's secondary range for services."""
+    private_services_address: str = "10.40.0.0"
+    """First address of the range reserved for private services access (Cloud SQL, Memorystore)."""
     private_services_prefix_length: int = Field(default=20, ge=8, le=24)
-    """Size of the range reserved for private services access (Cloud SQL, Memorystore)."""
+    """Size of that range."""
     cloud_nat: bool = False
     """Give private workloads internet egress through Cloud NAT (always on for GKE's private nodes)."""
 
@@ -134,6 +141,21 @@ class NetworkSettings(_Section):
         if not network.is_private:
             raise ValueError(f"{value} is not a private (RFC 1918) range")
         return value
+
+    @field_validator("private_services_address")
+    @classmethod
+    def _is_a_private_address(cls, value: str) -> str:
+        address = ipaddress.ip_address(value)
+        if address.version != 4 or not address.is_private:
+            raise ValueError(f"{value} is not a private (RFC 1918) IPv4 address")
+        return value
+
+    @property
+    def private_services_range(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        """The reserved range as a network (the rules check that the address starts a range of that size)."""
+        return ipaddress.ip_network(
+            f"{self.private_services_address}/{self.private_services_prefix_length}", strict=False
+        )
 
 
 class NodePoolSettings(_Section):
@@ -150,6 +172,7 @@ class GpuNodePoolSettings(_Section):
     machine_type: str = "g2-standard-4"
     """A machine type of the accelerator's series (nvidia-l4 → g2-standard-*)."""
     accelerator: str = "nvidia-l4"
+    """The pool's GPU; default: service.gpu.type where that is written, else nvidia-l4."""
     accelerator_count: int = Field(default=1, ge=1)
     """GPUs per node; fixed by the machine type on G2, A2 and A3."""
     min_nodes: int = Field(default=0, ge=0)
@@ -193,7 +216,7 @@ class GkeSettings(_Section):
     location: str = "us-central1-a"
     """A zone (zonal cluster, covered by the monthly free credit) or the region (regional cluster)."""
     cluster_name: str | None = None
-    """Default: inference-<stack>."""
+    """Default: inference-<stack>, shortened to 40 characters with a hash where it is longer."""
     release_channel: str = "REGULAR"
     system_pool: NodePoolSettings = NodePoolSettings()
     gpu_pool: GpuNodePoolSettings = GpuNodePoolSettings()
@@ -203,6 +226,10 @@ class GkeSettings(_Section):
     )
     master_cidr: str = "172.16.0.0/28"
     """The control plane's private range (a /28)."""
+    control_plane_access: Literal["dns", "ip"] = "dns"
+    """How `pulumi up` and kubectl reach the control plane: `dns` (the DNS-based endpoint, IAM-authenticated, from
+    anywhere with credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, only from
+    masterAuthorizedNetworks)."""
 
     @field_validator("master_cidr")
     @classmethod
@@ -222,7 +249,7 @@ class StackConfig(BaseModel):
     stack_file: str
     project: str
     region: str
-    environment: Literal["dev", "prod"]
+    environment: Environment
     platform: Literal["cloudrun", "gke"]
     labels: dict[str, str]
     service: ServiceSettings
@@ -244,11 +271,29 @@ class StackConfig(BaseModel):
     @property
     def all_labels(self) -> dict[str, str]:
         """The user's labels plus the ones the project always sets (environment drives prod-only policies)."""
-        return {**self.labels, "environment": self.environment, "stack": self.stack, "managed-by": "pulumi"}
+        stack = fit_name(self.stack, rules.GCP_LABEL_VALUE)
+        return {**self.labels, **required_labels(self.environment, stack)}
+
+    @property
+    def gpu_capacity(self) -> int:
+        """GKE: how many one-GPU pods the GPU pool holds at its largest (maxNodes x GPUs per node)."""
+        assert self.gke is not None
+        pool = self.gke.gpu_pool
+        machine = rules.MACHINE_TYPES.get(pool.machine_type)
+        gpus_per_node = (machine.built_in_gpus if machine else 0) or pool.accelerator_count
+        return pool.max_nodes * max(gpus_per_node, 1)
+
+    @property
+    def rollout(self) -> tuple[int, int]:
+        """GKE: the Deployment's (maxSurge, maxUnavailable). A surge pod needs a GPU beyond replicas.max, so surge
+        only where the pool has one to spare; otherwise replace one pod at a time."""
+        assert self.gke is not None
+        return (1, 0) if self.gke.replicas.max < self.gpu_capacity else (0, 1)
 
     @property
     def cluster_name(self) -> str:
-        return (self.gke.cluster_name if self.gke and self.gke.cluster_name else None) or self.name_prefix
+        written = self.gke.cluster_name if self.gke else None
+        return written or fit_name(self.name_prefix, rules.GKE_CLUSTER_NAME)
 
 
 # --- loading ---------------------------------------------------------------------------------------------------
@@ -336,8 +381,14 @@ def _decode(value: str | Any) -> Any:
         return value
 
 
-def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) -> StackConfig:
-    """Validate the engine's config for one stack. Raises ConfigError listing every problem found."""
+def load_stack_config(
+    raw: Mapping[str, Any], *, stack_file: str, stack: str, project_dir: Path | None = None
+) -> StackConfig:
+    """Validate the engine's config for one stack. Raises ConfigError listing every problem found.
+
+    Paths in the config (the image's build context and Dockerfile) are relative to `project_dir`, by default the
+    working directory, where Pulumi runs the program.
+    """
     problems = _Problems(stack_file)
     prefix = f"{NAMESPACE}:"
     for key in raw:
@@ -347,8 +398,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
     if not rules.STACK_NAME.match(stack):
         problems.add_missing(
             "stack name",
-            f"{stack!r} must be 1-16 lowercase letters, digits or hyphens, starting with a letter "
-            "(it becomes part of service account ids, at most 30 characters)",
+            f"{stack!r} must be 1-100 letters, digits, '-', '_' or '.', from and to a letter or digit "
+            "(resource names are derived from it, shortened with a hash where a limit needs it)",
         )
 
     project = raw.get("gcp:project")
@@ -380,8 +431,9 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
         if not isinstance(label_value, str) or not rules.LABEL_VALUE.match(label_value):
             problems.add(where, label_value, "label values are strings of 0-63 lowercase letters, digits, _ or -")
     labels = {str(label_key): str(label_value) for label_key, label_value in labels.items()}
-    if len(labels) + 3 > rules.MAX_LABELS:
-        problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {rules.MAX_LABELS - 3} labels")
+    if len(labels) + len(REQUIRED_LABELS) > rules.MAX_LABELS:
+        allowed = rules.MAX_LABELS - len(REQUIRED_LABELS)
+        problems.add(f"{prefix}labels", f"{len(labels)} labels", f"at most {allowed} labels")
 
     sections: dict[str, Any] = {}
     for name, model in SECTIONS.items():
@@ -403,6 +455,8 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
 
     if len(sections) != len(SECTIONS) or environment not in ("dev", "prod") or platform not in ("cloudrun", "gke"):
         raise ConfigError(problems.messages)
+    if platform == "gke":
+        sections["service"], sections["gke"] = _one_gpu_type(sections["service"], sections["gke"], problems)
 
     database: DatabaseSettings = sections["database"]
     prod = environment == "prod"
@@ -415,6 +469,9 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
             "deletion_protection": prod if database.deletion_protection is None else database.deletion_protection,
         }
     )
+    redis: RedisSettings = sections["redis"]
+    if redis.deletion_protection is None:
+        redis = redis.model_copy(update={"deletion_protection": prod})
     config = StackConfig(
         stack=stack,
         stack_file=stack_file,
@@ -424,16 +481,59 @@ def load_stack_config(raw: Mapping[str, Any], *, stack_file: str, stack: str) ->
         platform=platform,
         labels=labels,
         service=sections["service"],
-        redis=sections["redis"],
+        redis=redis,
         database=database,
         image=sections["image"],
         network=sections["network"],
         gke=sections["gke"] if platform == "gke" else None,
     )
     _check_rules(config, raw, problems)
+    _check_image(config.image, project_dir or Path.cwd(), problems)
     if problems.messages:
         raise ConfigError(problems.messages)
     return config
+
+
+def _one_gpu_type(
+    service: ServiceSettings, gke: GkeSettings, problems: _Problems
+) -> tuple[ServiceSettings, GkeSettings]:
+    """On GKE the pod's GPU is the pool's: whichever of service.gpu.type and gpuPool.accelerator is written gives
+    the other. Both written and different is a contradiction."""
+    pool = gke.gpu_pool
+    gpu = service.gpu if "gpu" in service.model_fields_set else GpuSettings()
+    if gpu is None:
+        return service, gke
+    if "type" in gpu.model_fields_set and "accelerator" in pool.model_fields_set:
+        if pool.accelerator != gpu.type:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"contradicts gke.gpuPool.accelerator ({pool.accelerator}): on GKE write the GPU type once, "
+                "in gpuPool.accelerator",
+            )
+    elif "type" in gpu.model_fields_set:
+        if gpu.type in rules.ACCELERATOR_MACHINE_SERIES:
+            pool = pool.model_copy(update={"accelerator": gpu.type})
+        else:
+            problems.add(
+                f"{NAMESPACE}:service.gpu.type",
+                gpu.type,
+                f"allowed on GKE: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
+            )
+    else:
+        gpu = gpu.model_copy(update={"type": pool.accelerator})
+    return service.model_copy(update={"gpu": gpu}), gke.model_copy(update={"gpu_pool": pool})
+
+
+def _check_image(image: ImageSettings, project_dir: Path, problems: _Problems) -> None:
+    """A build from a folder or Dockerfile that is not there would fail in `pulumi up`, after other resources."""
+    if image.prebuilt is not None:
+        return
+    key = f"{NAMESPACE}:image"
+    if not (project_dir / image.context).is_dir():
+        problems.add(f"{key}.context", image.context, f"no such folder in the project ({project_dir})")
+    if not (project_dir / image.dockerfile).is_file():
+        problems.add(f"{key}.dockerfile", image.dockerfile, f"no such file in the project ({project_dir})")
 
 
 # --- cross-field rules (shared/reference/gcp-constraints.md) ------------------------------------------------
@@ -534,13 +634,15 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     elif location_region != config.region:
         problems.add(f"{key}.location", gke.location, f"must be inside gcp:region ({config.region})")
     cluster_name = config.cluster_name
-    if len(cluster_name) > rules.GKE_CLUSTER_NAME_MAX or not rules.GKE_CLUSTER_NAME.match(cluster_name):
+    if not rules.GKE_CLUSTER_NAME.accepts(cluster_name):
         problems.add(
             f"{key}.clusterName",
             cluster_name,
             f"{len(cluster_name)} characters; a cluster name is at most {rules.GKE_CLUSTER_NAME_MAX} lowercase "
             "letters, digits or hyphens, from a letter, ending in a letter or digit",
         )
+    _check_gpu_zones(config, problems)
+    _check_control_plane_access(config, problems)
     if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
         problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
 
@@ -591,22 +693,17 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     if service.gpu is None:
         problems.add_missing(
             f"{NAMESPACE}:service.gpu",
-            "the GKE path serves from the GPU pool: set gpu (e.g. {type: nvidia-l4})",
-        )
-    elif service.gpu.type != pool.accelerator:
-        problems.add(
-            f"{NAMESPACE}:service.gpu.type",
-            service.gpu.type,
-            f"must match gpuPool.accelerator ({pool.accelerator})",
+            "the GKE path serves from the GPU pool: leave gpu out (the pod gets one gke.gpuPool.accelerator)",
         )
     if machine is not None:
         pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
-        if gke.replicas.max > pool.max_nodes * pods_per_node:
+        # The rollout (StackConfig.rollout) surges only into a spare GPU, so it never needs more than this.
+        if gke.replicas.max > config.gpu_capacity:
             problems.add(
                 f"{key}.replicas.max",
                 gke.replicas.max,
                 f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
-                f"per node gives {pool.max_nodes * pods_per_node}",
+                f"per node gives {config.gpu_capacity}",
             )
         allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
         free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
@@ -623,6 +720,54 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
                 service.memory,
                 f"a {pool.machine_type} node leaves {free_memory_gib:.1f}Gi for the pod after GKE's reservations",
             )
+
+
+def _check_gpu_zones(config: StackConfig, problems: _Problems) -> None:
+    """The GPU pool's nodes go only where the accelerator exists: the zone of a zonal cluster must offer it, and a
+    regional cluster's GPU pool is pinned to the region's zones that do."""
+    assert config.gke is not None
+    gke = config.gke
+    accelerator = gke.gpu_pool.accelerator
+    if accelerator not in rules.ACCELERATOR_MACHINE_SERIES:
+        return  # reported by the accelerator rule
+    zone = rules.ZONE.match(gke.location)
+    region = zone["region"] if zone else gke.location
+    if region != config.region:
+        return  # reported by the location rule
+    zones = rules.gpu_zones(accelerator, region)
+    if zone:
+        if zones and gke.location not in zones:
+            problems.add(
+                f"{NAMESPACE}:gke.location",
+                gke.location,
+                f"{accelerator} is offered in {', '.join(zones)} only (a zonal cluster's GPU nodes live in its zone)",
+            )
+    elif not zones:
+        known = ", ".join(sorted(rules.GPU_ZONES.get(accelerator, {}))) or "none"
+        problems.add(
+            f"{NAMESPACE}:gke.location",
+            gke.location,
+            f"a regional cluster pins its GPU pool to the zones that offer {accelerator}, and none of {region} "
+            f"is known (facts/gcp.py GPU_ZONES has {known}): use a zone, or add the region's zones there",
+        )
+
+
+def _check_control_plane_access(config: StackConfig, problems: _Problems) -> None:
+    """With IP-based access, `pulumi up` reaches the public endpoint from its own egress address, which must be
+    authorized; private ranges alone would let nobody in (a runner in the VPC leaves through Cloud NAT)."""
+    assert config.gke is not None
+    gke = config.gke
+    if gke.control_plane_access != "ip":
+        return
+    public = [network for network in gke.master_authorized_networks if ipaddress.ip_network(network.cidr).is_global]
+    if not public:
+        problems.add(
+            f"{NAMESPACE}:gke.masterAuthorizedNetworks",
+            [network.cidr for network in gke.master_authorized_networks],
+            "controlPlaneAccess: ip reaches the control plane's public IP, so the public egress range of where "
+            "`pulumi up` runs (a CI runner's or the Cloud NAT's address) must be listed; or use controlPlaneAccess: "
+            "dns",
+        )
 
 
 def _check_redis(config: StackConfig, problems: _Problems) -> None:
@@ -719,6 +864,18 @@ def _check_network(config: StackConfig, problems: _Problems) -> None:
         ranges[f"{key}.podsCidr"] = ipaddress.ip_network(network.pods_cidr)
         ranges[f"{key}.servicesCidr"] = ipaddress.ip_network(network.services_cidr)
         ranges[f"{NAMESPACE}:gke.masterCidr"] = ipaddress.ip_network(config.gke.master_cidr)
+    # Google allocates Cloud SQL and Memorystore addresses from this range; overlapping a subnet or GKE range
+    # fails their creation (or, with the range left to Google's allocator, races the subnet's creation).
+    private_services = network.private_services_range
+    if private_services.network_address != ipaddress.ip_address(network.private_services_address):
+        problems.add(
+            f"{key}.privateServicesAddress",
+            network.private_services_address,
+            f"must start a /{network.private_services_prefix_length} (privateServicesPrefixLength), "
+            f"like {private_services.network_address}",
+        )
+    else:
+        ranges[f"{key}.privateServicesAddress"] = private_services
     names = list(ranges)
     for index, first in enumerate(names):
         for second in names[index + 1 :]:
@@ -743,4 +900,4 @@ def load_from_pulumi() -> StackConfig:
 
     raw: dict[str, Any] = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     stack = pulumi.get_stack()
-    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return load_stack_config(raw, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=Path.cwd())

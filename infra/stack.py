@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from components.apis import ProjectApis, ProjectApisArgs
-from components.app_runtime import AppRuntime, SecretEnv
+from components.app_runtime import AppRuntime
 from components.cache import RedisCache, RedisCacheArgs
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.database import PostgresDatabase, PostgresDatabaseArgs
@@ -16,7 +16,7 @@ from components.image import ContainerImage, ContainerImageArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
-from facts.gcp import POSTGRES_PORT
+from facts.gcp import POSTGRES_PORT, gpu_zones
 from infra.config import StackConfig
 
 COMMON_APIS = (
@@ -28,7 +28,11 @@ COMMON_APIS = (
     "secretmanager.googleapis.com",
     "artifactregistry.googleapis.com",
 )
-PLATFORM_APIS = {"cloudrun": ("run.googleapis.com",), "gke": ("container.googleapis.com",)}
+# The GKE path grants the node account project roles, which goes through the Resource Manager API.
+PLATFORM_APIS = {
+    "cloudrun": ("run.googleapis.com",),
+    "gke": ("container.googleapis.com", "cloudresourcemanager.googleapis.com"),
+}
 GENERATED_SECRETS = {"db-password": 32, "api-key": 40, "admin-api-key": 40}
 GKE_PODS_RANGE = "pods"
 GKE_SERVICES_RANGE = "services"
@@ -60,7 +64,11 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         ),
         opts=after_apis,
     )
-    secrets = Secrets(prefix, SecretsArgs(generated=GENERATED_SECRETS, labels=labels), opts=after_apis)
+    secrets = Secrets(
+        prefix,
+        SecretsArgs(generated=GENERATED_SECRETS, labels=labels, deletion_protection=config.is_prod),
+        opts=after_apis,
+    )
     database = PostgresDatabase(
         f"{prefix}-db",
         PostgresDatabaseArgs(
@@ -92,6 +100,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             memory_size_gb=config.redis.memory_size_gb,
             version=config.redis.version,
             read_replicas=config.redis.read_replicas,
+            deletion_protection=bool(config.redis.deletion_protection),
             labels=labels,
         ),
         opts=after_apis,
@@ -106,6 +115,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             variant="cuda" if config.service.gpu else "cpu",
             tag=config.stack,
             prebuilt=config.image.prebuilt,
+            deletion_protection=config.is_prod,
             labels=labels,
         ),
         opts=after_apis,
@@ -125,16 +135,10 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         },
         secret_env={
-            "REDIS_PASSWORD": SecretEnv(
-                secret_id=cache.auth_secret.secret_ids["auth"], value=cache.auth_secret.values["auth"]
-            ),
-            "DATABASE_PASSWORD": SecretEnv(
-                secret_id=secrets.secret_ids["db-password"], value=secrets.values["db-password"]
-            ),
-            "API_KEYS": SecretEnv(secret_id=secrets.secret_ids["api-key"], value=secrets.values["api-key"]),
-            "ADMIN_API_KEYS": SecretEnv(
-                secret_id=secrets.secret_ids["admin-api-key"], value=secrets.values["admin-api-key"]
-            ),
+            "REDIS_PASSWORD": cache.auth_secret.secret_env("auth"),
+            "DATABASE_PASSWORD": secrets.secret_env("db-password"),
+            "API_KEYS": secrets.secret_env("api-key"),
+            "ADMIN_API_KEYS": secrets.secret_env("admin-api-key"),
         },
     )
     outputs: dict[str, Any] = {
@@ -180,6 +184,7 @@ def _build_gke(
                 AuthorizedNetworkArgs(cidr=authorized.cidr, name=authorized.name)
                 for authorized in gke_settings.master_authorized_networks
             ],
+            control_plane_access=gke_settings.control_plane_access,
             release_channel=gke_settings.release_channel,
             system_pool=SystemPoolArgs(
                 machine_type=gke_settings.system_pool.machine_type,
@@ -196,6 +201,7 @@ def _build_gke(
                 disk_size_gb=gpu_pool.disk_size_gb,
                 disk_type=gpu_pool.disk_type,
             ),
+            gpu_zones=_gpu_pool_zones(gke_settings.location, gpu_pool.accelerator, config.region),
             deletion_protection=config.is_prod,
             labels=labels,
         ),
@@ -205,6 +211,7 @@ def _build_gke(
         prefix,
         KubernetesWorkloadArgs(
             provider=cluster.provider,
+            cluster=cluster.cluster,
             workload_pool=cluster.workload_pool,
             runtime=runtime,
             cpu=config.service.cpu,
@@ -212,6 +219,8 @@ def _build_gke(
             gpu_type=gpu_pool.accelerator,
             min_replicas=gke_settings.replicas.min,
             max_replicas=gke_settings.replicas.max,
+            max_surge=config.rollout[0],
+            max_unavailable=config.rollout[1],
             target_cpu_utilization=gke_settings.replicas.target_cpu_utilization,
             public=config.service.public,
             internal_client_cidrs=[config.network.subnet_cidr, config.network.pods_cidr],
@@ -226,10 +235,18 @@ def _build_gke(
     )
     return {
         "cluster_name": cluster.cluster_name,
+        "control_plane_endpoint": cluster.control_plane_endpoint,
         "kubeconfig": cluster.kubeconfig,
         "namespace": workload.namespace,
         "service_name": workload.service_name,
     }
+
+
+def _gpu_pool_zones(location: str, accelerator: str, region: str) -> list[str]:
+    """A zonal cluster's GPU nodes live in its zone; a regional cluster's in the region's zones with the GPU."""
+    if location != region:
+        return [location]
+    return list(gpu_zones(accelerator, region))
 
 
 def _build_cloud_run(

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from facts.types import KUBERNETES_PREFIX
 from plan import SECRET_PLACEHOLDER, Plan
 
-KUBERNETES_TYPE_PREFIX = "kubernetes:"
 SECRET_DATA_FIELDS = ("data", "stringData")
 # Helm's install order: what others refer to (namespace, identities, secrets) goes before what uses it.
 KIND_ORDER = (
@@ -50,7 +50,7 @@ def kubernetes_objects(plan: Plan) -> list[dict[str, Any]]:
     """The Kubernetes objects of the plan in apply order: by kind (KIND_ORDER), then namespace and name."""
     objects = []
     for resource in plan.resources:
-        if not resource.type.startswith(KUBERNETES_TYPE_PREFIX):
+        if not resource.type.startswith(KUBERNETES_PREFIX):
             continue
         manifest = dict(resource.inputs)
         missing = [

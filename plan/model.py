@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 
 def lookup(value: Any, path: str) -> Any:
-    """The value at a dotted path (`settings.ipConfiguration.ipv4Enabled`, `containers.0.image`), or None."""
+    """The value at a dotted path (`settings.ipConfiguration.ipv4Enabled`, `containers.0.image`), or None.
+
+    Any Mapping and Sequence will do: CrossGuard hands the policy rules read-only proxies, not dicts and lists.
+    """
     for part in path.split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        if _is_list(value) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
-        elif isinstance(value, dict) and part in value:
+        elif isinstance(value, Mapping) and part in value:
             value = value[part]
         else:
             return None
     return value
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
 
 
 @dataclass(frozen=True)

@@ -51,24 +51,22 @@ def _stack_validation(rule: StackRule) -> StackValidation:
     return validate
 
 
+def _policy_fields(rule: Rule | StackRule) -> dict[str, Any]:
+    """What a CrossGuard policy says of a rule, resource and stack rules alike."""
+    return {
+        "name": rule.name,
+        "description": f"{rule.description} ({rule.reference})",
+        "enforcement_level": EnforcementLevel(rule.level.value),
+        "config_schema": PolicyConfigSchema(properties=CONFIG_SCHEMA_PROPERTIES),
+    }
+
+
 def to_stack_policy(rule: StackRule) -> StackValidationPolicy:
-    return StackValidationPolicy(
-        name=rule.name,
-        description=f"{rule.description} ({rule.reference})",
-        validate=_stack_validation(rule),
-        enforcement_level=EnforcementLevel(rule.level.value),
-        config_schema=PolicyConfigSchema(properties=CONFIG_SCHEMA_PROPERTIES),
-    )
+    return StackValidationPolicy(validate=_stack_validation(rule), **_policy_fields(rule))
 
 
 def to_policy(rule: Rule) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=f"{rule.description} ({rule.reference})",
-        validate=_validation(rule),
-        enforcement_level=EnforcementLevel(rule.level.value),
-        config_schema=PolicyConfigSchema(properties=CONFIG_SCHEMA_PROPERTIES),
-    )
+    return ResourceValidationPolicy(validate=_validation(rule), **_policy_fields(rule))
 
 
 def build_policies(rules: Iterable[Rule] = RULES, stack_rules: Iterable[StackRule] = STACK_RULES) -> list[Policy]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plan import PlannedResource
 from policy.rules import DEFAULT_LEVELS, RULES_BY_NAME, STACK_RULES_BY_NAME, Declared, Level
 
 POLICY_CONFIG_DIR = Path(__file__).resolve().parent / "config"
@@ -122,14 +123,10 @@ def load_policy_config(stack: str, config_dir: Path = POLICY_CONFIG_DIR) -> dict
 
 
 def evaluate_resources(
-    stack: str, resources: Iterable[Mapping[str, Any]], settings: Mapping[str, RuleSetting]
+    stack: str, resources: Iterable[PlannedResource], settings: Mapping[str, RuleSetting]
 ) -> list[Violation]:
-    """Every violation in plan.to_dict()["resources"], at the levels the stack's policy config sets."""
-    declared = [
-        Declared(resource["type"], resource["name"], resource.get("inputs") or {})
-        for resource in resources
-        if resource.get("custom", True)
-    ]
+    """Every violation among a plan's resources, at the levels the stack's policy config sets."""
+    declared = [Declared(resource.type, resource.name, resource.inputs) for resource in resources if resource.custom]
     types = {resource.name: resource.resource_type for resource in declared}
     violations = []
     for resource in declared:

@@ -4,7 +4,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from embedding_service.errors import APIError
+from embedding_service.errors import AuthenticationError
 
 LOCAL_KEY_ID = "local"
 
@@ -21,15 +21,15 @@ class KeyRing:
     disabled: bool
 
     def authenticate(self, authorization: str | None, *, admin: bool = False) -> str:
-        """The key id of the bearer key in the Authorization header, or a 401 APIError."""
+        """The key id of the bearer key in the Authorization header; AuthenticationError otherwise."""
         if self.disabled:
             return LOCAL_KEY_ID
         scheme, _, presented = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
-            raise APIError(401, "Missing bearer key: send 'Authorization: Bearer <key>'.", code="invalid_api_key")
+            raise AuthenticationError("Missing bearer key: send 'Authorization: Bearer <key>'.")
         presented = presented.strip()
         allowed = self.admin_keys if admin else self.api_keys
         if not any(hmac.compare_digest(presented.encode(), key.encode()) for key in allowed):
             kind = "admin key" if admin else "API key"
-            raise APIError(401, f"Incorrect {kind} provided.", code="invalid_api_key")
+            raise AuthenticationError(f"Incorrect {kind} provided.")
         return key_id(presented)

@@ -1,32 +1,40 @@
-"""Dynamic micro-batching: inputs from concurrent requests are coalesced into model batches."""
+"""Continuous batching: tokenized inputs from concurrent requests share model batches.
+
+One worker feeds the model. It waits for more inputs (max_wait_s) only when the model was idle and the
+queue is short; after a batch it goes straight on with whatever queued meanwhile. A batch holds at most
+max_batch_size inputs and max_batch_tokens padded tokens (inputs x longest input), and a request's inputs
+are queued shortest first, so a large request is cut into batches of similar lengths and pads little.
+"""
 
 import asyncio
+import itertools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from tokenizers import Encoding
 
-Encoder = Callable[[list[str]], np.ndarray]
+from embedding_service.errors import QueueFullError
 
-
-class QueueFullError(Exception):
-    """The bounded input queue cannot take a request's inputs now."""
+TokenizedEncoder = Callable[[Sequence[Encoding]], np.ndarray]
 
 
 @dataclass
 class _Pending:
-    text: str
-    enqueued_at: float
-    result: asyncio.Future[np.ndarray] = field(repr=False)
-    compute_s: float = 0.0
+    encoding: Encoding
+    result: asyncio.Future[tuple[np.ndarray, int, float]] = field(repr=False)
+
+    @property
+    def tokens(self) -> int:
+        return len(self.encoding.ids)
 
 
 @dataclass(frozen=True)
 class BatchTimings:
-    """What one request spent waiting in the queue and in the model (seconds, the slowest input)."""
+    """What one request spent: queue_s waiting, compute_s in the model (the sum over its batches)."""
 
     queue_s: float
     compute_s: float
@@ -34,16 +42,13 @@ class BatchTimings:
 
 @dataclass
 class MicroBatcher:
-    """Feeds one model from a bounded queue, in batches of at most max_batch_size inputs.
+    """Feeds one model from a bounded queue; the model runs in one worker thread, off the event loop."""
 
-    The model runs in a single worker thread, so the event loop keeps accepting requests while a batch is
-    computed; inputs that arrive meanwhile form the next batch.
-    """
-
-    encode: Encoder
+    encode: TokenizedEncoder
     max_batch_size: int
     max_wait_s: float
     max_queued_inputs: int
+    max_batch_tokens: int = 16384
     on_batch: Callable[[int], None] = lambda _size: None
     _queue: deque[_Pending] = field(default_factory=deque, init=False)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -51,6 +56,7 @@ class MicroBatcher:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="model"), init=False
     )
     _worker: asyncio.Task[None] | None = field(default=None, init=False)
+    _batch_ids: "itertools.count[int]" = field(default_factory=itertools.count, init=False)
 
     @property
     def queued_inputs(self) -> int:
@@ -68,36 +74,50 @@ class MicroBatcher:
             await asyncio.gather(self._worker, return_exceptions=True)
         self._executor.shutdown(wait=True)
 
-    async def embed(self, texts: list[str]) -> tuple[np.ndarray, BatchTimings]:
-        """Embeddings of texts in order; raises QueueFullError rather than waiting for room."""
-        if len(self._queue) + len(texts) > self.max_queued_inputs:
-            raise QueueFullError(f"{len(self._queue)} inputs already queued")
+    async def embed(self, encodings: Sequence[Encoding]) -> tuple[np.ndarray, BatchTimings]:
+        """Embeddings in input order; raises QueueFullError rather than waiting for room."""
+        if len(self._queue) + len(encodings) > self.max_queued_inputs:
+            raise QueueFullError(f"The server is overloaded ({len(self._queue)} inputs already queued); retry later.")
         loop = asyncio.get_running_loop()
-        now = time.perf_counter()
-        pending = [_Pending(text, now, loop.create_future()) for text in texts]
-        self._queue.extend(pending)
+        started = time.perf_counter()
+        pending = [_Pending(encoding, loop.create_future()) for encoding in encodings]
+        self._queue.extend(sorted(pending, key=lambda item: item.tokens))
         self._arrived.set()
-        rows = await asyncio.gather(*(item.result for item in pending))
-        finished = time.perf_counter()
-        compute_s = max(item.compute_s for item in pending)
-        return np.stack(rows), BatchTimings(queue_s=finished - now - compute_s, compute_s=compute_s)
+        results = await asyncio.gather(*(item.result for item in pending))
+        elapsed = time.perf_counter() - started
+        compute_s = sum(dict((batch, seconds) for _row, batch, seconds in results).values())
+        rows = np.stack([row for row, _batch, _seconds in results])
+        return rows, BatchTimings(queue_s=max(0.0, elapsed - compute_s), compute_s=compute_s)
+
+    def _next_batch(self) -> list[_Pending]:
+        """The oldest inputs that fit max_batch_size and max_batch_tokens (always at least one)."""
+        batch = [self._queue.popleft()]
+        longest = batch[0].tokens
+        while self._queue and len(batch) < self.max_batch_size:
+            candidate_longest = max(longest, self._queue[0].tokens)
+            if candidate_longest * (len(batch) + 1) > self.max_batch_tokens:
+                break
+            longest = candidate_longest
+            batch.append(self._queue.popleft())
+        return batch
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if not self._queue:
+            was_idle = not self._queue
+            if was_idle:
                 self._arrived.clear()
                 await self._arrived.wait()
-            if len(self._queue) < self.max_batch_size and self.max_wait_s > 0:
+            if was_idle and self.max_wait_s > 0 and len(self._queue) < self.max_batch_size:
                 await asyncio.sleep(self.max_wait_s)
-            batch = [self._queue.popleft() for _ in range(min(self.max_batch_size, len(self._queue)))]
-            live = [item for item in batch if not item.result.done()]
+            live = [item for item in self._next_batch() if not item.result.done()]
             if not live:
                 continue
             self.on_batch(len(live))
+            batch_id = next(self._batch_ids)
             started = time.perf_counter()
             try:
-                embeddings = await loop.run_in_executor(self._executor, self.encode, [i.text for i in live])
+                embeddings = await loop.run_in_executor(self._executor, self.encode, [i.encoding for i in live])
             except Exception as error:
                 for item in live:
                     if not item.result.done():
@@ -106,5 +126,4 @@ class MicroBatcher:
             compute_s = time.perf_counter() - started
             for item, row in zip(live, embeddings, strict=True):
                 if not item.result.done():
-                    item.compute_s = compute_s
-                    item.result.set_result(row)
+                    item.result.set_result((row, batch_id, compute_s))

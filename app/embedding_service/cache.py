@@ -50,7 +50,7 @@ class InProcessCache:
             self._entries.popitem(last=False)
 
 
-class RedisCache:
+class SharedRedisCache:
     """The cache shared by all instances; while Redis is down every lookup is a miss."""
 
     def __init__(self, link: RedisLink, ttl_s: int) -> None:

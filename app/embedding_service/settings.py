@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaSeparated = Annotated[list[str], NoDecode]
+DEFAULT_ONNX_DIR = Path(__file__).resolve().parents[1] / "data" / "onnx"
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,22 @@ class Settings(BaseSettings):
         default="auto",
         description="auto picks CUDA when torch sees a GPU, else CPU; cuda fails start-up without one.",
     )
+    model_backend: Literal["auto", "torch", "onnx"] = Field(
+        default="auto", description="auto: onnx on CPU, torch on CUDA; or torch, or onnx (CPU only)."
+    )
+    model_precision: Literal["auto", "fp32", "fp16", "int8"] = Field(
+        default="auto",
+        description="auto: fp32 on CPU, fp16 on CUDA; torch takes fp32 or fp16 (CUDA), onnx fp32 or int8.",
+    )
+    model_onnx_dir: Path = Field(
+        default=DEFAULT_ONNX_DIR, description="Folder with model-fp32.onnx and model-int8.onnx (the export)."
+    )
+    onnx_fp32_min_cosine: float = Field(
+        default=0.9999, gt=0, le=1, description="Lowest cosine to torch the fp32 export may show at start-up."
+    )
+    onnx_int8_min_cosine: float = Field(
+        default=0.98, gt=0, le=1, description="Lowest cosine to torch the int8 model may show at start-up."
+    )
     served_model_name: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2", description="Model id reported by /v1/models and responses."
     )
@@ -30,8 +47,13 @@ class Settings(BaseSettings):
     auth_disabled: bool = Field(default=False, description="Serve without keys; only for explicit local runs.")
 
     max_batch_size: int = Field(default=64, ge=1, description="Most inputs the model encodes in one batch.")
+    max_batch_tokens: int = Field(
+        default=16384,
+        ge=256,
+        description="Most padded tokens (inputs x longest input) in one batch, as TEI's max_batch_tokens.",
+    )
     max_wait_ms: float = Field(
-        default=2.0, ge=0, description="How long an idle batcher waits for more inputs before encoding."
+        default=2.0, ge=0, description="How long an idle model waits for more inputs when the queue is short."
     )
     max_queued_inputs: int = Field(
         default=2048, ge=1, description="Inputs waiting for the model; beyond this requests get 429."
@@ -112,6 +134,18 @@ class Settings(BaseSettings):
                 f"MAX_INPUTS_PER_REQUEST ({self.max_inputs_per_request}) exceeds MAX_QUEUED_INPUTS "
                 f"({self.max_queued_inputs}): such a request could never be queued"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _a_backend_and_precision_that_exist(self) -> Self:
+        if self.model_backend == "torch" and self.model_precision == "int8":
+            raise ValueError("MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx (torch takes fp32 or fp16)")
+        if self.model_backend == "onnx" and self.model_precision == "fp16":
+            raise ValueError("MODEL_PRECISION=fp16 needs MODEL_BACKEND=torch on CUDA (onnx takes fp32 or int8)")
+        if self.model_backend == "onnx" and self.model_device == "cuda":
+            raise ValueError("MODEL_BACKEND=onnx runs on CPU only: use MODEL_BACKEND=torch with MODEL_DEVICE=cuda")
+        if self.model_device == "cpu" and self.model_precision == "fp16":
+            raise ValueError("MODEL_PRECISION=fp16 needs a GPU: with MODEL_DEVICE=cpu use fp32 (or int8 with onnx)")
         return self
 
     @model_validator(mode="after")

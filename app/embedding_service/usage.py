@@ -7,21 +7,30 @@ batch and retries, so rows survive a database outage as long as the queue has ro
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from embedding_service.errors import InvalidRequestError, UsageStoreUnavailableError
+
 logger = logging.getLogger(__name__)
 
 # How often a writer waiting for more rows checks whether shutdown has begun.
 WAKE_INTERVAL_S = 0.05
+
+USAGE_DEFAULT_DAYS = 30
+# Days /v1/usage accepts: any in years 2000-2999 (so that no window arithmetic can overflow).
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+DAY_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 USAGE_COLUMNS = ("created_at", "key_id", "model", "inputs", "tokens", "cache_hits", "latency_ms", "status")
 
@@ -324,3 +333,36 @@ class UsageLog:
         self.on_write_error()
         self.store_available = False
         self.last_error = f"{type(error).__name__}: {error}"
+
+
+def parse_day(value: str | None, param: str) -> date | None:
+    """A YYYY-MM-DD day between EARLIEST_DAY and LATEST_DAY, or InvalidRequestError naming param."""
+    if value is None:
+        return None
+    day = None
+    if re.fullmatch(DAY_PATTERN, value):
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(value)
+    if day is None:
+        raise InvalidRequestError(
+            f"'{param}' must be a day written YYYY-MM-DD between {EARLIEST_DAY} and {LATEST_DAY}, got {value!r}.",
+            param=param,
+        )
+    return day
+
+
+def usage_window(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    """The first and last day (inclusive) a usage report covers: by default the last USAGE_DEFAULT_DAYS."""
+    until = parse_day(end, "end") or today
+    since = parse_day(start, "start") or max(EARLIEST_DAY, until - timedelta(days=USAGE_DEFAULT_DAYS - 1))
+    if since > until:
+        raise InvalidRequestError(f"'start' ({since}) is after 'end' ({until}).", param="start")
+    return since, until
+
+
+async def usage_report(store: UsageStore, since: date, until: date) -> list[DailyUsage]:
+    """Daily usage per key from since to until (inclusive); UsageStoreUnavailableError if the store fails."""
+    try:
+        return await store.daily_usage(since, until + timedelta(days=1))
+    except (psycopg.Error, sqlite3.Error, OSError) as error:
+        raise UsageStoreUnavailableError(f"The usage database is unavailable: {error}") from error

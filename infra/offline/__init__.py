@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infra.offline.cache import PLAN_CACHE_DIR, cache_file, cached_plan, store_plan
+from infra.offline.cache import PLAN_CACHE_DIR, BuildPaths, cache_file, cached_plan, store_plan
 from infra.stack_file import read_stack_file
 from plan import Plan
 
@@ -38,7 +38,7 @@ def validate_stack(stack: str, project_dir: Path | None = None) -> StackConfig:
 
     project_dir = project_dir or Path.cwd()
     _project, engine_config, _secret_keys = read_stack_file(stack, project_dir)
-    return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    return load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=project_dir)
 
 
 def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = True) -> Plan:
@@ -46,18 +46,20 @@ def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = Tru
 
     With `cache`, a plan is reused while nothing it depends on has changed (see `cache.cache_key`): importing
     pulumi-gcp's compute module alone takes seconds, and CI plans every stack several times (plan, check, cost).
-    A plan is only ever cached after its stack validated, from exactly the inputs in the key, so a hit needs
-    neither the validation nor the engine.
+    A plan is only ever cached after its stack validated, from exactly the inputs in the key (the files, and the
+    build paths the validation found on disk), so a hit needs neither the validation nor the engine.
     """
     project_dir = (project_dir or Path.cwd()).resolve()
     stored_at = cache_file(stack, project_dir) if cache else None
-    if stored_at is not None and (hit := cached_plan(stored_at)) is not None:
+    if stored_at is not None and (hit := cached_plan(stored_at, project_dir)) is not None:
         return hit
     from infra.config import load_stack_config
     from infra.offline import engine
 
     project, engine_config, secret_keys = read_stack_file(stack, project_dir)
-    load_stack_config(engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack)
+    image = load_stack_config(
+        engine_config, stack_file=f"Pulumi.{stack}.yaml", stack=stack, project_dir=project_dir
+    ).image
     plan = engine.run_program(
         lambda: engine.run_main(project_dir),
         project=project,
@@ -66,5 +68,6 @@ def plan_stack(stack: str, project_dir: Path | None = None, *, cache: bool = Tru
         secret_keys=secret_keys,
     )
     if stored_at is not None:
-        store_plan(stored_at, stack, plan)
+        build_paths = None if image.prebuilt is not None else BuildPaths(image.context, image.dockerfile)
+        store_plan(stored_at, stack, plan, project_dir, build_paths)
     return plan

@@ -11,6 +11,9 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
+from facts import types
+from facts.gcp import REDIS_TLS_PORT
+
 
 def fake_ip(seed: str) -> str:
     digest = hashlib.sha256(seed.encode()).digest()
@@ -28,7 +31,7 @@ def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], proj
     """The outputs the provider would compute that the program reads back: deterministic stand-ins."""
     region = inputs.get("region") or inputs.get("location") or "us-central1"
     match resource_type:
-        case "gcp:sql/databaseInstance:DatabaseInstance":
+        case types.SQL_INSTANCE:
             instance = inputs.get("name", name)
             return {
                 "name": instance,
@@ -36,14 +39,14 @@ def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], proj
                 "privateIpAddress": fake_ip(name),
                 "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{instance}",
             }
-        case "gcp:redis/instance:Instance":
+        case types.REDIS_INSTANCE:
             return {
                 "host": fake_ip(name),
-                "port": 6378 if inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
+                "port": REDIS_TLS_PORT if inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
                 "authString": f"offline-auth-{fake_hex(name, 16)}",
                 "serverCaCerts": [{"cert": FAKE_CA_CERTIFICATE}],
             }
-        case "gcp:serviceaccount/account:Account":
+        case types.SERVICE_ACCOUNT:
             account_id = inputs.get("accountId", name)
             email = f"{account_id}@{project}.iam.gserviceaccount.com"
             return {
@@ -51,32 +54,40 @@ def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], proj
                 "member": f"serviceAccount:{email}",
                 "name": f"projects/{project}/{email}",
             }
-        case "gcp:artifactregistry/repository:Repository":
+        case types.ARTIFACT_REGISTRY_REPOSITORY:
             return {"name": inputs.get("repositoryId", name)}
-        case "docker:index/image:Image":
+        case types.DOCKER_IMAGE:
             image_name = inputs.get("imageName", name)
             return {"repoDigest": f"{image_name.split(':')[0]}@sha256:{fake_hex(image_name, 64)}"}
-        case "gcp:cloudrunv2/service:Service":
+        case types.CLOUD_RUN_SERVICE:
             service = inputs.get("name", name)
             return {"name": service, "uri": f"https://{service}-{fake_hex(service, 10)}-uc.a.run.app"}
-        case "gcp:container/cluster:Cluster":
+        case types.GKE_CLUSTER:
+            endpoints = inputs.get("controlPlaneEndpointsConfig") or {}
+            dns_endpoint = {
+                **endpoints.get("dnsEndpointConfig", {}),
+                "endpoint": f"gke-{fake_hex(name, 32)}-123456789012.{region}.gke.goog",
+            }
             return {
                 "endpoint": fake_ip(name),
+                "controlPlaneEndpointsConfig": {**endpoints, "dnsEndpointConfig": dns_endpoint},
                 "masterAuth": {"clusterCaCertificate": "b2ZmbGluZS1wbGFuLWNh"},
                 "name": inputs.get("name", name),
             }
-        case "gcp:compute/network:Network" | "gcp:compute/subnetwork:Subnetwork" | "gcp:compute/router:Router":
+        case types.VPC_NETWORK | types.SUBNETWORK | types.ROUTER:
             kind = resource_type.rsplit(":", 1)[1].lower() + "s"
             resource_name = inputs.get("name", name)
             return {
                 "name": resource_name,
                 "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/{kind}/{resource_name}",
             }
-        case "gcp:compute/globalAddress:GlobalAddress":
+        case types.GLOBAL_ADDRESS:
             return {"name": inputs.get("name", name), "address": inputs.get("address", "10.100.0.0")}
-        case "gcp:secretmanager/secret:Secret":
+        case types.SECRET:
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
-        case "random:index/randomPassword:RandomPassword":
+        case types.SECRET_VERSION:
+            return {"version": "1", "name": f"{inputs.get('secret', name)}/versions/1"}
+        case types.RANDOM_PASSWORD:
             return {"result": f"offline-{fake_hex(name, int(inputs.get('length', 32)))}"}
         case _:
             return {}

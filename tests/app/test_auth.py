@@ -2,7 +2,7 @@
 
 import pytest
 from embedding_service.auth import LOCAL_KEY_ID, KeyRing, key_id
-from embedding_service.errors import APIError
+from embedding_service.errors import AuthenticationError
 
 KEYS = KeyRing(api_keys=("user-key",), admin_keys=("admin-key",), disabled=False)
 
@@ -20,16 +20,13 @@ def test_a_listed_key_authenticates_as_its_key_id():
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Token user-key", "Bearer admin-key", "Bearer user-key2"])
 def test_anything_but_a_listed_bearer_key_is_a_401(header: str | None):
-    with pytest.raises(APIError) as raised:
+    with pytest.raises(AuthenticationError, match=r"bearer key|Incorrect API key"):
         KEYS.authenticate(header)
-
-    assert raised.value.status == 401
-    assert raised.value.code == "invalid_api_key"
 
 
 def test_admin_routes_take_admin_keys_only():
     assert KEYS.authenticate("Bearer admin-key", admin=True) == key_id("admin-key")
-    with pytest.raises(APIError, match="Incorrect admin key"):
+    with pytest.raises(AuthenticationError, match="Incorrect admin key"):
         KEYS.authenticate("Bearer user-key", admin=True)
 
 

@@ -1,82 +1,141 @@
-"""Micro-batching: concurrent inputs coalesce into bounded batches; a full queue refuses at once."""
+"""Continuous batching: concurrent inputs share bounded batches; a full queue refuses at once."""
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from embedding_service.batcher import MicroBatcher, QueueFullError
+from embedding_service.batcher import MicroBatcher
+from embedding_service.errors import QueueFullError
+from embedding_service.model import PackagedTokenizer
+from tokenizers import Encoding
 
 pytestmark = pytest.mark.anyio
 
+TOKENIZER = PackagedTokenizer(max_tokens=256)
+
+
+def words(count: int) -> Encoding:
+    """An encoding of count words: count + 2 tokens with [CLS] and [SEP]."""
+    return TOKENIZER.tokenize([" ".join(["word"] * count)])[0]
+
 
 class RecordingEncoder:
-    """Encodes each text as [len(text), position in its batch] and records the batch sizes it saw."""
+    """Encodes each input as [its token count, its position in the batch] and records the batches it saw."""
 
     def __init__(self, delay_s: float = 0.0) -> None:
-        self.batches: list[list[str]] = []
+        self.batches: list[list[int]] = []
         self.delay_s = delay_s
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        self.batches.append(list(texts))
+    def __call__(self, encodings: Sequence[Encoding]) -> np.ndarray:
+        self.batches.append([len(encoding.ids) for encoding in encodings])
         time.sleep(self.delay_s)
-        return np.array([[len(text), index] for index, text in enumerate(texts)], dtype=np.float32)
+        return np.array([[len(encoding.ids), index] for index, encoding in enumerate(encodings)], dtype=np.float32)
 
 
-async def started(batcher: MicroBatcher) -> MicroBatcher:
+def batcher_of(encoder: RecordingEncoder, **options: float) -> MicroBatcher:
+    values: dict[str, float] = {"max_batch_size": 64, "max_wait_s": 0.0, "max_queued_inputs": 1000}
+    values.update(options)
+    batcher = MicroBatcher(
+        encoder,
+        max_batch_size=int(values["max_batch_size"]),
+        max_wait_s=values["max_wait_s"],
+        max_queued_inputs=int(values["max_queued_inputs"]),
+        max_batch_tokens=int(values.get("max_batch_tokens", 16384)),
+    )
     batcher.start()
     return batcher
 
 
-async def test_concurrent_requests_are_coalesced_into_one_batch():
+async def test_concurrent_requests_arriving_at_an_idle_model_are_coalesced_into_one_batch():
     encoder = RecordingEncoder()
-    batcher = await started(MicroBatcher(encoder, max_batch_size=64, max_wait_s=0.02, max_queued_inputs=100))
+    batcher = batcher_of(encoder, max_wait_s=0.02)
 
-    results = await asyncio.gather(*(batcher.embed(["x" * n]) for n in range(1, 11)))
+    results = await asyncio.gather(*(batcher.embed([words(n)]) for n in range(1, 11)))
     await batcher.stop()
 
     assert [len(batch) for batch in encoder.batches] == [10]
-    assert [int(embeddings[0, 0]) for embeddings, _timings in results] == list(range(1, 11))
+    assert [int(embeddings[0, 0]) for embeddings, _timings in results] == [n + 2 for n in range(1, 11)]
 
 
-async def test_batches_never_exceed_the_maximum_size_and_keep_input_order():
+async def test_batches_never_exceed_the_maximum_size_and_results_keep_input_order():
     encoder = RecordingEncoder()
-    batcher = await started(MicroBatcher(encoder, max_batch_size=16, max_wait_s=0.0, max_queued_inputs=1000))
-    texts = ["y" * n for n in range(1, 101)]
+    batcher = batcher_of(encoder, max_batch_size=16)
+    encodings = [words(n) for n in range(100, 0, -1)]
 
-    embeddings, _timings = await batcher.embed(texts)
+    embeddings, _timings = await batcher.embed(encodings)
     await batcher.stop()
 
     assert max(len(batch) for batch in encoder.batches) == 16
     assert sum(len(batch) for batch in encoder.batches) == 100
-    assert embeddings[:, 0].astype(int).tolist() == list(range(1, 101))
+    assert embeddings[:, 0].astype(int).tolist() == [n + 2 for n in range(100, 0, -1)]
 
 
-async def test_inputs_arriving_during_a_batch_form_the_next_one():
-    encoder = RecordingEncoder(delay_s=0.05)
-    batcher = await started(MicroBatcher(encoder, max_batch_size=64, max_wait_s=0.0, max_queued_inputs=100))
+async def test_a_request_is_cut_into_batches_of_similar_lengths_shortest_first():
+    encoder = RecordingEncoder()
+    batcher = batcher_of(encoder, max_batch_size=4)
+    lengths = [50, 1, 30, 2, 40, 3, 20, 4]
 
-    first = asyncio.create_task(batcher.embed(["first"]))
-    await asyncio.sleep(0.01)
-    rest = await asyncio.gather(*(batcher.embed([f"later {i}"]) for i in range(8)))
+    await batcher.embed([words(n) for n in lengths])
+    await batcher.stop()
+
+    assert encoder.batches == [[3, 4, 5, 6], [22, 32, 42, 52]]
+
+
+async def test_batches_are_capped_by_padded_tokens_as_well_as_by_inputs():
+    encoder = RecordingEncoder()
+    batcher = batcher_of(encoder, max_batch_size=64, max_batch_tokens=1000)
+
+    await batcher.embed([words(248)] * 10)
+    await batcher.stop()
+
+    # 250 tokens each: four fit in 1,000 padded tokens, a fifth would not.
+    assert [len(batch) for batch in encoder.batches] == [4, 4, 2]
+    assert all(len(batch) * max(batch) <= 1000 for batch in encoder.batches)
+
+
+async def test_inputs_arriving_during_a_batch_form_the_next_one_without_waiting_again():
+    encoder = RecordingEncoder(delay_s=0.2)
+    batcher = batcher_of(encoder, max_wait_s=1.0)
+
+    first = asyncio.create_task(batcher.embed([words(1)]))
+    await asyncio.sleep(1.05)  # the idle model waited max_wait_s, and is now computing the first batch
+    arrived = time.perf_counter()
+    rest = await asyncio.gather(*(batcher.embed([words(3)]) for _ in range(8)))
+    waited_s = time.perf_counter() - arrived
     await first
     await batcher.stop()
 
-    assert [len(batch) for batch in encoder.batches] == [1, 8]
-    assert all(timings.compute_s >= 0.05 for _embeddings, timings in rest)
+    assert encoder.batches == [[3], [5] * 8]
+    # Another max_wait_s (1 s) after the first batch would make this at least 1.15 s.
+    assert waited_s < 0.9
+    assert all(timings.compute_s >= 0.2 for _embeddings, timings in rest)
+
+
+async def test_a_multi_batch_request_reports_the_compute_of_all_its_batches():
+    encoder = RecordingEncoder(delay_s=0.1)
+    batcher = batcher_of(encoder, max_batch_size=2)
+
+    _embeddings, timings = await batcher.embed([words(n) for n in range(1, 7)])
+    await batcher.stop()
+
+    assert len(encoder.batches) == 3
+    assert timings.compute_s >= 0.3
+    assert timings.queue_s >= 0
 
 
 async def test_a_full_queue_refuses_immediately_instead_of_waiting():
     encoder = RecordingEncoder(delay_s=0.2)
-    batcher = await started(MicroBatcher(encoder, max_batch_size=4, max_wait_s=0.0, max_queued_inputs=4))
-    running = asyncio.create_task(batcher.embed(["a", "b", "c", "d"]))
+    batcher = batcher_of(encoder, max_batch_size=4, max_queued_inputs=4)
+    running = asyncio.create_task(batcher.embed([words(1)] * 4))
     await asyncio.sleep(0.05)
-    queued = asyncio.create_task(batcher.embed(["e", "f", "g"]))
+    queued = asyncio.create_task(batcher.embed([words(2)] * 3))
     await asyncio.sleep(0)
 
     refused_at = time.perf_counter()
     with pytest.raises(QueueFullError, match="3 inputs already queued"):
-        await batcher.embed(["h", "i"])
+        await batcher.embed([words(3)] * 2)
     refusal_s = time.perf_counter() - refused_at
 
     await asyncio.gather(running, queued)
@@ -87,18 +146,19 @@ async def test_a_full_queue_refuses_immediately_instead_of_waiting():
 async def test_an_encoder_error_reaches_the_waiting_requests_and_the_batcher_keeps_working():
     calls = 0
 
-    def flaky(texts: list[str]) -> np.ndarray:
+    def flaky(encodings: Sequence[Encoding]) -> np.ndarray:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("CUDA out of memory")
-        return np.ones((len(texts), 2), dtype=np.float32)
+        return np.ones((len(encodings), 2), dtype=np.float32)
 
-    batcher = await started(MicroBatcher(flaky, max_batch_size=8, max_wait_s=0.0, max_queued_inputs=10))
+    batcher = MicroBatcher(flaky, max_batch_size=8, max_wait_s=0.0, max_queued_inputs=10)
+    batcher.start()
 
     with pytest.raises(RuntimeError, match="out of memory"):
-        await batcher.embed(["boom"])
-    embeddings, _timings = await batcher.embed(["fine"])
+        await batcher.embed([words(1)])
+    embeddings, _timings = await batcher.embed([words(2)])
     await batcher.stop()
 
     assert embeddings.shape == (1, 2)
@@ -111,7 +171,7 @@ async def test_batch_sizes_are_reported_to_the_metrics_callback():
     )
     batcher.start()
 
-    await asyncio.gather(*(batcher.embed([str(i)]) for i in range(12)))
+    await asyncio.gather(*(batcher.embed([words(i)]) for i in range(12)))
     await batcher.stop()
 
     assert sizes == [8, 4]

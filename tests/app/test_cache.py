@@ -4,7 +4,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from embedding_service.cache import InProcessCache, RedisCache, cache_key
+from embedding_service.cache import InProcessCache, SharedRedisCache, cache_key
 from embedding_service.redis_link import RedisLink, client_from_settings
 
 from .servers import RedisServer, make_settings
@@ -54,7 +54,7 @@ async def test_in_process_cache_evicts_the_least_recently_used_entry():
 async def test_redis_cache_round_trips_float32_bytes_with_a_ttl(redis_server: RedisServer):
     link = RedisLink(client_from_settings(make_settings(redis_url=redis_server.url)), 1.0)
     await link.start()
-    cache = RedisCache(link, ttl_s=120)
+    cache = SharedRedisCache(link, ttl_s=120)
     vector = np.arange(384, dtype=np.float32)
     key = cache_key("m", 384, "round trip")
 
@@ -74,7 +74,7 @@ async def test_redis_cache_answers_misses_while_redis_is_down(restartable_redis:
         client_from_settings(make_settings(redis_url=restartable_redis.url)), 10.0, on_error=failures.append
     )
     await link.start()
-    cache = RedisCache(link, ttl_s=60)
+    cache = SharedRedisCache(link, ttl_s=60)
     await cache.put_many({"k": b"v"})
 
     restartable_redis.stop()

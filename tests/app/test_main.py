@@ -2,11 +2,16 @@
 
 import base64
 import copy
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +19,8 @@ import numpy as np
 import openai
 import pytest
 from embedding_service.auth import key_id
-from embedding_service.model import EmbeddingModel
+from embedding_service.model import EmbeddingModel, TokenBatch, pad
+from tokenizers import Encoding
 
 from .servers import (
     ADMIN_KEY,
@@ -24,6 +30,7 @@ from .servers import (
     LiveServer,
     PostgresServer,
     RedisServer,
+    free_port,
     make_settings,
     run_live_server,
 )
@@ -35,6 +42,7 @@ SENTENCES = [
     "naïve café — unicode is fine ✓",
 ]
 
+REPO = Path(__file__).resolve().parents[2]
 SERVICE_DATABASE = "service_tests"
 ServerFactory = Callable[..., AbstractContextManager[LiveServer]]
 
@@ -142,6 +150,15 @@ def test_models_route_lists_the_served_model(service: LiveServer):
         ({"input": "hello"}, 400, "model", "Missing required parameter 'model'"),
         ({"model": MODEL_NAME, "input": "hi", "dimensions": 128}, 400, "dimensions", "must be 384"),
         ({"model": MODEL_NAME, "input": "hi", "encoding_format": "int8"}, 400, "encoding_format", "float"),
+        ({"model": MODEL_NAME, "input": "hi", "encoding_format": None}, 400, "encoding_format", "not be null"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": "384"}, 400, "dimensions", "valid integer"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": 384.0}, 400, "dimensions", "valid integer"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": True}, 400, "dimensions", "valid integer"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": None}, 400, "dimensions", "not be null"),
+        ({"model": MODEL_NAME, "input": "hi", "dimensions": 10**40}, 400, "dimensions", "must be 384"),
+        ({"model": MODEL_NAME, "input": "hi", "user": None}, 400, "user", "not be null"),
+        ({"model": MODEL_NAME, "input": "hi", "user": 7}, 400, "user", "valid string"),
+        ({"model": 7, "input": "hi"}, 400, "model", "valid string"),
         ({"model": "text-embedding-3-small", "input": "hi"}, 404, "model", "does not exist"),
         ([1, 2], 400, None, "JSON object"),
     ],
@@ -159,6 +176,15 @@ def test_models_route_lists_the_served_model(service: LiveServer):
         "missing-model",
         "unsupported-dimensions",
         "unknown-encoding-format",
+        "null-encoding-format",
+        "dimensions-as-string",
+        "dimensions-as-float",
+        "dimensions-as-boolean",
+        "null-dimensions",
+        "huge-dimensions",
+        "null-user",
+        "user-not-a-string",
+        "model-not-a-string",
         "unknown-model",
         "body-not-an-object",
     ],
@@ -184,9 +210,40 @@ def test_invalid_json_is_a_400_not_a_500(service: LiveServer):
     assert "not valid JSON" in response.json()["error"]["message"]
 
 
-def test_openai_client_raises_bad_request_for_token_ids(service: LiveServer):
-    with pytest.raises(openai.BadRequestError, match="token-id arrays"):
+def test_openai_client_raises_bad_request_for_token_ids_naming_the_langchain_setting(service: LiveServer):
+    with pytest.raises(openai.BadRequestError, match=r"token-id arrays.*check_embedding_ctx_length=False"):
         openai_client(service).embeddings.create(model=MODEL_NAME, input=[[1, 2, 3]])
+
+
+def test_openai_client_retrieves_the_served_model_by_id_and_gets_404_for_another(service: LiveServer):
+    client = openai_client(service)
+
+    assert client.models.retrieve(MODEL_NAME).id == MODEL_NAME
+    assert client.models.retrieve("all-MiniLM-L6-v2").id == MODEL_NAME
+    with pytest.raises(openai.NotFoundError, match="does not exist"):
+        client.models.retrieve("text-embedding-3-small")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("POST", "/v1/embeddings", {"content": b'{"input": '}),
+        ("POST", "/v1/embeddings", {"json": {"input": [], "model": 3}}),
+        ("GET", "/v1/usage", {"params": {"start": "0001-01-01", "end": "yesterday"}}),
+        ("GET", "/v1/models/not-a-model", {}),
+    ],
+    ids=["invalid-json", "invalid-fields", "invalid-dates", "unknown-model"],
+)
+def test_authentication_comes_before_validation_on_every_protected_route(
+    service: LiveServer, method: str, path: str, options: dict[str, Any]
+):
+    with service.client("not-a-key") as stranger, service.client(API_KEY) as user:
+        responses = [stranger.request(method, path, **options)]
+        if path == "/v1/usage":
+            responses.append(user.request(method, path, **options))
+
+    assert [response.status_code for response in responses] == [401] * len(responses)
+    assert all(response.json()["error"]["code"] == "invalid_api_key" for response in responses)
 
 
 def test_body_over_the_size_limit_is_refused_with_413(service: LiveServer):
@@ -270,15 +327,49 @@ def test_usage_route_sums_per_key_per_day_for_admin_keys_only(service: LiveServe
     assert refused.status_code == 401
 
 
-def test_usage_route_refuses_a_start_after_the_end(service: LiveServer):
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"start": "2026-02-02", "end": "2026-02-01"}, "start"),
+        ({"start": "yesterday"}, "start"),
+        ({"start": "0"}, "start"),
+        ({"start": "20260101"}, "start"),
+        ({"start": "2026-02-30"}, "start"),
+        ({"end": "0001-01-01"}, "end"),
+        ({"end": "9999-12-31"}, "end"),
+        ({"start": "0001-01-01", "end": "2026-01-01"}, "start"),
+        ({"end": ""}, "end"),
+        ({"since": "2026-01-01"}, "since"),
+    ],
+    ids=[
+        "start-after-end",
+        "word",
+        "zero",
+        "no-dashes",
+        "no-such-day",
+        "year-1",
+        "year-9999",
+        "start-year-1",
+        "empty",
+        "unknown",
+    ],
+)
+def test_usage_route_refuses_bad_days_with_a_400_naming_the_parameter(
+    service: LiveServer, params: dict[str, str], param: str
+):
     with service.client(ADMIN_KEY) as admin:
-        response = admin.get("/v1/usage", params={"start": "2026-02-02", "end": "2026-02-01"})
-        malformed = admin.get("/v1/usage", params={"start": "yesterday"})
+        response = admin.get("/v1/usage", params=params)
 
     assert response.status_code == 400
-    assert response.json()["error"]["param"] == "start"
-    assert malformed.status_code == 400
-    assert malformed.json()["error"]["param"] == "start"
+    assert response.json()["error"]["param"] == param
+
+
+def test_usage_route_accepts_the_first_and_last_days_it_documents(service: LiveServer):
+    with service.client(ADMIN_KEY) as admin:
+        response = admin.get("/v1/usage", params={"start": "2000-01-01", "end": "2999-12-31"})
+
+    assert response.status_code == 200
+    assert response.json()["object"] == "list"
 
 
 def test_metrics_expose_requests_latency_batches_tokens_and_usage_rows(service: LiveServer):
@@ -308,6 +399,7 @@ def test_liveness_and_readiness_report_ok_with_all_dependencies(service: LiveSer
     assert health.json() == {"status": "ok"}
     assert ready["status"] == "ok"
     assert ready["checks"]["model"]["device"] == "cpu"
+    assert (ready["checks"]["model"]["backend"], ready["checks"]["model"]["precision"]) == ("torch", "fp32")
     assert ready["checks"]["redis"]["status"] == "ok"
     assert ready["checks"]["database"]["backend"] == "postgresql"
 
@@ -556,11 +648,11 @@ def test_concurrent_requests_of_different_lengths_each_get_their_own_correct_emb
 def test_shutdown_finishes_in_flight_requests_and_then_refuses_connections(embedding_model: EmbeddingModel):
     slow_model = copy.copy(embedding_model)
 
-    def slow_encode(texts: list[str]) -> np.ndarray:
+    def slow_encode(encodings: Sequence[Encoding]) -> np.ndarray:
         time.sleep(0.5)
-        return embedding_model.encode(texts)
+        return embedding_model.encode_tokenized(encodings)
 
-    slow_model.encode = slow_encode
+    slow_model.encode_tokenized = slow_encode  # type: ignore[method-assign]
     running = run_live_server(make_settings(), lambda _settings: slow_model)
     server = running.__enter__()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -575,3 +667,93 @@ def test_shutdown_finishes_in_flight_requests_and_then_refuses_connections(embed
     assert len(response.json()["data"][0]["embedding"]) == 384
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.base_url}/healthz")
+
+
+def test_liveness_stays_fast_while_a_request_of_256_long_inputs_is_tokenized_and_embedded(
+    embedding_model: EmbeddingModel,
+):
+    vocabulary = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma"]
+    texts = [" ".join(vocabulary[(i + j) % len(vocabulary)] for j in range(1400))[:7500] for i in range(256)]
+    # The model thread is not what is measured here, and 256 full windows take a minute on two shared CPUs:
+    # this copy embeds each input's first 16 tokens. Parsing, hashing, tokenizing every input in full,
+    # counting and serialising are the service's own.
+    quick_model = copy.copy(embedding_model)
+
+    def first_tokens(encodings: Sequence[Encoding]) -> np.ndarray:
+        batch = pad(encodings)
+        return embedding_model.encode_batch(
+            TokenBatch(batch.input_ids[:, :16], batch.attention_mask[:, :16], batch.token_type_ids[:, :16])
+        )
+
+    quick_model.encode_tokenized = first_tokens  # type: ignore[method-assign]
+    latencies: list[float] = []
+    settings = make_settings(max_inputs_per_request=256, cache_enabled=False, rate_limit="")
+    with (
+        run_live_server(settings, lambda _settings: quick_model) as server,
+        ThreadPoolExecutor(max_workers=1) as pool,
+        httpx.Client(base_url=server.base_url) as prober,
+        server.client() as client,
+    ):
+        big = pool.submit(client.post, "/v1/embeddings", json={"model": MODEL_NAME, "input": texts})
+        while not big.done():
+            started = time.perf_counter()
+            assert prober.get("/healthz").status_code == 200
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.02)
+        response = big.result()
+
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 256
+    assert response.json()["usage"]["prompt_tokens"] == 256 * 256
+    assert len(latencies) >= 10, "the probe ran while the request was served"
+    # Tokenizing these inputs on the event loop stalled it for 600+ ms; off the loop the probes stay short.
+    assert max(latencies) < 0.25, f"slowest /healthz {max(latencies) * 1000:.0f} ms"
+    assert float(response.headers["x-compute-time"]) > 0
+
+
+def test_make_serve_with_api_keys_refuses_other_keys(tmp_path: Path):
+    recipe = re.search(r"^serve:.*\n((?:\t.*\n)+)", (REPO / "Makefile").read_text(), re.MULTILINE)
+    assert recipe is not None
+    assert "AUTH_DISABLED" not in recipe.group(1)
+    assert recipe.group(1).strip().endswith("-m embedding_service")
+    port = free_port()
+    environment = {
+        **os.environ,
+        "API_KEYS": "k",
+        "PORT": str(port),
+        "MODEL_BACKEND": "torch",
+        "SQLITE_PATH": str(tmp_path / "usage.sqlite3"),
+    }
+    environment.pop("AUTH_DISABLED", None)
+    process = subprocess.Popen([sys.executable, "-m", "embedding_service"], cwd=REPO / "app", env=environment)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(f"{base_url}/readyz"), timeout_s=120, what="make serve's process ready")
+        body = {"model": MODEL_NAME, "input": "hi"}
+        wrong = httpx.post(f"{base_url}/v1/embeddings", json=body, headers={"authorization": "Bearer wrong"})
+        right = httpx.post(f"{base_url}/v1/embeddings", json=body, headers={"authorization": "Bearer k"})
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+
+
+def test_serving_without_keys_and_without_the_explicit_opt_in_exits_2_naming_the_settings():
+    environment = {key: value for key, value in os.environ.items() if key not in ("API_KEYS", "AUTH_DISABLED")}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "embedding_service"], cwd=REPO / "app", env=environment, capture_output=True, text=True
+    )
+
+    assert result.returncode == 2
+    assert "API_KEYS is empty: set it, or set AUTH_DISABLED=true" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

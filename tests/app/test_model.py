@@ -57,4 +57,4 @@ def test_inputs_longer_than_the_model_window_are_embedded_from_their_first_token
 def test_device_info_on_cpu_reports_no_gpu(embedding_model: EmbeddingModel):
     info = embedding_model.device_info()
 
-    assert (info.device, info.gpu_name, info.gpu_memory_total_bytes) == ("cpu", None, None)
+    assert (info.device, info.backend, info.precision, info.gpu_name) == ("cpu", "torch", "fp32", None)

@@ -9,7 +9,10 @@ from pydantic import ValidationError
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("API_KEYS", "ADMIN_API_KEYS", "AUTH_DISABLED", "REDIS_URL", "DATABASE_URL", "MODEL_DEVICE", "PORT"):
+    for name in (
+        *("API_KEYS", "ADMIN_API_KEYS", "AUTH_DISABLED", "REDIS_URL", "DATABASE_URL", "MODEL_DEVICE", "PORT"),
+        *("MODEL_BACKEND", "MODEL_PRECISION"),
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -108,3 +111,25 @@ def test_the_readme_documents_every_setting():
     undocumented = [name.upper() for name in Settings.model_fields if f"| `{name.upper()}` |" not in readme]
 
     assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"MODEL_BACKEND": "torch", "MODEL_PRECISION": "int8"}, "MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx"),
+        ({"MODEL_BACKEND": "onnx", "MODEL_PRECISION": "fp16"}, "MODEL_PRECISION=fp16 needs MODEL_BACKEND=torch"),
+        ({"MODEL_BACKEND": "onnx", "MODEL_DEVICE": "cuda"}, "MODEL_BACKEND=onnx runs on CPU only"),
+        ({"MODEL_DEVICE": "cpu", "MODEL_PRECISION": "fp16"}, "MODEL_PRECISION=fp16 needs a GPU"),
+        ({"MODEL_BACKEND": "tensorrt"}, "model_backend"),
+        ({"MODEL_PRECISION": "fp8"}, "model_precision"),
+    ],
+)
+def test_backend_and_precision_combinations_that_do_not_exist_are_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], message: str
+):
+    monkeypatch.setenv("API_KEYS", "k")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ValidationError, match=message):
+        Settings()

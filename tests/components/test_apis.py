@@ -6,10 +6,11 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.apis import ProjectApis, ProjectApisArgs
+from facts import types
 from infra.offline import run_program
 from plan import Plan
 
-API_SERVICE = "gcp:projects/service:Service"
+API_SERVICE = types.PROJECT_SERVICE
 
 
 def plan_apis(services: list[str]) -> Plan:

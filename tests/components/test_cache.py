@@ -6,17 +6,18 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 
 from components.cache import RedisCache, RedisCacheArgs
+from facts import types
 from infra.offline import run_program
-from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.components.private_services import NETWORK_ID, after_api, private_services_connection
+from tests.engine_values import engine_output
 
-INSTANCE = "gcp:redis/instance:Instance"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
+INSTANCE = types.REDIS_INSTANCE
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 
@@ -25,28 +26,21 @@ def plan_cache(gate_on_api: bool = False, **choices: Any) -> Plan:
     """One cache component on a VPC with its private services connection; `choices` override the args."""
 
     def program() -> None:
-        opts = None
-        if gate_on_api:
-            api = gcp.projects.Service("redis-api", service="redis.googleapis.com")
-            opts = pulumi.ResourceOptions(depends_on=[api])
-        connection = gcp.servicenetworking.Connection(
-            "private-services",
-            network="projects/p/global/networks/vpc",
-            service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=["private-services-range"],
-        )
+        opts = after_api("redis-api", "redis.googleapis.com") if gate_on_api else None
+        connection = private_services_connection()
         settings: dict[str, Any] = {
             "region": "us-central1",
             "tier": "BASIC",
             "memory_size_gb": 1,
             "version": "REDIS_7_2",
             "read_replicas": 0,
+            "deletion_protection": False,
             **choices,
         }
         cache = RedisCache(
             "cache",
             RedisCacheArgs(
-                network_id="projects/p/global/networks/vpc",
+                network_id=NETWORK_ID,
                 private_services_connection=connection,
                 labels=LABELS,
                 **settings,
@@ -67,6 +61,13 @@ def test_auth_and_in_transit_encryption_are_on() -> None:
 
     assert instance["authEnabled"] is True
     assert instance["transitEncryptionMode"] == "SERVER_AUTHENTICATION"
+
+
+def test_deletion_protection_is_always_set_explicitly_because_unset_refuses_every_delete() -> None:
+    for protected in (False, True):
+        plan = plan_cache(deletion_protection=protected)
+        assert plan.one(INSTANCE).inputs["deletionProtection"] is protected
+        assert plan.one(SECRET).inputs["deletionProtection"] is protected
 
 
 def test_instance_is_reachable_only_through_private_service_access_on_the_given_network() -> None:
@@ -132,7 +133,7 @@ def test_auth_string_never_reaches_the_plan_in_plain_text() -> None:
     plan = plan_cache()
 
     instance = plan.one(INSTANCE)
-    auth_string = computed_outputs(instance.type, instance.name, instance.inputs, PROJECT)["authString"]
+    auth_string = engine_output(instance, "authString", PROJECT)
     assert auth_string not in json.dumps(plan.to_dict(include_outputs=True))
 
 

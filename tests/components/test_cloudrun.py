@@ -9,19 +9,20 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from components.app_runtime import AppRuntime, SecretEnv
+from components.app_runtime import AppRuntime
 from components.cloudrun import CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
-from facts.gcp import SERVICE_ACCOUNT_ID
+from facts import types
+from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS, SERVICE_ACCOUNT_ID
 from infra.offline import run_program
-from infra.offline.mocks import computed_outputs
 from plan import Plan
+from tests.engine_values import engine_output
 
-SERVICE = "gcp:cloudrunv2/service:Service"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+SERVICE = types.CLOUD_RUN_SERVICE
+ACCOUNT = types.SERVICE_ACCOUNT
+ACCESSOR = types.SECRET_IAM_MEMBER
+VERSION = types.SECRET_VERSION
+INVOKER = types.CLOUD_RUN_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 PROJECT = "my-project"
 IMAGE = "us-central1-docker.pkg.dev/my-project/inference/inference-app@sha256:" + "b" * 64
@@ -55,9 +56,7 @@ def plan_service(gate_on_api: bool = False, **choices: Any) -> Plan:
                 runtime=AppRuntime(
                     image=IMAGE,
                     env={"MODEL_DEVICE": "cuda", "REDIS_URL": "rediss://10.0.0.3:6378/0"},
-                    secret_env={
-                        "API_KEYS": SecretEnv(secret_id=secrets.secret_ids["api-key"], value=secrets.values["api-key"])
-                    },
+                    secret_env={"API_KEYS": secrets.secret_env("api-key")},
                 ),
                 network_id="projects/my-project/global/networks/vpc",
                 subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
@@ -124,7 +123,13 @@ def test_startup_probe_waits_on_readiness_long_enough_for_the_model_to_load() ->
     probe = container(plan_service())["startupProbe"]
 
     assert probe["httpGet"] == {"path": "/readyz", "port": 8080}
-    assert probe["periodSeconds"] * probe["failureThreshold"] >= 300
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 180
+
+
+def test_startup_probe_window_fits_cloud_runs_limit_or_the_revision_is_refused() -> None:
+    probe = container(plan_service())["startupProbe"]
+
+    assert probe["periodSeconds"] * probe["failureThreshold"] <= CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS
 
 
 def test_liveness_probe_checks_the_health_route() -> None:
@@ -148,15 +153,25 @@ def test_plain_env_is_passed_as_values_and_secret_env_as_secret_manager_referenc
     assert "value" not in envs["API_KEYS"]
     assert envs["API_KEYS"]["valueSource"]["secretKeyRef"] == {
         "secret": f"projects/{PROJECT}/secrets/app-api-key",
-        "version": "latest",
+        "version": "1",
     }
+
+
+def test_secret_references_name_the_stored_version_so_a_changed_secret_rolls_a_revision() -> None:
+    plan = plan_service()
+    envs = {env["name"]: env for env in container(plan)["envs"]}
+
+    reference = envs["API_KEYS"]["valueSource"]["secretKeyRef"]
+    assert reference["version"] != "latest"
+    stored = plan.one("gcp:secretmanager/secretVersion:SecretVersion")
+    assert reference["version"] == engine_output(stored, "version", PROJECT)
 
 
 def test_secret_values_never_reach_the_plan_in_plain_text() -> None:
     plan = plan_service()
 
     password = plan.one("random:index/randomPassword:RandomPassword")
-    generated = computed_outputs(password.type, password.name, password.inputs, PROJECT)["result"]
+    generated = engine_output(password, "result", PROJECT)
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
 
 

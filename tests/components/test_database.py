@@ -6,44 +6,28 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 import pytest
 
 from components.database import PostgresDatabase, PostgresDatabaseArgs
+from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
+from policy.rules import POSTGRES_REQUIRED_FLAGS
+from tests.components.private_services import NETWORK_ID, after_api, private_services_connection
 
-INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-DATABASE = "gcp:sql/database:Database"
-USER = "gcp:sql/user:User"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
+INSTANCE = types.SQL_INSTANCE
+DATABASE = types.SQL_DATABASE
+USER = types.SQL_USER
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
 LABELS = {"team": "ml-platform", "environment": "prod"}
-# CIS Google Cloud Foundations 6.2.x (shared/reference/security-baseline.md): what PostgreSQL must log.
-CIS_FLAGS = {
-    "log_connections": "on",
-    "log_disconnections": "on",
-    "log_min_messages": "warning",
-    "log_min_error_statement": "error",
-    "log_min_duration_statement": "-1",
-    "log_error_verbosity": "default",
-    "cloudsql.enable_pgaudit": "on",
-}
 
 
 def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None = None, **choices: Any) -> Plan:
     """One database component on a VPC with its private services connection; `choices` override the args."""
 
     def program() -> None:
-        opts = None
-        if gate_on_api:
-            api = gcp.projects.Service("sqladmin-api", service="sqladmin.googleapis.com")
-            opts = pulumi.ResourceOptions(depends_on=[api])
-        connection = gcp.servicenetworking.Connection(
-            "private-services",
-            network="projects/p/global/networks/vpc",
-            service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=["private-services-range"],
-        )
+        opts = after_api("sqladmin-api", "sqladmin.googleapis.com") if gate_on_api else None
+        connection = private_services_connection()
         settings: dict[str, Any] = {
             "region": "us-central1",
             "version": "POSTGRES_16",
@@ -61,7 +45,7 @@ def plan_database(gate_on_api: bool = False, password: pulumi.Input[str] | None 
         database = PostgresDatabase(
             "db",
             PostgresDatabaseArgs(
-                network_id="projects/p/global/networks/vpc",
+                network_id=NETWORK_ID,
                 private_services_connection=connection,
                 password=password if password is not None else pulumi.Output.secret("db-password-value"),
                 labels=LABELS,
@@ -142,10 +126,22 @@ def test_deletion_protection_sets_both_pulumis_and_googles_flag(protected: bool)
     assert instance["settings"]["deletionProtectionEnabled"] is protected
 
 
-def test_cis_logging_flags_are_set() -> None:
+def test_the_user_is_abandoned_on_delete_because_cloud_sql_cannot_drop_a_role_that_owns_tables() -> None:
+    for protected in (False, True):
+        assert plan_database(deletion_protection=protected).one(USER).inputs["deletionPolicy"] == "ABANDON"
+
+
+def test_the_database_is_protected_with_the_instance_and_otherwise_left_to_go_with_it() -> None:
+    assert plan_database(deletion_protection=True).one(DATABASE).inputs["deletionPolicy"] == "PREVENT"
+    assert plan_database(deletion_protection=False).one(DATABASE).inputs["deletionPolicy"] == "ABANDON"
+
+
+def test_cis_logging_flags_meet_what_the_policy_pack_requires() -> None:
     flags = {flag["name"]: flag["value"] for flag in settings(plan_database())["databaseFlags"]}
 
-    assert flags.items() >= CIS_FLAGS.items()
+    required = POSTGRES_REQUIRED_FLAGS
+    unmet = {name: flags.get(name) for name, allowed in required.items() if flags.get(name) not in allowed}
+    assert unmet == {}
 
 
 def test_maintenance_window_is_the_day_and_hour_asked() -> None:

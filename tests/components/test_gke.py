@@ -15,22 +15,24 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
-from facts.gcp import SERVICE_ACCOUNT_ID
+from facts import types
+from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
+from tests.engine_values import engine_output
 
-CLUSTER = "gcp:container/cluster:Cluster"
-NODE_POOL = "gcp:container/nodePool:NodePool"
-ACCOUNT = "gcp:serviceaccount/account:Account"
-PROJECT_ROLE = "gcp:projects/iAMMember:IAMMember"
-PROVIDER = "pulumi:providers:kubernetes"
+CLUSTER = types.GKE_CLUSTER
+NODE_POOL = types.GKE_NODE_POOL
+ACCOUNT = types.SERVICE_ACCOUNT
+PROJECT_ROLE = types.PROJECT_IAM_MEMBER
+PROVIDER = types.KUBERNETES_PROVIDER
 LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
 
 
-def plan_cluster(**gpu_choices: Any) -> Plan:
-    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
-    gpu_pool: dict[str, Any] = {
+def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
+    """The issue's example GPU pool; `choices` override its fields."""
+    fields: dict[str, Any] = {
         "machine_type": "g2-standard-4",
         "accelerator": "nvidia-l4",
         "accelerator_count": 1,
@@ -38,31 +40,43 @@ def plan_cluster(**gpu_choices: Any) -> Plan:
         "min_nodes": 0,
         "max_nodes": 3,
         "spot": True,
-        **gpu_choices,
+        **choices,
     }
+    return GpuPoolArgs(**fields)
 
-    def program() -> None:
-        GkeCluster(
-            "inference-cmp-gke",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
-                cluster_name="inference-cmp-gke",
-                network_id="projects/my-project/global/networks/vpc",
-                subnet_id="projects/my-project/regions/us-central1/subnetworks/subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
-                release_channel="REGULAR",
-                system_pool=SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
-                gpu_pool=GpuPoolArgs(**gpu_pool),
-                deletion_protection=False,
-                labels=LABELS,
-            ),
-        )
 
-    return run_program(program, config={"gcp:project": PROJECT})
+def cluster_args(**choices: Any) -> GkeClusterArgs:
+    """The issue's example cluster (cmp-gke); `choices` override its fields."""
+    fields: dict[str, Any] = {
+        "project": PROJECT,
+        "location": "us-central1-a",
+        "cluster_name": "inference-cmp-gke",
+        "network_id": "projects/my-project/global/networks/vpc",
+        "subnet_id": "projects/my-project/regions/us-central1/subnetworks/subnet",
+        "pods_range_name": "pods",
+        "services_range_name": "services",
+        "master_cidr": "172.16.0.0/28",
+        "authorized_networks": [AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
+        "control_plane_access": "dns",
+        "release_channel": "REGULAR",
+        "system_pool": SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
+        "gpu_pool": gpu_pool_args(),
+        "gpu_zones": ("us-central1-a",),
+        "deletion_protection": False,
+        "labels": LABELS,
+        **choices,
+    }
+    return GkeClusterArgs(**fields)
+
+
+def plan_cluster(
+    control_plane_access: str = "dns", gpu_zones: tuple[str, ...] = ("us-central1-a",), **gpu_choices: Any
+) -> Plan:
+    """One cluster with the issue's example pools; `gpu_choices` override the GPU pool."""
+    args = cluster_args(
+        control_plane_access=control_plane_access, gpu_zones=gpu_zones, gpu_pool=gpu_pool_args(**gpu_choices)
+    )
+    return run_program(lambda: GkeCluster("inference-cmp-gke", args), config={"gcp:project": PROJECT})
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +103,11 @@ def test_cluster_is_vpc_native_on_the_networks_secondary_ranges(plan):
         "servicesSecondaryRangeName": "services",
     }
     assert cluster["subnetwork"].endswith("/subnetworks/subnet")
+
+
+def test_cluster_is_created_only_once_the_node_account_has_its_roles(plan):
+    dependencies = set(plan.one(CLUSTER).dependencies)
+    assert {binding.urn for binding in plan.of_type(PROJECT_ROLE)} <= dependencies
 
 
 def test_nodes_are_private_and_the_control_plane_takes_only_authorized_networks(plan):
@@ -123,56 +142,35 @@ def test_every_pool_runs_shielded_cos_nodes_with_the_gke_metadata_server_and_aut
     assert node_pool["management"] == {"autoRepair": True, "autoUpgrade": True}
 
 
-def test_nodes_run_as_a_dedicated_account_with_only_logging_monitoring_and_image_read_roles(plan):
+def test_nodes_run_as_a_dedicated_account_with_gkes_node_role_and_image_read_only(plan):
     account = plan.one(ACCOUNT)
     email = f"{account.inputs['accountId']}@{PROJECT}.iam.gserviceaccount.com"
     assert SERVICE_ACCOUNT_ID.match(account.inputs["accountId"])
     assert {pool(plan, name).inputs["nodeConfig"]["serviceAccount"] for name in ("system", "gpu")} == {email}
     assert plan.one(CLUSTER).inputs["nodeConfig"]["serviceAccount"] == email
     roles = {binding.inputs["role"] for binding in plan.of_type(PROJECT_ROLE)}
-    assert roles == {
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-        "roles/monitoring.viewer",
-        "roles/artifactregistry.reader",
-    }
+    assert roles == {"roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"}
     assert {binding.inputs["member"] for binding in plan.of_type(PROJECT_ROLE)} == {f"serviceAccount:{email}"}
 
 
-def test_node_account_id_fits_for_the_longest_stack_name():
-    longest_prefix = "inference-" + "s" * 16
+def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
+    longest_prefix = "inference-" + "s" * 100
 
-    def program() -> None:
-        GkeCluster(
-            longest_prefix,
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1",
-                cluster_name=longest_prefix,
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[],
-                release_channel="STABLE",
-                system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="DEFAULT",
-                    min_nodes=1,
-                    max_nodes=2,
-                    spot=False,
-                ),
-                deletion_protection=True,
-                labels=LABELS,
-            ),
-        )
+    args = cluster_args(
+        location="us-central1",
+        cluster_name="inference-long",
+        release_channel="STABLE",
+        system_pool=SystemPoolArgs(),
+        gpu_pool=gpu_pool_args(driver_version="DEFAULT", min_nodes=1, max_nodes=2, spot=False),
+        gpu_zones=["us-central1-a", "us-central1-b"],
+        deletion_protection=True,
+    )
 
-    plan = run_program(program, config={"gcp:project": PROJECT})
-    assert SERVICE_ACCOUNT_ID.match(plan.one(ACCOUNT).inputs["accountId"])
+    plan = run_program(lambda: GkeCluster(longest_prefix, args), config={"gcp:project": PROJECT})
+    account = plan.one(ACCOUNT).inputs
+    assert SERVICE_ACCOUNT_ID.match(account["accountId"])
+    assert SERVICE_ACCOUNT_DISPLAY_NAME.accepts(account["displayName"])
+    assert account["displayName"] == "Nodes of inference-long"
     assert plan.one(CLUSTER).inputs["deletionProtection"] is True
 
 
@@ -219,46 +217,65 @@ def test_provider_uses_a_secret_kubeconfig_and_waits_for_both_pools(plan):
     assert pool_urns <= set(provider.dependencies)
 
 
-def test_kubeconfig_reaches_the_cluster_endpoint_through_the_gke_auth_plugin():
+def kubeconfig_of(control_plane_access: str) -> tuple[dict[str, Any], Plan]:
     captured: list[str] = []
 
     def program() -> None:
         cluster = GkeCluster(
             "c",
-            GkeClusterArgs(
-                project=PROJECT,
-                location="us-central1-a",
+            cluster_args(
                 cluster_name="inference-test",
-                network_id="vpc",
-                subnet_id="subnet",
-                pods_range_name="pods",
-                services_range_name="services",
-                master_cidr="172.16.0.0/28",
-                authorized_networks=[],
-                release_channel="REGULAR",
+                authorized_networks=[AuthorizedNetworkArgs(cidr="203.0.113.0/28", name="ci-runners")],
+                control_plane_access=control_plane_access,
                 system_pool=SystemPoolArgs(),
-                gpu_pool=GpuPoolArgs(
-                    machine_type="g2-standard-4",
-                    accelerator="nvidia-l4",
-                    accelerator_count=1,
-                    driver_version="LATEST",
-                    min_nodes=0,
-                    max_nodes=1,
-                    spot=True,
-                ),
-                deletion_protection=False,
-                labels=LABELS,
+                gpu_pool=gpu_pool_args(max_nodes=1),
             ),
         )
         cluster.kubeconfig.apply(captured.append)
 
     plan = run_program(program, config={"gcp:project": PROJECT})
-    kubeconfig = yaml.safe_load(captured[0])
-    cluster = plan.one(CLUSTER)
-    assert kubeconfig["clusters"][0]["cluster"]["server"].startswith("https://10.")
-    assert kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"] == "b2ZmbGluZS1wbGFuLWNh"
+    return yaml.safe_load(captured[0]), plan
+
+
+def test_kubeconfig_authenticates_through_the_gke_auth_plugin_and_holds_no_credential():
+    kubeconfig, plan = kubeconfig_of("dns")
     exec_config = kubeconfig["users"][0]["user"]["exec"]
     assert exec_config["command"] == AUTH_PLUGIN
     assert "must be installed where `pulumi up` runs" in exec_config["installHint"]
     assert "token" not in kubeconfig["users"][0]["user"]
-    assert kubeconfig["current-context"] == cluster.inputs["name"]
+    assert kubeconfig["current-context"] == plan.one(CLUSTER).inputs["name"]
+
+
+def test_by_default_the_kubeconfig_uses_the_dns_endpoint_reachable_wherever_the_caller_has_credentials():
+    kubeconfig, plan = kubeconfig_of("dns")
+    cluster = plan.one(CLUSTER)
+    dns_endpoint = engine_output(cluster, "controlPlaneEndpointsConfig", PROJECT)["dnsEndpointConfig"]["endpoint"]
+    assert kubeconfig["clusters"][0]["cluster"] == {"server": f"https://{dns_endpoint}"}
+    assert dns_endpoint.endswith(".gke.goog")
+    endpoints = cluster.inputs["controlPlaneEndpointsConfig"]
+    assert endpoints["dnsEndpointConfig"] == {"allowExternalTraffic": True}
+    assert cluster.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is True
+
+
+def test_ip_access_is_an_explicit_choice_reaching_the_public_endpoint_from_authorized_networks_only():
+    kubeconfig, plan = kubeconfig_of("ip")
+    cluster = plan.one(CLUSTER).inputs
+    server = kubeconfig["clusters"][0]["cluster"]
+    assert server["server"].startswith("https://10.")
+    assert server["certificate-authority-data"] == "b2ZmbGluZS1wbGFuLWNh"
+    assert cluster["privateClusterConfig"]["enablePrivateEndpoint"] is False
+    assert cluster["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": False}
+    assert cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "203.0.113.0/28", "displayName": "ci-runners"}
+    ]
+
+
+def test_an_unknown_control_plane_access_is_refused():
+    with pytest.raises(ValueError, match="control_plane_access"):
+        kubeconfig_of("vpn")
+
+
+def test_gpu_pool_lives_only_in_the_zones_given_and_the_system_pool_follows_the_cluster():
+    plan = plan_cluster(gpu_zones=("us-central1-a", "us-central1-c"))
+    assert pool(plan, "gpu").inputs["nodeLocations"] == ["us-central1-a", "us-central1-c"]
+    assert "nodeLocations" not in pool(plan, "system").inputs

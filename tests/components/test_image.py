@@ -8,15 +8,14 @@ from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
-from pulumi.runtime.mocks import MockCallArgs
 
 from components.image import ContainerImage, ContainerImageArgs
+from facts import types
 from infra.offline import run_program
-from infra.offline.mocks import DeterministicMocks
 from plan import SECRET_PLACEHOLDER, Plan
 
-REPOSITORY = "gcp:artifactregistry/repository:Repository"
-IMAGE = "docker:index/image:Image"
+REPOSITORY = types.ARTIFACT_REGISTRY_REPOSITORY
+IMAGE = types.DOCKER_IMAGE
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 
@@ -83,10 +82,11 @@ def test_image_is_pushed_to_the_repository_with_the_callers_access_token() -> No
         "username": "oauth2accesstoken",
         "password": SECRET_PLACEHOLDER,
     }
-    client_config = DeterministicMocks("my-project").call(
-        MockCallArgs(token="gcp:organizations/getClientConfig:getClientConfig", args={}, provider="")
-    )
-    assert client_config["accessToken"] not in json.dumps(plan.to_dict(include_outputs=True))
+    access_token = run_program(
+        lambda: pulumi.export("token", gcp.organizations.get_client_config().access_token),
+        config={"gcp:project": "my-project"},
+    ).outputs["token"]
+    assert access_token not in json.dumps(plan.to_dict(include_outputs=True))
 
 
 def test_image_is_not_built_by_a_preview() -> None:
@@ -120,3 +120,8 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
     children = plan.children_of(plan.one("inference:image:ContainerImage"))
     assert {child.type for child in children} == {REPOSITORY, IMAGE}
     assert [child.name for child in children if api_urn not in child.dependencies] == []
+
+
+def test_repository_refuses_deletion_when_protected_and_is_deleted_otherwise() -> None:
+    assert plan_image(deletion_protection=True).one(REPOSITORY).inputs["deletionPolicy"] == "PREVENT"
+    assert plan_image().one(REPOSITORY).inputs["deletionPolicy"] == "DELETE"

@@ -6,15 +6,16 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.network import Network, NetworkArgs
+from facts import types
 from infra.offline import run_program
 from plan import Plan
 
-VPC = "gcp:compute/network:Network"
-SUBNET = "gcp:compute/subnetwork:Subnetwork"
-RANGE = "gcp:compute/globalAddress:GlobalAddress"
-CONNECTION = "gcp:servicenetworking/connection:Connection"
-ROUTER = "gcp:compute/router:Router"
-NAT = "gcp:compute/routerNat:RouterNat"
+VPC = types.VPC_NETWORK
+SUBNET = types.SUBNETWORK
+RANGE = types.GLOBAL_ADDRESS
+CONNECTION = types.SERVICE_NETWORKING_CONNECTION
+ROUTER = types.ROUTER
+NAT = types.ROUTER_NAT
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 
@@ -78,15 +79,36 @@ def test_private_services_range_is_an_internal_peering_range_of_the_requested_si
     assert reserved.inputs["labels"] == LABELS
 
 
-def test_private_services_connection_peers_the_reserved_range_and_is_abandoned_on_destroy() -> None:
+def test_private_services_connection_peers_the_reserved_range() -> None:
     plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     connection = plan.one(CONNECTION)
     reserved = plan.one(RANGE)
     assert connection.inputs["service"] == "servicenetworking.googleapis.com"
-    assert connection.inputs["deletionPolicy"] == "ABANDON"
     assert connection.inputs["reservedPeeringRanges"] == [reserved.name]
     assert reserved.urn in connection.dependencies
+
+
+def test_destroying_the_connection_removes_the_peering_so_the_network_can_be_deleted() -> None:
+    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+
+    # ABANDON would leave the peering in place, and the peering blocks deleting the VPC.
+    assert plan.one(CONNECTION).inputs["deletionPolicy"] == "REMOVE_PEERING"
+
+
+def test_private_services_range_is_a_fixed_range_not_left_to_googles_allocator() -> None:
+    plan = plan_network(
+        NetworkArgs(
+            region="us-central1",
+            subnet_cidr="10.10.0.0/20",
+            private_services_address="10.50.0.0",
+            private_services_prefix_length=20,
+            labels=LABELS,
+        )
+    )
+
+    reserved = plan.one(RANGE).inputs
+    assert (reserved["address"], reserved["prefixLength"]) == ("10.50.0.0", 20)
 
 
 def test_exposes_the_private_services_connection_that_private_ip_resources_wait_for() -> None:

@@ -8,14 +8,15 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secrets import Secrets, SecretsArgs
+from facts import types
 from infra.offline import run_program
-from infra.offline.mocks import computed_outputs
 from plan import SECRET_PLACEHOLDER, Plan
+from tests.engine_values import engine_output
 
-PASSWORD = "random:index/randomPassword:RandomPassword"
-SECRET = "gcp:secretmanager/secret:Secret"
-VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
+PASSWORD = types.RANDOM_PASSWORD
+SECRET = types.SECRET
+VERSION = types.SECRET_VERSION
+ACCESSOR = types.SECRET_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "prod"}
 RUNTIME = "serviceAccount:runtime@my-project.iam.gserviceaccount.com"
 
@@ -75,7 +76,7 @@ def test_values_leave_the_component_only_as_pulumi_secrets_and_ids_as_plain_refe
     plan = run_program(program, config={"gcp:project": "my-project"})
 
     password = plan.one(PASSWORD)
-    generated = computed_outputs(password.type, password.name, password.inputs, "my-project")["result"]
+    generated = engine_output(password, "result", "my-project")
     assert plan.outputs["values"] == {"db-password": SECRET_PLACEHOLDER}
     assert plan.outputs["secret_ids"] == {"db-password": "projects/my-project/secrets/app-db-password"}
     assert generated not in json.dumps(plan.to_dict(include_outputs=True))
@@ -152,3 +153,28 @@ def test_accessor_bindings_wait_for_what_the_component_depends_on() -> None:
     binding = plan.one(ACCESSOR)
     assert binding.parent == plan.one("inference:secrets:Secrets").urn
     assert api_urn in binding.dependencies, "grant_access() registers its bindings without the component's depends_on"
+
+
+def test_secrets_are_deletable_unless_protected_and_then_refuse_deletion() -> None:
+    unprotected = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS))
+    protected = plan_secrets(SecretsArgs(generated={"db-password": 32}, labels=LABELS, deletion_protection=True))
+
+    assert unprotected.one(SECRET).inputs["deletionProtection"] is False
+    assert protected.one(SECRET).inputs["deletionProtection"] is True
+
+
+def test_a_secret_as_an_environment_source_names_its_stored_version() -> None:
+    captured: dict[str, str] = {}
+
+    def program() -> None:
+        secrets = Secrets("app", SecretsArgs(generated={"db-password": 32}, labels=LABELS))
+        source = secrets.secret_env("db-password")
+        pulumi.Output.all(source.secret_id, source.version).apply(
+            lambda parts: captured.update(secret_id=str(parts[0]), version=str(parts[1]))
+        )
+
+    plan = run_program(program)
+
+    version = plan.one(VERSION)
+    assert captured["secret_id"].endswith("/secrets/app-db-password")
+    assert captured["version"] == engine_output(version, "version", "p")

@@ -5,27 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 import pulumi_kubernetes as kubernetes
 import pytest
 
-from components.app_runtime import LIVENESS_PATH, READINESS_PATH, AppRuntime, SecretEnv
+from components.app_runtime import AppRuntime
 from components.secrets import Secrets, SecretsArgs
 from components.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from facts import types
+from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.gcp import SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
 
-NAMESPACE = "kubernetes:core/v1:Namespace"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-SERVICE = "kubernetes:core/v1:Service"
-SECRET = "kubernetes:core/v1:Secret"
-SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
-AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-DISRUPTION_BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-GOOGLE_ACCOUNT = "gcp:serviceaccount/account:Account"
-WORKLOAD_IDENTITY = "gcp:serviceaccount/iAMMember:IAMMember"
-ACCESSOR = "gcp:secretmanager/secretIamMember:SecretIamMember"
+NAMESPACE = types.K8S_NAMESPACE
+DEPLOYMENT = types.K8S_DEPLOYMENT
+SERVICE = types.K8S_SERVICE
+SECRET = types.K8S_SECRET
+SERVICE_ACCOUNT = types.K8S_SERVICE_ACCOUNT
+AUTOSCALER = types.K8S_HORIZONTAL_POD_AUTOSCALER
+DISRUPTION_BUDGET = types.K8S_POD_DISRUPTION_BUDGET
+NETWORK_POLICY = types.K8S_NETWORK_POLICY
+GOOGLE_ACCOUNT = types.SERVICE_ACCOUNT
+WORKLOAD_IDENTITY = types.SERVICE_ACCOUNT_IAM_MEMBER
+ACCESSOR = types.SECRET_IAM_MEMBER
 LABELS = {"team": "ml-platform", "environment": "dev", "stack": "cmp-gke"}
 PROJECT = "my-project"
 IMAGE = "us-central1-docker.pkg.dev/my-project/inference/inference-app@sha256:" + "c" * 64
@@ -38,6 +41,13 @@ def plan_workload(**choices: Any) -> Plan:
 
     def program() -> None:
         secrets = Secrets("app", SecretsArgs(generated={"db-password": 32}, labels=LABELS))
+        cluster = gcp.container.Cluster(
+            "cluster",
+            location="us-central1-a",
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+                workload_pool=f"{PROJECT}.svc.id.goog"
+            ),
+        )
         provider = kubernetes.Provider("cluster", kubeconfig=pulumi.Output.secret("apiVersion: v1"))
         settings: dict[str, Any] = {
             "cpu": 3,
@@ -46,6 +56,8 @@ def plan_workload(**choices: Any) -> Plan:
             "min_replicas": 1,
             "max_replicas": 3,
             "target_cpu_utilization": 70,
+            "max_surge": 1,
+            "max_unavailable": 0,
             "public": False,
             **choices,
         }
@@ -53,15 +65,12 @@ def plan_workload(**choices: Any) -> Plan:
             "inference-cmp-gke",
             KubernetesWorkloadArgs(
                 provider=provider,
+                cluster=cluster,
                 workload_pool=f"{PROJECT}.svc.id.goog",
                 runtime=AppRuntime(
                     image=IMAGE,
                     env={"MODEL_DEVICE": "cuda", "REDIS_URL": f"rediss://{REDIS_IP}:6378/0"},
-                    secret_env={
-                        "DATABASE_PASSWORD": SecretEnv(
-                            secret_id=secrets.secret_ids["db-password"], value=secrets.values["db-password"]
-                        )
-                    },
+                    secret_env={"DATABASE_PASSWORD": secrets.secret_env("db-password")},
                 ),
                 internal_client_cidrs=["10.10.0.0/20", "10.20.0.0/16"],
                 redis_host=REDIS_IP,
@@ -181,6 +190,28 @@ def test_kubernetes_service_account_acts_as_a_google_account_that_can_read_the_s
     assert pod_spec(plan)["serviceAccountName"] == service_account["name"]
     accessor = plan.one(ACCESSOR).inputs
     assert (accessor["role"], accessor["member"]) == ("roles/secretmanager.secretAccessor", f"serviceAccount:{email}")
+
+
+def test_workload_identity_binding_waits_for_the_cluster_whose_creation_makes_the_identity_pool(plan):
+    cluster = plan.one("gcp:container/cluster:Cluster")
+    assert cluster.urn in plan.one(WORKLOAD_IDENTITY).dependencies
+
+
+def test_rollout_takes_the_surge_and_unavailability_asked_for():
+    surging = plan_workload(max_surge=1, max_unavailable=0).one(DEPLOYMENT).inputs["spec"]["strategy"]
+    replacing = plan_workload(max_surge=0, max_unavailable=1).one(DEPLOYMENT).inputs["spec"]["strategy"]
+    assert surging == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    assert replacing == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+
+
+def test_a_rollout_that_can_neither_surge_nor_take_a_pod_down_is_refused():
+    with pytest.raises(ValueError, match="max_surge or max_unavailable"):
+        plan_workload(max_surge=0, max_unavailable=0)
+
+
+def test_pod_template_names_the_secret_versions_so_a_changed_secret_rolls_the_pods(plan):
+    annotations = plan.one(DEPLOYMENT).inputs["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {"inference/secret-versions": "DATABASE_PASSWORD=1"}
 
 
 def test_deployment_waits_for_its_identity_and_secret(plan):

@@ -21,6 +21,19 @@ def test_chart_is_written_as_a_png(tmp_path):
     assert path.stat().st_size > 10_000
 
 
+def test_a_line_ends_at_its_stacks_capacity_and_a_stack_with_no_served_point_is_left_out(tmp_path):
+    from costs.sweep import SweepPoint, SweepResult
+
+    points = [
+        SweepPoint(1e6, {"capped": 100.0, "never": None}),
+        SweepPoint(1e7, {"capped": 200.0, "never": None}),
+        SweepPoint(1e8, {"capped": None, "never": None}),
+    ]
+    path = tmp_path / "capped.png"
+    draw_sweep_chart(SweepResult(SweepRange("requests", 1e6, 1e8), points, []), path)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
+
+
 def test_the_chart_folder_is_created_when_it_does_not_exist(tmp_path):
     plans = [plan(cloud_run_service(min_instances=0), stack="cloudrun")]
     result = sweep(plans, {"cloudrun": Usage()}, load_catalog(), SweepRange("requests", 1e5, 1e9), points=3)

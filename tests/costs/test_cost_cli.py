@@ -206,3 +206,76 @@ def test_chart_without_sweep_sweeps_requests_by_default(tmp_path):
         pytest.approx(1e9),
     )
     assert chart.is_file()
+
+
+def test_json_reports_per_million_requests_instances_needed_and_capacity_per_stack(tmp_path):
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(
+        "throughput:\n  nvidia-l4: {requests_per_second: 100, kind: assumed, date: '2026-12'}\n"
+        "defaults:\n  monthly_requests: 2628000000\n  peak_factor: 3\n",
+        encoding="utf-8",
+    )
+    tight = write_plan(tmp_path, "tight", cloud_run_service(min_instances=1, max_instances=3))
+    roomy = write_plan(tmp_path, "roomy", cloud_run_service(min_instances=1, max_instances=40))
+    result = run("cost", "--plan", tight, "--plan", roomy, "--usage", str(usage), "--format", "json")
+    assert result.exit_code == 0, result.output
+    tight_report, roomy_report = json.loads(result.output)["stacks"]
+    assert tight_report["capacity_ok"] is False
+    assert tight_report["capacity_reason"].startswith("cannot serve the peak")
+    assert (roomy_report["capacity_ok"], roomy_report["capacity_reason"]) == (True, None)
+    assert roomy_report["instances_needed"]["average"] == pytest.approx(10)
+    assert roomy_report["instances_needed"]["peak"] == pytest.approx(30)
+    assert roomy_report["per_million_requests"] == pytest.approx(roomy_report["monthly_total"] / 2628, abs=0.01)
+    table = run("cost", "--plan", tight, "--usage", str(usage), "--format", "markdown").output
+    assert "| Capacity | cannot serve the peak |" in table
+
+
+def test_commitment_shows_the_committed_total_beside_the_list_total(tmp_path):
+    cache = write_plan(
+        tmp_path, "prod", resource(REDIS, "cache", {"region": "us-central1", "tier": "STANDARD_HA", "memorySizeGb": 5})
+    )
+    listed = json.loads(run("cost", "--plan", cache, "--format", "json").output)["stacks"][0]
+    committed = json.loads(run("cost", "--plan", cache, "--commitment", "3y", "--format", "json").output)
+    [stack] = committed["stacks"]
+    assert committed["commitment"] == "3y"
+    assert stack["monthly_total"] == listed["monthly_total"] == 197.1
+    assert stack["committed_monthly_total"] == pytest.approx(197.1 * 0.6, abs=0.01)
+    assert listed["committed_monthly_total"] is None
+    markdown = run("cost", "--plan", cache, "--commitment", "1y", "--format", "markdown").output
+    assert "| Total, 1y commitment | 157.68 |" in markdown
+
+
+def test_a_bad_commitment_term_exits_2(tmp_path):
+    small, _ = small_and_big(tmp_path)
+    assert run("cost", "--plan", small, "--commitment", "2y").exit_code == 2
+
+
+def test_region_compare_prices_the_same_stacks_in_each_region(tmp_path):
+    small, _ = small_and_big(tmp_path)
+    result = run("cost", "--plan", small, "--region-compare", "us-central1,asia-south1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    compare = json.loads(result.output)["region_compare"]
+    assert compare["regions"] == ["us-central1", "asia-south1"]
+    [(stack, totals)] = compare["stacks"].items()
+    assert stack == "dev"
+    assert [(total["region"], total["monthly_total"], total["unpriced"]) for total in totals] == [
+        ("us-central1", 35.77, 0),
+        ("asia-south1", 45.99, 0),
+    ]
+
+
+def test_region_compare_of_a_region_without_prices_exits_2_naming_it(tmp_path):
+    small, _ = small_and_big(tmp_path)
+    result = run("cost", "--plan", small, "--region-compare", "mars-north1")
+    assert result.exit_code == 2
+    assert "--region-compare: no catalog prices for mars-north1" in result.output
+
+
+def test_region_compare_in_markdown_puts_each_stacks_unpriced_count_in_brackets(tmp_path):
+    service = write_plan(tmp_path, "svc", cloud_run_service(min_instances=1))
+    options = ("--region-compare", "europe-west4", "--usage", str(NO_USAGE), "--format", "markdown")
+    result = run("cost", "--plan", service, *options)
+    assert result.exit_code == 0, result.output
+    # In europe-west4 the CPU and memory of the one warm instance take the Tier 1 price; the L4 has no price there.
+    per_second = 4 * 0.000018 + 16 * 0.000002
+    assert f"| svc | {per_second * 730 * 3600:,.2f} (1) |" in result.output

@@ -109,6 +109,14 @@ def test_cloud_run_gpu_without_a_catalog_price_is_an_unpriced_part_not_a_guess()
     assert "nvidia-rtx-pro-6000" in priced.unpriced[0].reason
 
 
+def test_an_internal_only_cloud_run_service_pays_no_internet_egress():
+    service = cloud_run_service(min_instances=0)
+    service["inputs"]["ingress"] = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    priced = estimate(service, usage=Usage(egress_gb=2048))
+    assert cost_of_kind(priced, "Internet egress") == 0
+    assert any("internal ingress only" in note for note in priced.notes)
+
+
 def test_cloud_run_egress_is_priced_in_graduated_bands():
     priced = estimate(cloud_run_service(min_instances=0), usage=Usage(egress_gb=2048))
     assert cost_of_kind(priced, "Internet egress") == pytest.approx(1024 * 0.12 + 1024 * 0.11)
@@ -287,16 +295,49 @@ def test_cloud_nat_above_32_vms_is_capped_at_the_gateway_rate():
     assert cost_of_kind(priced, "Cloud NAT") == pytest.approx(0.044 * HOURS)
 
 
-def test_cloud_nat_vm_count_defaults_to_the_minimum_gke_nodes():
+def test_cloud_nat_vm_count_defaults_to_the_minimum_gke_nodes_without_traffic():
     nat = resource(NAT, "nat", {"region": REGION, "natIpAllocateOption": "MANUAL_ONLY", "natIps": []})
     priced = estimate(nat, gpu_node_pool(min_nodes=2, max_nodes=2), usage=NO_TRAFFIC)
     assert cost_of_kind(priced, "Cloud NAT") == pytest.approx(2 * 0.0014 * HOURS)
 
 
-def test_forwarding_rules_beyond_five_use_the_lower_rate():
-    rules = [resource(FORWARDING_RULE, f"rule-{index}", {"region": REGION}) for index in range(7)]
-    priced = estimate(*rules)
-    assert cost_of_kind(priced, "Load balancing") == pytest.approx((5 * 0.025 + 2 * 0.01) * HOURS)
+def test_cloud_nat_counts_the_nodes_the_autoscaler_adds():
+    # The GPU pool runs 1 node at minimum; 2 x 730 node-hours of traffic keep one more up all month on average.
+    # With the 1-node system pool: 3 VMs use the NAT.
+    nat = resource(NAT, "nat", {"region": REGION, "natIpAllocateOption": "MANUAL_ONLY", "natIps": []})
+    system = gpu_node_pool(name="system", machine_type="e2-standard-2", min_nodes=1, max_nodes=1)
+    system["inputs"]["nodeConfig"].pop("guestAccelerators")
+    usage = Usage(node_hours=2 * HOURS, secret_accesses_per_version=0)
+    priced = estimate(nat, system, gpu_node_pool(min_nodes=1, max_nodes=3), usage=usage)
+    assert cost_of_kind(priced, "Cloud NAT") == pytest.approx(3 * 0.0014 * HOURS)
+
+
+@pytest.mark.parametrize(
+    ("rules", "hourly"),
+    [(1, 0.025), (3, 0.025), (5, 0.025), (7, 0.025 + 2 * 0.01)],
+)
+def test_the_first_five_forwarding_rules_are_one_minimum_charge_then_each_rule_is_charged(rules, hourly):
+    priced = estimate(*[resource(FORWARDING_RULE, f"rule-{index}", {"region": REGION}) for index in range(rules)])
+    assert cost_of_kind(priced, "Load balancing") == pytest.approx(hourly * HOURS)
+
+
+def test_seven_forwarding_rules_cost_32_85_a_month():
+    priced = estimate(*[resource(FORWARDING_RULE, f"rule-{index}", {"region": REGION}) for index in range(7)])
+    assert cost_of_kind(priced, "Load balancing") == pytest.approx(18.25 + 14.60)
+
+
+def test_an_internal_load_balancer_service_pays_no_internet_egress():
+    annotations = {"networking.gke.io/load-balancer-type": "Internal"}
+    internal = resource(K8S_SERVICE, "lb", {"metadata": {"annotations": annotations}, "spec": {"type": "LoadBalancer"}})
+    priced = estimate(internal, usage=Usage(egress_gb=100))
+    assert cost_of_kind(priced, "Internet egress") == 0
+    assert any("internal load balancer" in note for note in priced.notes)
+
+
+def test_an_external_load_balancer_service_pays_internet_egress():
+    external = resource(K8S_SERVICE, "lb", {"spec": {"type": "LoadBalancer"}})
+    priced = estimate(external, resource(CLUSTER, "c", {"location": "us-central1-a"}), usage=Usage(egress_gb=100))
+    assert cost_of_kind(priced, "Internet egress") == pytest.approx(100 * 0.12)
 
 
 def test_a_load_balancer_kubernetes_service_is_a_forwarding_rule_and_cluster_ip_is_free():
@@ -318,3 +359,51 @@ def test_external_static_ips_cost_and_private_ranges_are_free():
 def test_vpc_connector_is_priced_as_its_minimum_instances():
     connector = resource(VPC_CONNECTOR, "connector", {"region": REGION, "minInstances": 2, "machineType": "e2-micro"})
     assert cost_of_kind(estimate(connector), "VPC connector") == pytest.approx(2 * 0.008376 * HOURS)
+
+
+# --- A2, Cloud Logging ---------------------------------------------------------------------------------------
+
+
+def test_an_a2_pool_is_priced_with_its_a100_inside_the_machine_price():
+    pool = gpu_node_pool(machine_type="a2-highgpu-1g", disk_type="pd-balanced")
+    pool["inputs"]["nodeConfig"]["guestAccelerators"][0]["type"] = "nvidia-tesla-a100"
+    priced = estimate(pool, usage=NO_TRAFFIC)
+    assert priced.unpriced == []
+    assert cost_of_kind(priced, "GKE nodes") == pytest.approx(3.673385 * HOURS)
+    assert cost_of_kind(priced, "GKE nodes") == pytest.approx(2681.57, abs=0.01)
+    assert cost_of_kind(priced, "GKE GPUs") == 0
+
+
+def test_database_log_flags_are_priced_as_cloud_logging_ingestion():
+    flags = [{"name": "cloudsql.enable_pgaudit", "value": "on"}, {"name": "log_connections", "value": "on"}]
+    settings = {"tier": "db-g1-small", "databaseFlags": flags}
+    database = resource(SQL, "db", {"region": REGION, "databaseVersion": "POSTGRES_16", "settings": settings})
+    priced = estimate(database, usage=Usage(database_log_gb=12))
+    assert cost_of_kind(priced, "Cloud Logging") == pytest.approx(12 * 0.50)
+
+
+def test_a_database_without_log_flags_adds_no_logging():
+    settings = {"tier": "db-g1-small", "databaseFlags": [{"name": "log_connections", "value": "off"}]}
+    database = resource(SQL, "db", {"region": REGION, "databaseVersion": "POSTGRES_16", "settings": settings})
+    assert cost_of_kind(estimate(database, usage=Usage(database_log_gb=12)), "Cloud Logging") == 0
+
+
+def test_gke_system_logs_are_priced_unless_logging_is_off():
+    cluster = resource(CLUSTER, "c", {"location": "us-central1-a", "removeDefaultNodePool": True})
+    silent = resource(
+        CLUSTER, "s", {"location": "us-central1-a", "removeDefaultNodePool": True, "loggingService": "none"}
+    )
+    assert cost_of_kind(estimate(cluster), "Cloud Logging") == pytest.approx(20 * 0.50)
+    assert cost_of_kind(estimate(silent), "Cloud Logging") == 0
+
+
+def test_the_logging_free_allotment_applies_with_the_free_tier():
+    cluster = resource(CLUSTER, "c", {"location": "us-central1-a", "removeDefaultNodePool": True})
+    priced = estimate(cluster, usage=Usage(gke_system_log_gb=70), free_tier=True)
+    logging_lines = [
+        component.monthly_cost
+        for item in priced.resources
+        for component in item.components
+        if component.price_id == "logging.ingestion"
+    ]
+    assert sum(logging_lines) == pytest.approx((70 - 50) * 0.50)

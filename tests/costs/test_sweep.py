@@ -11,7 +11,8 @@ from tests.costs.builders import CLUSTER, cloud_run_service, gpu_node_pool, plan
 
 HOURS = 730
 CLOUD_RUN_L4_PER_HOUR = (4 * 0.000018 + 16 * 0.000002 + 0.0001867) * 3600
-GKE_ONE_NODE_MONTH = 0.706832 * HOURS + 0.10 * HOURS + 100 * 0.04
+# One on-demand g2-standard-4 node, the cluster fee, its 100 GB pd-standard disk and 20 GiB of system logs.
+GKE_ONE_NODE_MONTH = 0.706832 * HOURS + 0.10 * HOURS + 100 * 0.04 + 20 * 0.50
 
 
 def cloud_run_and_gke_plans():
@@ -76,3 +77,15 @@ def test_no_break_even_when_one_stack_is_cheapest_everywhere():
     result = sweep(plans, {"cloudrun": Usage(), "gke": Usage()}, load_catalog(), SweepRange("instance_hours", 1, 100))
     assert result.break_evens == []
     assert {point.cheapest for point in result.points} == {"cloudrun"}
+
+
+def test_a_stack_drops_out_of_the_sweep_beyond_the_peak_it_can_serve():
+    # One L4 instance at most, 100 requests/s each, peak 3x the average: it serves up to 100 / 3 requests/s on
+    # average, 100 / 3 x 730 x 3600 = 87.6 M requests a month.
+    throughput = {"nvidia-l4": {"requests_per_second": 100, "kind": "assumed", "date": "2026-12"}}
+    usage = Usage.model_validate({"throughput": throughput, "peak_factor": 3})
+    capped = plan(cloud_run_service(min_instances=0, max_instances=1), stack="capped")
+    result = sweep([capped], {"capped": usage}, load_catalog(), SweepRange("requests", 1e7, 1e9), points=3)
+    totals = [point.totals["capped"] for point in result.points]
+    assert totals[0] is not None and totals[1] is None and totals[2] is None
+    assert result.points[-1].cheapest is None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from costs.usage import DEFAULT_USAGE_PATH, Usage, UsageError, load_usage
+from costs.usage import DEFAULT_USAGE_PATH, Usage, UsageError, load_usage, record_measured_throughput
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -60,3 +60,63 @@ def test_with_values_replaces_one_value_and_keeps_the_rest():
 def test_the_shipped_usage_file_is_valid_and_gives_dev_less_traffic_than_the_default():
     usage_file = load_usage(DEFAULT_USAGE_PATH)
     assert usage_file.for_stack("dev").monthly_requests < usage_file.for_stack("prod").monthly_requests
+
+
+def test_the_shipped_usage_has_a_measured_cpu_figure_and_a_cited_l4_figure():
+    throughput = load_usage().for_stack("prod").throughput
+    cpu, l4 = throughput["cpu-2"], throughput["nvidia-l4"]
+    assert (cpu.kind, cpu.requests_per_second) == ("measured", 190)
+    assert cpu.machine
+    assert l4.kind == "cited" and l4.source and l4.source.startswith("https://")
+
+
+def test_recording_a_measured_figure_replaces_the_shape_in_place_and_keeps_comments_and_order(tmp_path):
+    path = tmp_path / "usage.yaml"
+    path.write_text(DEFAULT_USAGE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    before = path.read_text(encoding="utf-8").splitlines()
+    record_measured_throughput("cpu-2", 212.5, "GitHub runner, 2 vCPU", "2026-12-02", path)
+    after = path.read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    assert [line for line in after if "cpu-2" not in line] == [line for line in before if "cpu-2" not in line]
+    figure = load_usage(path).for_stack("dev").throughput["cpu-2"]
+    assert (figure.requests_per_second, figure.kind, figure.machine, figure.date) == (
+        212.5,
+        "measured",
+        "GitHub runner, 2 vCPU",
+        "2026-12-02",
+    )
+
+
+def test_recording_replaces_a_figure_written_over_several_lines(tmp_path):
+    path = tmp_path / "usage.yaml"
+    path.write_text(DEFAULT_USAGE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    record_measured_throughput("nvidia-l4", 900, "g2-standard-4", "2026-12-02", path)
+    usage_file = load_usage(path)
+    assert usage_file.throughput["nvidia-l4"].kind == "measured"
+    assert usage_file.throughput["cpu-2"].requests_per_second == 190
+    assert "stacks:" in path.read_text(encoding="utf-8")
+
+
+def test_recording_a_new_shape_appends_it_to_the_throughput_block(tmp_path):
+    path = write(
+        tmp_path,
+        "version: 1\n# figures\nthroughput:\n  cpu-2: {requests_per_second: 1, kind: assumed, date: d}\n"
+        "\ndefaults: {}\n",
+    )
+    record_measured_throughput("cpu-4", 300, "laptop", "2026-12-02", path)
+    text = path.read_text(encoding="utf-8")
+    assert text.index("cpu-4") < text.index("defaults")
+    assert "# figures" in text
+    assert load_usage(path).throughput["cpu-4"].requests_per_second == 300
+
+
+def test_recording_into_a_file_without_a_throughput_block_adds_one(tmp_path):
+    path = write(tmp_path, "version: 1\ndefaults:\n  monthly_requests: 5\n")
+    record_measured_throughput("cpu-2", 10, "m", "2026-12-02", path)
+    assert load_usage(path).throughput["cpu-2"].machine == "m"
+
+
+def test_recording_a_non_positive_figure_is_refused_naming_the_file_and_key(tmp_path):
+    path = write(tmp_path, "version: 1\n")
+    with pytest.raises(UsageError, match=r"usage\.yml: throughput\.cpu-2: requests a second must be above 0"):
+        record_measured_throughput("cpu-2", 0, "m", "d", path)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from infra.config import ConfigError, StackConfig, load_stack_config, memory_mib
+from facts.quantities import memory_mib
+from infra.config import ConfigError, StackConfig, load_stack_config
+from tests.cli_process import run_cli
 
 STACK_FILE = "Pulumi.test.yaml"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def engine_config(**sections: Any) -> dict[str, str]:
@@ -43,7 +48,7 @@ def engine_config(**sections: Any) -> dict[str, str]:
 
 
 def load(**sections: Any) -> StackConfig:
-    return load_stack_config(engine_config(**sections), stack_file=STACK_FILE, stack="test")
+    return load_stack_config(engine_config(**sections), stack_file=STACK_FILE, stack="test", project_dir=PROJECT_ROOT)
 
 
 def problems(**sections: Any) -> list[str]:
@@ -295,12 +300,119 @@ def test_a_missing_project_is_reported_with_how_to_set_it():
     )
 
 
-def test_a_stack_name_too_long_for_service_account_ids_is_refused():
+def test_a_stack_name_longer_than_a_service_account_id_allows_is_accepted():
+    config = load_stack_config(engine_config(), stack_file=STACK_FILE, stack="staging-europe-west4")
+    assert config.name_prefix == "inference-staging-europe-west4"
+    assert config.all_labels["stack"] == "staging-europe-west4"
+
+
+@pytest.mark.parametrize("stack", ["-dev", "dev-", "dev/one", "a" * 101, "staging europe"])
+def test_a_stack_name_pulumi_itself_would_not_take_is_refused_naming_the_stack_file(stack):
     with pytest.raises(ConfigError) as raised:
-        load_stack_config(engine_config(), stack_file=STACK_FILE, stack="a-very-long-stack-name")
-    assert any("stack name" in message and "30 characters" in message for message in raised.value.messages)
+        load_stack_config(engine_config(), stack_file=STACK_FILE, stack=stack)
+    assert f"{STACK_FILE}: stack name: {stack!r} must be 1-100 letters, digits" in raised.value.messages[0]
+
+
+def test_the_stack_label_of_a_stack_name_labels_cannot_hold_is_shortened_with_a_hash():
+    config = load_stack_config(engine_config(), stack_file=STACK_FILE, stack="Feature_GPU." + "x" * 60)
+    label = config.all_labels["stack"]
+    assert len(label) == 63
+    assert label.startswith("feature_gpu-xxx")
 
 
 def test_config_error_text_lists_one_problem_per_line():
     error = ConfigError(["a: x = 1: wrong", "b: y = 2: wrong"])
     assert str(error) == "a: x = 1: wrong\nb: y = 2: wrong"
+
+
+# --- values checked against the project: the image's build inputs --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (
+            {"context": "no-such-folder"},
+            "inference:image.context = no-such-folder: no such folder in the project",
+        ),
+        (
+            {"dockerfile": "app/Dockerfile.missing"},
+            "inference:image.dockerfile = app/Dockerfile.missing: no such file in the project",
+        ),
+        ({"prebuilt": "   "}, "inference:image.prebuilt =    : not an image reference"),
+        ({"prebuilt": ""}, "inference:image.prebuilt = : not an image reference"),
+    ],
+    ids=["missing-context", "missing-dockerfile", "blank-prebuilt", "empty-prebuilt"],
+)
+def test_bad_image_settings_exit_2_naming_the_stack_file_and_key(project_copy, image, expected):
+    document = yaml.safe_load((project_copy / "Pulumi.dev.yaml").read_text())
+    document["config"]["inference:image"].update(image)
+    (project_copy / "Pulumi.bad-image.yaml").write_text(yaml.safe_dump(document))
+
+    result = run_cli("plan", "--stack", "bad-image", "--no-cache", cwd=project_copy)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"Pulumi.bad-image.yaml: {expected}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_paths_are_read_relative_to_the_project_not_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM scratch\n")
+    config = load_stack_config(engine_config(), stack_file=STACK_FILE, stack="test", project_dir=tmp_path)
+    assert config.image.context == "app"
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(engine_config(), stack_file=STACK_FILE, stack="test", project_dir=tmp_path / "elsewhere")
+    assert [message.split(" = ")[0] for message in raised.value.messages] == [
+        f"{STACK_FILE}: inference:image.context",
+        f"{STACK_FILE}: inference:image.dockerfile",
+    ]
+
+
+def test_a_prebuilt_image_needs_no_build_inputs(tmp_path):
+    prebuilt = "us-central1-docker.pkg.dev/p/r/app@sha256:" + "a" * 64
+    config = load_stack_config(
+        engine_config(inference__image={"context": "gone", "prebuilt": prebuilt}),
+        stack_file=STACK_FILE,
+        stack="test",
+        project_dir=tmp_path,
+    )
+    assert config.image.prebuilt == prebuilt
+
+
+def test_redis_deletion_protection_follows_the_environment_unless_set():
+    assert load().redis.deletion_protection is False
+    assert load(inference__environment="prod").redis.deletion_protection is True
+    assert (
+        load(inference__environment="prod", inference__redis={"deletionProtection": False}).redis.deletion_protection
+        is False
+    )
+
+
+def test_the_private_services_range_is_fixed_by_address_and_prefix_length():
+    network = load(
+        inference__network={"privateServicesAddress": "10.50.0.0", "privateServicesPrefixLength": 16}
+    ).network
+    assert str(network.private_services_range) == "10.50.0.0/16"
+
+
+def test_a_private_services_range_overlapping_the_subnet_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.10.0.0/20: "
+        "overlaps inference:network.subnetCidr (10.10.0.0/20)"
+    ) in problems(inference__network={"privateServicesAddress": "10.10.0.0"})
+
+
+def test_a_private_services_address_that_does_not_start_its_range_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.40.8.0: must start a /20 "
+        "(privateServicesPrefixLength), like 10.40.0.0"
+    ) in problems(inference__network={"privateServicesAddress": "10.40.8.0"})
+
+
+def test_a_public_private_services_address_is_refused():
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:network.privateServicesAddress = 8.8.0.0:")
+        for message in problems(inference__network={"privateServicesAddress": "8.8.0.0"})
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from facts.gcp import CLOUD_RUN_GPU_REGIONS
 from infra.config import ConfigError, StackConfig, load_stack_config
 from tests.cli_process import run_cli
 
@@ -47,7 +48,7 @@ def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dic
         "inference:environment": "dev",
         "inference:platform": "gke",
         "inference:labels": {"team": "ml-platform"},
-        "inference:service": {"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}},
+        "inference:service": {"cpu": 3, "memory": "12Gi"},
         "inference:redis": {"tier": "BASIC", "memorySizeGb": 1},
         "inference:database": {"tier": "db-custom-1-3840"},
         "inference:gke": gke_section,
@@ -57,7 +58,9 @@ def gke_engine_config(gke: dict[str, Any] | None = None, **sections: Any) -> dic
 
 
 def load(gke: dict[str, Any] | None = None, **sections: Any) -> StackConfig:
-    return load_stack_config(gke_engine_config(gke, **sections), stack_file=STACK_FILE, stack="gke")
+    return load_stack_config(
+        gke_engine_config(gke, **sections), stack_file=STACK_FILE, stack="gke", project_dir=PROJECT_ROOT
+    )
 
 
 def problems(gke: dict[str, Any] | None = None, **sections: Any) -> list[str]:
@@ -203,11 +206,50 @@ def test_a_pod_the_size_of_the_whole_node_does_not_fit_on_it():
     ) in messages
 
 
-def test_the_gke_path_needs_a_gpu_matching_the_pool():
-    assert (
-        f"{STACK_FILE}: inference:service.gpu.type = nvidia-tesla-t4: must match gpuPool.accelerator (nvidia-l4)"
-        in (problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}}))
+def test_the_pod_gpu_follows_the_pool_accelerator_when_service_gpu_is_left_out():
+    config = load({"gpuPool.machineType": "n1-standard-8", "gpuPool.accelerator": "nvidia-tesla-t4"})
+    assert config.service.gpu is not None
+    assert config.service.gpu.type == "nvidia-tesla-t4"
+    assert config.gke is not None and config.gke.gpu_pool.accelerator == "nvidia-tesla-t4"
+
+
+def test_the_pool_accelerator_follows_service_gpu_type_when_the_pool_leaves_it_out():
+    engine = gke_engine_config(
+        {"gpuPool.machineType": "a2-highgpu-1g"},
+        inference__service={"cpu": 8, "memory": "64Gi", "gpu": {"type": "nvidia-tesla-a100"}},
     )
+    gke = json.loads(engine["inference:gke"])
+    del gke["gpuPool"]["accelerator"]
+    engine["inference:gke"] = json.dumps(gke)
+    config = load_stack_config(engine, stack_file=STACK_FILE, stack="gke")
+    assert config.gke is not None and config.gke.gpu_pool.accelerator == "nvidia-tesla-a100"
+
+
+def test_an_unknown_gpu_type_written_only_in_service_is_refused_at_that_key():
+    engine = gke_engine_config(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-h900"}})
+    gke = json.loads(engine["inference:gke"])
+    del gke["gpuPool"]["accelerator"]
+    engine["inference:gke"] = json.dumps(gke)
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(engine, stack_file=STACK_FILE, stack="gke", project_dir=PROJECT_ROOT)
+    [message] = [m for m in raised.value.messages if "nvidia-h900" in m]
+    assert message.startswith(f"{STACK_FILE}: inference:service.gpu.type = nvidia-h900: allowed on GKE: nvidia-l4,")
+
+
+def test_the_same_gpu_type_written_in_both_places_is_accepted():
+    config = load(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-l4"}})
+    assert config.service.gpu is not None and config.service.gpu.type == "nvidia-l4"
+
+
+def test_different_gpu_types_written_in_both_places_are_a_contradiction():
+    messages = problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": {"type": "nvidia-tesla-t4"}})
+    assert (
+        f"{STACK_FILE}: inference:service.gpu.type = nvidia-tesla-t4: contradicts gke.gpuPool.accelerator "
+        "(nvidia-l4): on GKE write the GPU type once, in gpuPool.accelerator"
+    ) in messages
+
+
+def test_a_cpu_only_service_on_gke_is_refused():
     assert any(
         message.startswith(f"{STACK_FILE}: inference:service.gpu: the GKE path serves from the GPU pool")
         for message in problems(inference__service={"cpu": 3, "memory": "12Gi", "gpu": None})
@@ -267,8 +309,10 @@ def test_a_gke_section_on_a_cloud_run_stack_is_refused():
             ("location: us-central1-a", f"location: us-central1-a\n    clusterName: {'c' * 45}"),
             f"inference:gke.clusterName = {'c' * 45}: 45 characters; a cluster name is at most 40",
         ),
+        (("cpu: 3", "cpu: -1"), "inference:service.cpu = -1: Input should be greater than 0"),
+        (("cpu: 3", "cpu: 0"), "inference:service.cpu = 0: Input should be greater than 0"),
     ],
-    ids=["l4-on-n1", "t4-on-g2", "driver-newest", "min-above-max", "45-char-name"],
+    ids=["l4-on-n1", "t4-on-g2", "driver-newest", "min-above-max", "45-char-name", "negative-cpu", "zero-cpu"],
 )
 def test_bad_gke_stack_files_exit_2_naming_file_key_value_and_rule(project_copy, replacement, expected):
     stack = (project_copy / "Pulumi.cmp-gke.yaml").read_text()
@@ -278,3 +322,78 @@ def test_bad_gke_stack_files_exit_2_naming_file_key_value_and_rule(project_copy,
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"Pulumi.bad-gke.yaml: {expected}" in result.stderr
     assert result.stdout == ""
+
+
+# --- control-plane access, GPU zones, rollout ------------------------------------------------------------------
+
+
+def test_control_plane_access_is_the_dns_endpoint_unless_ip_is_chosen():
+    assert load().gke.control_plane_access == "dns"
+    ip = load({"controlPlaneAccess": "ip", "masterAuthorizedNetworks": [{"cidr": "35.192.0.0/28", "name": "ci"}]})
+    assert ip.gke.control_plane_access == "ip"
+
+
+def test_an_unknown_control_plane_access_is_refused_naming_file_and_key():
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.controlPlaneAccess = vpn:")
+        for message in problems({"controlPlaneAccess": "vpn"})
+    )
+
+
+def test_ip_access_with_only_private_authorized_ranges_is_refused_since_nobody_could_reach_the_public_endpoint():
+    messages = problems({"controlPlaneAccess": "ip"})
+    assert any(
+        message.startswith(f'{STACK_FILE}: inference:gke.masterAuthorizedNetworks = ["10.0.0.0/8"]: controlPlaneAccess')
+        for message in messages
+    ), messages
+
+
+def test_a_zonal_cluster_in_a_zone_without_the_accelerator_is_refused():
+    messages = problems({"location": "us-central1-f"})
+    assert (
+        f"{STACK_FILE}: inference:gke.location = us-central1-f: nvidia-l4 is offered in us-central1-a, "
+        "us-central1-b, us-central1-c only (a zonal cluster's GPU nodes live in its zone)"
+    ) in messages
+
+
+def test_a_zonal_cluster_in_the_us_east4_zone_without_g2_machines_is_refused():
+    messages = problems({"location": "us-east4-b"}, **{"gcp__region": "us-east4"})
+    assert (
+        f"{STACK_FILE}: inference:gke.location = us-east4-b: nvidia-l4 is offered in us-east4-a, us-east4-c only "
+        "(a zonal cluster's GPU nodes live in its zone)"
+    ) in messages
+
+
+def test_a_regional_cluster_where_no_gpu_zone_is_known_is_refused():
+    messages = problems({"location": "southamerica-east1"}, **{"gcp__region": "southamerica-east1"})
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:gke.location = southamerica-east1: a regional")
+        for message in messages
+    )
+
+
+@pytest.mark.parametrize("region", sorted(CLOUD_RUN_GPU_REGIONS))
+def test_a_regional_l4_cluster_is_accepted_in_every_region_where_cloud_run_offers_gpus(region):
+    config = load({"location": region}, **{"gcp__region": region})
+    assert config.gke is not None
+    assert config.gke.location == region
+
+
+def test_rollout_surges_into_a_spare_gpu_and_otherwise_replaces_one_pod_at_a_time():
+    assert load({"replicas.max": 2, "gpuPool.maxNodes": 3}).rollout == (1, 0)
+    assert load({"replicas.max": 3, "gpuPool.maxNodes": 3}).rollout == (0, 1)
+
+
+def test_the_rollout_never_needs_more_gpus_than_the_pool_has():
+    for replicas_max in (1, 2, 3):
+        config = load({"replicas.min": 1, "replicas.max": replicas_max, "gpuPool.maxNodes": 3})
+        max_surge, max_unavailable = config.rollout
+        assert replicas_max + max_surge <= config.gpu_capacity
+        assert max_surge + max_unavailable >= 1
+
+
+def test_a_private_services_range_overlapping_the_pods_range_is_refused():
+    assert (
+        f"{STACK_FILE}: inference:network.privateServicesAddress = 10.20.0.0/20: "
+        "overlaps inference:network.podsCidr (10.20.0.0/16)"
+    ) in problems(inference__network={"privateServicesAddress": "10.20.0.0"})

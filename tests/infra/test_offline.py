@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,10 +49,12 @@ def test_the_cache_is_used_while_nothing_changed_and_dropped_when_the_stack_file
 
 def test_the_cache_is_dropped_when_the_program_changes(project_copy):
     plan_stack("dev", project_copy)
-    key_before = cache_key("dev", project_copy)
+    (plan_before,) = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
     stack_module = project_copy / "infra" / "stack.py"
     stack_module.write_text(stack_module.read_text() + "\n# a change\n")
-    assert cache_key("dev", project_copy) != key_before
+    plan_stack("dev", project_copy)
+    (plan_after,) = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
+    assert plan_after.name != plan_before.name, "a changed program is planned afresh"
 
 
 def test_the_cache_is_dropped_when_an_sdk_version_changes(project_copy, monkeypatch):
@@ -76,7 +79,8 @@ def test_a_cut_short_cache_file_is_planned_afresh(project_copy):
     assert plan_stack("dev", project_copy).to_dict() == first.to_dict()
 
 
-def test_a_cache_hit_loads_neither_pulumi_nor_the_config_schema_nor_yaml_nor_the_consumers(project_copy):
+def test_a_cache_hit_loads_neither_pulumi_nor_the_config_schema_nor_the_engine_nor_the_consumers(project_copy):
+    # The project copy holds the program; lifecycle/ (the first-up summary `plan` prints) comes from the project.
     plan_stack("prod", project_copy)
     loaded = subprocess.run(
         [
@@ -87,11 +91,33 @@ def test_a_cache_hit_loads_neither_pulumi_nor_the_config_schema_nor_yaml_nor_the
             "print('MODULES', *sorted(sys.modules), file=sys.stderr)",
         ],
         cwd=project_copy,
-        env={"PYTHONPATH": str(project_copy), "PATH": ""},
+        env={"PYTHONPATH": f"{project_copy}{os.pathsep}{PROJECT_ROOT}", "PATH": ""},
         capture_output=True,
         text=True,
         check=True,
     )
     modules = set(loaded.stderr.split("MODULES", 1)[1].split())
     assert "stack prod" in loaded.stdout
-    assert {"pulumi", "yaml", "infra.config", "infra.offline.engine", "costs", "policy"} & modules == set()
+    # yaml is loaded by the lifecycle data behind the summary, not by the cache: a miss would also load infra.config.
+    assert {"pulumi", "infra.config", "infra.offline.engine", "costs", "policy", "changes"} & modules == set()
+
+
+def test_a_dockerfile_deleted_after_a_cached_plan_fails_the_next_plan(project_copy):
+    # A folder of the test's own, so that deleting the Dockerfile leaves the project's app/ alone.
+    (project_copy / "app").unlink()
+    (project_copy / "app").mkdir()
+    (project_copy / "app" / "Dockerfile").write_bytes((PROJECT_ROOT / "app" / "Dockerfile").read_bytes())
+    plan_stack("dev", project_copy)
+    assert list((project_copy / PLAN_CACHE_DIR).glob("dev-*.json")), "the plan is cached"
+
+    (project_copy / "app" / "Dockerfile").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "plan", "--stack", "dev"],
+        cwd=project_copy,
+        env={"PYTHONPATH": f"{project_copy}{os.pathsep}{PROJECT_ROOT}", "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "inference:image.dockerfile" in result.stderr
+    assert "Traceback" not in result.stderr

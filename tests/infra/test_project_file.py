@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from infra.config import KNOWN_KEYS, NAMESPACE
+from infra.config import KNOWN_KEYS, NAMESPACE, SECTIONS
 from infra.stack_file import read_stack_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +36,10 @@ def test_project_defaults_reach_the_program_and_the_stack_file_overrides_them():
     assert config["inference:environment"] == "dev"
     _project, prod_config, _secret_keys = read_stack_file("prod", PROJECT_ROOT)
     assert prod_config["inference:environment"] == "prod"
+
+
+def test_each_sections_description_names_every_key_the_section_takes():
+    for section, model in SECTIONS.items():
+        description = PROJECT["config"][section]["description"]
+        keys = [field.alias or name for name, field in model.model_fields.items()]
+        assert [key for key in keys if key not in description] == [], section

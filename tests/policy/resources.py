@@ -6,6 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from plan import PlannedResource
 from policy.rules import POSTGRES_REQUIRED_FLAGS
 
 PROJECT = "inference-test"
@@ -192,19 +193,6 @@ def changed(props: dict[str, Any], path: Sequence[str | int], value: Any) -> dic
     return result
 
 
-def plan_resource(resource_type: str, name: str, inputs: dict[str, Any], custom: bool = True) -> dict[str, Any]:
-    """One entry of plan.to_dict()["resources"]."""
-    return {
-        "urn": f"urn:pulumi:prod::inference::{resource_type}::{name}",
-        "type": resource_type,
-        "name": name,
-        "parent": None,
-        "custom": custom,
-        "inputs": inputs,
-        "dependencies": [],
-    }
-
-
-def plan_of(*resources: dict[str, Any], stack: str = "prod") -> dict[str, Any]:
-    """A plan.to_dict() with the given resources."""
-    return {"stack": stack, "project": "inference", "resources": list(resources)}
+def plan_resource(resource_type: str, name: str, inputs: dict[str, Any], custom: bool = True) -> PlannedResource:
+    """One resource of a plan."""
+    return PlannedResource(f"urn:pulumi:prod::inference::{resource_type}::{name}", resource_type, name, custom, inputs)

@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from facts import types
+from plan import lookup
 from policy.rules import (
     LABELLED_RESOURCE_TYPES,
     RULES,
@@ -12,23 +14,22 @@ from policy.rules import (
     STACK_RULES_BY_NAME,
     Declared,
     Level,
-    get_path,
     is_prod,
     labels_of,
 )
 from tests.policy.resources import REMOVE, changed, good_inputs, stack_labels
 
-SQL = "gcp:sql/databaseInstance:DatabaseInstance"
-REDIS = "gcp:redis/instance:Instance"
-CLUSTER = "gcp:container/cluster:Cluster"
-POOL = "gcp:container/nodePool:NodePool"
-RUN = "gcp:cloudrunv2/service:Service"
-RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-RUN_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-K8S_SERVICE = "kubernetes:core/v1:Service"
-NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
+SQL = types.SQL_INSTANCE
+REDIS = types.REDIS_INSTANCE
+CLUSTER = types.GKE_CLUSTER
+POOL = types.GKE_NODE_POOL
+RUN = types.CLOUD_RUN_SERVICE
+RUN_MEMBER = types.CLOUD_RUN_IAM_MEMBER
+RUN_BINDING = types.CLOUD_RUN_IAM_BINDING
+DEPLOYMENT = types.K8S_DEPLOYMENT
+K8S_SERVICE = types.K8S_SERVICE
+NETWORK_POLICY = types.K8S_NETWORK_POLICY
+BUDGET = types.K8S_POD_DISRUPTION_BUDGET
 POD = ("spec", "template", "spec")
 CONTAINER = (*POD, "containers", 0)
 RUN_ENVS = ("template", "containers", 0, "envs")
@@ -255,7 +256,7 @@ def test_gke_network_policy_addon_satisfies_the_network_policy_rule() -> None:
 def test_labels_are_read_where_each_resource_type_keeps_them() -> None:
     for resource_type, path in LABELLED_RESOURCE_TYPES.items():
         props = good_inputs()[resource_type]
-        assert labels_of(resource_type, props) == get_path(props, path)
+        assert labels_of(resource_type, props) == lookup(props, path)
         assert is_prod(resource_type, props)
     assert labels_of("gcp:compute/network:Network", {"labels": {"environment": "prod"}}) is None
 
@@ -275,7 +276,7 @@ def test_every_labelled_type_names_a_label_property_the_pulumi_gcp_sdk_accepts()
     }
     assert set(sdk_modules) == set(LABELLED_RESOURCE_TYPES)
     for resource_type, module in sdk_modules.items():
-        label_property = LABELLED_RESOURCE_TYPES[resource_type][-1]
+        label_property = LABELLED_RESOURCE_TYPES[resource_type].rsplit(".", 1)[-1]
         snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in label_property)
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert f"def {snake}(self)" in source, (resource_type, label_property)

@@ -4,7 +4,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from embedding_service.errors import error_response
+from embedding_service.api.errors import response_for
+from embedding_service.errors import RequestTooLargeError
 from embedding_service.metrics import Metrics
 
 
@@ -52,13 +53,7 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413,
-            f"The request body exceeds {self.max_body_bytes} bytes.",
-            "invalid_request_error",
-            code="request_too_large",
-            headers={"connection": "close"},
-        )
+        response = response_for(RequestTooLargeError(f"The request body exceeds {self.max_body_bytes} bytes."), 1)
         await response(scope, receive, send)
 
 

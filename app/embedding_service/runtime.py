@@ -1,0 +1,174 @@
+"""The runtime: every part the routes use, built from the settings, started and stopped as one."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from embedding_service.auth import KeyRing
+from embedding_service.batcher import MicroBatcher
+from embedding_service.cache import EmbeddingCache, InProcessCache, SharedRedisCache
+from embedding_service.metrics import Metrics
+from embedding_service.model import Embedder, EmbeddingModel, Precision, resolve_device
+from embedding_service.ratelimit import RateLimiter, parse_rate_limit
+from embedding_service.readiness import DatabaseState, ModelState, Readiness, RedisState, readiness
+from embedding_service.redis_link import RedisLink, client_from_settings
+from embedding_service.service import EmbeddingService
+from embedding_service.settings import Settings
+from embedding_service.usage import PostgresUsageStore, SqliteUsageStore, UsageLog, UsageStore
+
+logger = logging.getLogger(__name__)
+
+ModelLoader = Callable[[Settings], Embedder]
+
+
+def resolve_backend(settings: Settings, device: str) -> tuple[str, str]:
+    """MODEL_BACKEND and MODEL_PRECISION with `auto` filled in for the device: onnx fp32 on CPU, torch fp16 on CUDA."""
+    backend = settings.model_backend
+    if backend == "auto":
+        backend = "torch" if device == "cuda" else "onnx"
+    precision = settings.model_precision
+    if precision == "auto":
+        precision = "fp16" if device == "cuda" else "fp32"
+    if backend == "onnx" and device == "cuda":
+        raise ValueError("MODEL_BACKEND=onnx runs on CPU only; this machine has a GPU: set MODEL_BACKEND=torch")
+    if backend == "torch" and precision == "int8":
+        raise ValueError("MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx")
+    if backend == "onnx" and precision == "fp16":
+        raise ValueError("MODEL_PRECISION=fp16 needs MODEL_BACKEND=torch on CUDA")
+    if precision == "fp16" and device != "cuda":
+        raise ValueError("MODEL_PRECISION=fp16 needs a GPU: use fp32 on CPU")
+    return backend, precision
+
+
+def load_model(settings: Settings) -> Embedder:
+    """The model the settings ask for; an ONNX model is checked against torch before it is used."""
+    device = resolve_device(settings.model_device)
+    backend, precision = resolve_backend(settings, device)
+    if backend == "torch":
+        return EmbeddingModel(device, "fp16" if precision == "fp16" else "fp32")
+    from embedding_service.onnx_backend import OnnxEmbeddingModel, verify
+
+    onnx_precision: Precision = "int8" if precision == "int8" else "fp32"
+    model = OnnxEmbeddingModel(settings.model_onnx_dir, onnx_precision)
+    if onnx_precision == "int8":
+        floor, setting = settings.onnx_int8_min_cosine, "ONNX_INT8_MIN_COSINE"
+    else:
+        floor, setting = settings.onnx_fp32_min_cosine, "ONNX_FP32_MIN_COSINE"
+    verify(model, EmbeddingModel("cpu"), floor, setting)
+    return model
+
+
+@dataclass
+class Runtime:
+    """Everything the routes use; built at start-up, the model filled in once loaded."""
+
+    settings: Settings
+    metrics: Metrics
+    keys: KeyRing
+    redis_link: RedisLink | None
+    limiter: RateLimiter | None
+    cache: EmbeddingCache | None
+    usage_log: UsageLog
+    service: EmbeddingService | None = None
+    batcher: MicroBatcher | None = None
+    model_error: str | None = None
+    loading: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def start(self, model_loader: ModelLoader) -> None:
+        """Connect Redis and the usage log, and begin loading the model in the background."""
+        if self.redis_link:
+            await self.redis_link.start()
+        await self.usage_log.start()
+        self.loading = asyncio.create_task(self._load_model(model_loader), name="model-loader")
+
+    async def stop(self) -> None:
+        """Finish loading, encode what is queued, write the remaining usage rows, close Redis."""
+        if self.loading:
+            await self.loading
+        if self.batcher:
+            await self.batcher.stop()
+        await self.usage_log.stop(self.settings.shutdown_flush_timeout_s)
+        if self.redis_link:
+            await self.redis_link.close()
+
+    async def _load_model(self, model_loader: ModelLoader) -> None:
+        settings = self.settings
+        try:
+            model = await asyncio.to_thread(model_loader, settings)
+        except Exception as error:
+            logger.exception("model failed to load")
+            self.model_error = f"{type(error).__name__}: {error}"
+            return
+        batcher = MicroBatcher(
+            model.encode_tokenized,
+            max_batch_size=settings.max_batch_size,
+            max_wait_s=settings.max_wait_ms / 1000,
+            max_queued_inputs=settings.max_queued_inputs,
+            max_batch_tokens=settings.max_batch_tokens,
+            on_batch=self.metrics.batch_size.observe,
+        )
+        batcher.start()
+        self.batcher = batcher
+        self.service = EmbeddingService(model, batcher, self.cache, self.metrics, settings)
+
+    def readiness(self) -> Readiness:
+        settings = self.settings
+        model = ModelState(
+            settings.served_model_name, self.service.model.device_info() if self.service else None, self.model_error
+        )
+        redis = None
+        if self.redis_link is not None:
+            redis = RedisState(self.redis_link.available, self.redis_link.last_error)
+        database = DatabaseState(
+            "postgresql" if settings.database_url else "sqlite",
+            self.usage_log.store_available,
+            self.usage_log.pending_rows,
+            self.usage_log.last_error,
+        )
+        return readiness(
+            model,
+            redis,
+            database,
+            rate_limited=self.limiter is not None,
+            rate_limit_fail_open=settings.rate_limit_fail_open,
+        )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    metrics = Metrics()
+    redis_link = None
+    if settings.redis_url:
+        redis_link = RedisLink(
+            client_from_settings(settings),
+            settings.redis_retry_interval_s,
+            on_error=lambda operation: metrics.redis_errors.labels(operation).inc(),
+        )
+    limiter = None
+    if settings.rate_limit:
+        limiter = RateLimiter(parse_rate_limit(settings.rate_limit), redis_link, settings.rate_limit_fail_open)
+    cache: EmbeddingCache | None = None
+    if settings.cache_enabled:
+        cache = (
+            SharedRedisCache(redis_link, settings.cache_ttl_s)
+            if redis_link
+            else InProcessCache(settings.cache_ttl_s, settings.cache_max_entries)
+        )
+    store: UsageStore
+    if settings.database_url:
+        password = settings.database_password.get_secret_value() if settings.database_password else None
+        store = PostgresUsageStore(settings.database_url, password, settings.database_pool_size)
+    else:
+        store = SqliteUsageStore(settings.sqlite_path)
+    usage_log = UsageLog(
+        store,
+        queue_size=settings.usage_queue_size,
+        batch_rows=settings.usage_batch_rows,
+        flush_interval_s=settings.usage_flush_interval_ms / 1000,
+        retry_interval_s=settings.usage_retry_interval_s,
+        on_written=metrics.usage_rows_written.inc,
+        on_dropped=metrics.usage_rows_dropped.inc,
+        on_write_error=metrics.usage_write_errors.inc,
+    )
+    keys = KeyRing(tuple(settings.api_keys), tuple(settings.admin_api_keys), settings.auth_disabled)
+    return Runtime(settings, metrics, keys, redis_link, limiter, cache, usage_log)

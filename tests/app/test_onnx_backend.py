@@ -1,0 +1,116 @@
+"""The ONNX backend: exported offline from the packaged model, equal to torch, refused below its floor."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from embedding_service.model import EmbeddingModel
+from embedding_service.onnx_backend import (
+    VERIFICATION_SENTENCES,
+    ExportMismatchError,
+    OnnxEmbeddingModel,
+    export,
+    min_cosine,
+    verify,
+)
+from embedding_service.runtime import load_model, resolve_backend
+
+from .servers import make_settings
+
+
+@pytest.fixture(scope="session")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("onnx")
+    export(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32(onnx_dir: Path) -> OnnxEmbeddingModel:
+    return OnnxEmbeddingModel(onnx_dir, "fp32")
+
+
+def test_the_export_writes_fp32_and_int8_models(onnx_dir: Path):
+    assert sorted(path.name for path in onnx_dir.iterdir()) == ["model-fp32.onnx", "model-int8.onnx"]
+
+
+def test_fp32_embeddings_equal_torchs(onnx_fp32: OnnxEmbeddingModel, embedding_model: EmbeddingModel):
+    texts = [*VERIFICATION_SENTENCES, "another sentence, not among the fixed ones"]
+
+    embeddings = onnx_fp32.encode(texts)
+
+    assert embeddings.dtype == np.float32
+    assert embeddings.shape == (len(texts), 384)
+    np.testing.assert_allclose(embeddings, embedding_model.encode(texts), atol=1e-5)
+    assert min_cosine(onnx_fp32, embedding_model) >= 0.9999
+
+
+def test_token_counts_are_the_same_encodings_either_backend_embeds(
+    onnx_fp32: OnnxEmbeddingModel, embedding_model: EmbeddingModel
+):
+    texts = ["hello world", "word " * 1000]
+
+    assert onnx_fp32.count_tokens(texts) == embedding_model.count_tokens(texts) == [4, 256]
+
+
+def test_int8_is_close_to_torch_but_refused_under_a_floor_it_does_not_reach(
+    onnx_dir: Path, embedding_model: EmbeddingModel
+):
+    int8 = OnnxEmbeddingModel(onnx_dir, "int8")
+    lowest = min_cosine(int8, embedding_model)
+
+    assert 0.95 <= lowest < 0.9999
+    with pytest.raises(ExportMismatchError, match=r"min cosine .* < ONNX_INT8_MIN_COSINE=0.9999"):
+        verify(int8, embedding_model, 0.9999, "ONNX_INT8_MIN_COSINE")
+
+
+def test_a_missing_export_names_the_setting_and_the_make_target(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match=r"MODEL_ONNX_DIR=.* has no model-fp32.onnx: run `make install-app`"):
+        OnnxEmbeddingModel(tmp_path, "fp32")
+
+
+def test_the_loader_checks_the_onnx_model_before_returning_it(onnx_dir: Path):
+    model = load_model(make_settings(model_device="cpu", model_backend="onnx", model_onnx_dir=onnx_dir))
+
+    info = model.device_info()
+    assert (info.device, info.backend, info.precision) == ("cpu", "onnx", "fp32")
+
+
+def test_the_loader_refuses_an_int8_model_below_its_floor(onnx_dir: Path):
+    settings = make_settings(
+        model_backend="onnx", model_precision="int8", model_onnx_dir=onnx_dir, onnx_int8_min_cosine=0.99999
+    )
+
+    with pytest.raises(ExportMismatchError, match=r"ONNX_INT8_MIN_COSINE=0\.99999"):
+        load_model(settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "device", "expected"),
+    [
+        ({}, "cpu", ("onnx", "fp32")),
+        ({}, "cuda", ("torch", "fp16")),
+        ({"model_backend": "torch"}, "cpu", ("torch", "fp32")),
+        ({"model_precision": "int8"}, "cpu", ("onnx", "int8")),
+        ({"model_backend": "torch", "model_precision": "fp32"}, "cuda", ("torch", "fp32")),
+    ],
+)
+def test_auto_means_onnx_fp32_on_cpu_and_torch_fp16_on_cuda(
+    settings: dict[str, str], device: str, expected: tuple[str, str]
+):
+    assert resolve_backend(make_settings(**settings), device) == expected
+
+
+@pytest.mark.parametrize(
+    ("settings", "device", "message"),
+    [
+        ({"model_precision": "fp16"}, "cpu", "MODEL_PRECISION=fp16 needs"),
+        ({"model_backend": "onnx"}, "cuda", "MODEL_BACKEND=onnx runs on CPU only"),
+        ({"model_precision": "int8"}, "cuda", "MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx"),
+    ],
+)
+def test_combinations_that_do_not_exist_on_the_device_are_refused_naming_the_setting(
+    settings: dict[str, str], device: str, message: str
+):
+    with pytest.raises(ValueError, match=message):
+        resolve_backend(make_settings(**settings), device)

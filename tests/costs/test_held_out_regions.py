@@ -1,0 +1,174 @@
+"""Held-out stacks: the shipped stacks' settings moved to each Cloud Run GPU region, planned in a temp project.
+
+Each is priced at that region's prices, item by item against hand computation. What stays unpriced is exactly
+what no source at hand gives for that region, each with the catalog's reason, never another region's figure:
+- Cloud SQL for PostgreSQL (vCPU, memory, SSD storage, backups) outside us-central1;
+- Cloud Run's L4 GPU outside us-central1;
+- instance-based Cloud Run CPU and memory in the Tier 2 regions (asia-southeast1, asia-south1): a SKU per region,
+  none of whose figures is at hand (request-based billing is one SKU per tier and is priced there).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from costs.catalog import load_catalog
+from costs.estimate import FREE_TIER_KIND, StackEstimate, estimate_stack
+from costs.usage import Usage, load_usage
+from facts.gcp import gpu_zones
+from plan import plan_from_dict
+from tests.costs.builders import cost_of_kind
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_REGION = "us-central1"
+GPU_REGIONS = ("us-central1", "us-east4", "europe-west1", "europe-west4", "asia-southeast1", "asia-south1")
+TIER_2_REGIONS = ("asia-southeast1", "asia-south1")
+STACKS = ("dev", "prod", "cmp-cloudrun", "cmp-gke", "prod-gke")
+HOURS = 730
+SECONDS = HOURS * 3600
+
+# Per region, from the catalog's sources: g2-standard-4 and e2-standard-2 on-demand hourly, pd-balanced GB-month,
+# Redis BASIC M1 and STANDARD_HA M2 GB-hour, request-based CPU vCPU-second and memory GiB-second (Tier 1 or 2).
+PRICES = {
+    "us-central1": (0.706832, 0.067011, 0.10, 0.049, 0.054, 0.000024, 0.0000025),
+    "us-east4": (0.704518, 0.075471, 0.11, 0.049, 0.054, 0.000024, 0.0000025),
+    "europe-west1": (0.778293, 0.073715, 0.10, 0.051, 0.061, 0.000024, 0.0000025),
+    "europe-west4": (0.742916, 0.073772, 0.11, 0.051, 0.061, 0.000024, 0.0000025),
+    "asia-southeast1": (0.872019, 0.082666, 0.11, 0.065, 0.075, 0.0000336, 0.0000035),
+    "asia-south1": (0.735779, 0.080484, 0.12, 0.063, 0.070, 0.0000336, 0.0000035),
+}
+SQL_IDS = ("cloudsql.enterprise.vcpu", "cloudsql.enterprise.memory", "cloudsql.storage.pd-ssd", "cloudsql.backup")
+
+
+def moved_stack_file(text: str, region: str, stack: str) -> str:
+    """The shipped stack file with its region (and zone) moved.
+
+    prod-gke's regional cluster pins its GPU pool to the zones facts/gcp.py knows offer the L4; it knows none in
+    europe-west1, where the config refuses a regional GPU cluster, so there the held-out copy runs in a zone.
+    """
+    zone = (gpu_zones("nvidia-l4", region) or (f"{region}-b",))[0]
+    moved = text.replace(f"{SHIPPED_REGION}-a", zone)
+    if stack == "prod-gke" and not gpu_zones("nvidia-l4", region):
+        moved = moved.replace(f"location: {SHIPPED_REGION}\n", f"location: {zone}\n")
+    return moved.replace(SHIPPED_REGION, region)
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], StackEstimate]:
+    from infra.offline import plan_stack
+
+    catalog = load_catalog()
+    usage = load_usage()
+    estimates = {}
+    for region in GPU_REGIONS:
+        project = tmp_path_factory.mktemp(region)
+        for folder in ("infra", "components", "facts", "plan"):
+            shutil.copytree(PROJECT_ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+        # The stacks build the image from app/ (its context and Dockerfile must exist); nothing writes to it.
+        (project / "app").symlink_to(PROJECT_ROOT / "app", target_is_directory=True)
+        for stack in STACKS:
+            shipped = (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
+            (project / f"Pulumi.{stack}.yaml").write_text(moved_stack_file(shipped, region, stack), encoding="utf-8")
+            stack_plan = plan_from_dict(plan_stack(stack, project_dir=project).to_dict())
+            estimates[region, stack] = estimate_stack(stack_plan, usage.for_stack(stack), catalog)
+    return estimates
+
+
+def expected_unpriced(region: str, stack: str) -> set[tuple[str, str]]:
+    """(resource name, price id) of what no source gives in `region`."""
+    if region == SHIPPED_REGION:
+        return set()
+    missing = {(f"inference-{stack}-db-instance", price_id) for price_id in SQL_IDS}
+    service = f"inference-{stack}-service"
+    if stack in ("prod", "cmp-cloudrun"):
+        redundancy = "on" if stack == "prod" else "off"
+        missing.add((service, f"cloudrun.gpu.nvidia-l4.zonal-redundancy-{redundancy}"))
+        if region in TIER_2_REGIONS:
+            missing |= {(service, "cloudrun.instance.cpu"), (service, "cloudrun.instance.memory")}
+    return missing
+
+
+def unpriced_ids(reason: str) -> str:
+    return reason.split("'")[1]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("region", GPU_REGIONS)
+def test_a_held_out_stack_prices_everything_a_source_gives_for_its_region(held_out, region, stack):
+    priced = held_out[region, stack]
+    got = {(item.name, unpriced_ids(item.reason)) for item in priced.unpriced}
+    assert got == expected_unpriced(region, stack)
+    for item in priced.unpriced:
+        assert f"for region '{region}'" in item.reason
+        assert ": no source at hand" in item.reason, item.reason
+    assert priced.monthly_total > 0
+
+
+def test_the_shipped_region_prices_every_held_out_stack_fully(held_out):
+    assert all(not held_out[SHIPPED_REGION, stack].unpriced for stack in STACKS)
+
+
+@pytest.mark.parametrize("region", GPU_REGIONS)
+def test_each_kind_priced_in_a_region_matches_hand_computation_at_that_regions_prices(held_out, region):
+    g2_4, e2_2, balanced, redis_m1, redis_ha_m2, request_cpu, request_memory = PRICES[region]
+    cmp_gke, prod, dev = held_out[region, "cmp-gke"], held_out[region, "prod"], held_out[region, "dev"]
+    # cmp-gke: one g2-standard-4 GPU node and one e2-standard-2 system node, 100 GB pd-balanced each
+    assert cost_of_kind(cmp_gke, "GKE nodes") == pytest.approx((g2_4 + e2_2) * HOURS)
+    assert cost_of_kind(cmp_gke, "GKE node disks") == pytest.approx(2 * 100 * balanced)
+    assert cost_of_kind(cmp_gke, "GKE cluster fee") == pytest.approx(0.10 * HOURS)
+    assert cost_of_kind(cmp_gke, "Load balancing") == pytest.approx(0.025 * HOURS)
+    assert cost_of_kind(cmp_gke, "Memorystore Redis") == pytest.approx(1 * redis_m1 * HOURS)
+    # prod: Redis STANDARD_HA 5 GB (band M2)
+    assert cost_of_kind(prod, "Memorystore Redis") == pytest.approx(5 * redis_ha_m2 * HOURS)
+    # dev: request-based 2 vCPU / 4 GiB; 100,000 requests at 190 a second each
+    busy_seconds = 100_000 / 190
+    assert cost_of_kind(dev, "Cloud Run CPU") == pytest.approx(2 * busy_seconds * request_cpu)
+    assert cost_of_kind(dev, "Cloud Run memory") == pytest.approx(4 * busy_seconds * request_memory)
+    assert cost_of_kind(dev, "Cloud Run requests") == pytest.approx(0.1 * 0.40)
+
+
+@pytest.mark.parametrize("region", [region for region in GPU_REGIONS if region not in TIER_2_REGIONS])
+def test_instance_based_cloud_run_in_a_tier_1_region_is_the_tier_1_price(held_out, region):
+    cmp_cloudrun = held_out[region, "cmp-cloudrun"]
+    # one warm 4 vCPU / 16 GiB instance all month
+    assert cost_of_kind(cmp_cloudrun, "Cloud Run CPU") == pytest.approx(4 * 0.000018 * SECONDS)
+    assert cost_of_kind(cmp_cloudrun, "Cloud Run memory") == pytest.approx(16 * 0.000002 * SECONDS)
+
+
+def test_gpus_and_cloud_sql_are_priced_where_their_source_is(held_out):
+    cmp_cloudrun, prod = held_out[SHIPPED_REGION, "cmp-cloudrun"], held_out[SHIPPED_REGION, "prod"]
+    assert cost_of_kind(cmp_cloudrun, "Cloud Run GPU") == pytest.approx(0.0001867 * SECONDS)
+    assert cost_of_kind(prod, "Cloud Run GPU") == pytest.approx(0.0002909 * SECONDS)
+    # db-custom-1-3840: 1 vCPU and 3.75 GB, zonal; 10 GB SSD
+    assert cost_of_kind(cmp_cloudrun, "Cloud SQL compute") == pytest.approx((0.0413 + 3.75 * 0.007) * HOURS)
+    assert cost_of_kind(cmp_cloudrun, "Cloud SQL storage") == pytest.approx(10 * 0.17)
+
+
+def test_a_tier_2_regions_held_out_totals_leave_out_only_what_is_unpriced(held_out):
+    region = "asia-southeast1"
+    cmp_cloudrun = held_out[region, "cmp-cloudrun"]
+    redis, logging, registry = 0.065 * HOURS, 5.0, 1.0
+    secrets = cost_of_kind(cmp_cloudrun, "Secret Manager")
+    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + secrets)
+
+
+def test_the_request_based_free_tier_is_worth_its_tier_1_value_in_a_tier_2_region():
+    from tests.costs.builders import cloud_run_service, estimate
+
+    def free_cpu(region: str) -> float:
+        service = cloud_run_service(cpu="2", memory="4Gi", gpus=0, min_instances=0, cpu_idle=True, location=region)
+        priced = estimate(service, usage=Usage(monthly_requests=100_000_000), free_tier=True)
+        return -sum(
+            component.monthly_cost
+            for resource in priced.resources
+            for component in resource.components
+            if component.kind == FREE_TIER_KIND and component.price_id == "cloudrun.request.cpu"
+        )
+
+    # 180,000 vCPU-seconds at the Tier 1 price, in either tier
+    assert free_cpu("us-central1") == pytest.approx(180_000 * 0.000024)
+    assert free_cpu("asia-south1") == pytest.approx(180_000 * 0.000024)
