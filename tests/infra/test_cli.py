@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra import offline
 from infra.cli import app
+from infra.offline import engine
 from tests.cli_process import run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_invalid_config_registers_nothing(project_copy, monkeypatch):
     def must_not_run(*_args, **_kwargs):
         raise AssertionError("the program ran although the config is invalid")
 
-    monkeypatch.setattr(offline, "run_program", must_not_run)
+    monkeypatch.setattr(engine, "run_program", must_not_run)
     result = runner.invoke(app, ["plan", "--stack", "broken"])
     assert result.exit_code == 2
 

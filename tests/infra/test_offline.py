@@ -1,12 +1,15 @@
-"""The recording runner: deterministic plans, secrets never recorded in clear, and a cache that cannot go stale."""
+"""The recording runner: deterministic plans, and a cache that cannot go stale and that a hit answers cheaply."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from infra import offline
-from infra.offline import PLAN_CACHE_DIR, plan_stack, read_stack_file
+from infra.offline import PLAN_CACHE_DIR, cache, engine, plan_stack
+from infra.offline.cache import cache_key
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,26 +18,6 @@ def test_plans_are_deterministic_down_to_the_order_of_resources():
     first = plan_stack("prod", PROJECT_ROOT, cache=False).to_dict()
     second = plan_stack("prod", PROJECT_ROOT, cache=False).to_dict()
     assert json.dumps(first) == json.dumps(second)
-
-
-def test_secure_values_become_secret_placeholders(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: inference\n")
-    (tmp_path / "Pulumi.s.yaml").write_text(
-        "config:\n  gcp:project: my-project\n  gcp:accessToken:\n    secure: v1:c2VjcmV0Y2lwaGVydGV4dA==\n"
-    )
-    project, config, secret_keys = read_stack_file("s", tmp_path)
-    assert project == "inference"
-    assert config["gcp:accessToken"] == "[secure value of gcp:accessToken]"
-    assert "v1:c2VjcmV0Y2lwaGVydGV4dA==" not in json.dumps(config)
-    assert secret_keys == {"gcp:accessToken"}
-
-
-def test_object_values_reach_the_program_as_json_strings_like_the_engine_sends_them(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: inference\n")
-    (tmp_path / "Pulumi.o.yaml").write_text("config:\n  inference:service: {cpu: 4}\n  maxRetries: 3\n")
-    _project, config, _secret_keys = read_stack_file("o", tmp_path)
-    assert config["inference:service"] == '{"cpu": 4}'
-    assert config["inference:maxRetries"] == "3", "keys without a namespace belong to the project"
 
 
 def test_stack_outputs_are_recorded():
@@ -60,7 +43,7 @@ def test_the_cache_is_used_while_nothing_changed_and_dropped_when_the_stack_file
         raise AssertionError("the program ran although a valid cached plan exists")
 
     with monkeypatch.context() as patch:
-        patch.setattr(offline, "run_program", must_not_run)
+        patch.setattr(engine, "run_program", must_not_run)
         assert plan_stack("dev", project_copy).to_dict() == first.to_dict()
 
     stack_file = project_copy / "Pulumi.dev.yaml"
@@ -79,3 +62,69 @@ def test_the_cache_is_dropped_when_the_program_changes(project_copy):
     plan_stack("dev", project_copy)
     (plan_after,) = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
     assert plan_after.name != plan_before.name, "a changed program is planned afresh"
+
+
+def test_the_cache_is_dropped_when_an_sdk_version_changes(project_copy, monkeypatch):
+    key_before = cache_key("dev", project_copy)
+    versions = {**cache.sdk_versions(), "pulumi_gcp": "0.0.1"}
+    monkeypatch.setattr(cache, "sdk_versions", lambda: versions)
+    assert cache_key("dev", project_copy) != key_before
+
+
+def test_sdk_versions_are_those_installed():
+    import importlib.metadata
+
+    versions = cache.sdk_versions()
+    for distribution in ("pulumi", "pulumi_gcp", "pulumi_kubernetes", "pydantic"):
+        assert versions[distribution] == importlib.metadata.version(distribution)
+
+
+def test_a_cut_short_cache_file_is_planned_afresh(project_copy):
+    first = plan_stack("dev", project_copy)
+    [cached] = (project_copy / PLAN_CACHE_DIR).glob("dev-*.json")
+    cached.write_text(cached.read_text()[:100])
+    assert plan_stack("dev", project_copy).to_dict() == first.to_dict()
+
+
+def test_a_cache_hit_loads_neither_pulumi_nor_the_config_schema_nor_the_engine_nor_the_consumers(project_copy):
+    # The project copy holds the program; lifecycle/ (the first-up summary `plan` prints) comes from the project.
+    plan_stack("prod", project_copy)
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from infra.cli import main; sys.argv = ['infra.cli', 'plan', '--stack', 'prod']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('MODULES', *sorted(sys.modules), file=sys.stderr)",
+        ],
+        cwd=project_copy,
+        env={"PYTHONPATH": f"{project_copy}{os.pathsep}{PROJECT_ROOT}", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = set(loaded.stderr.split("MODULES", 1)[1].split())
+    assert "stack prod" in loaded.stdout
+    # yaml is loaded by the lifecycle data behind the summary, not by the cache: a miss would also load infra.config.
+    assert {"pulumi", "infra.config", "infra.offline.engine", "costs", "policy", "changes"} & modules == set()
+
+
+def test_a_dockerfile_deleted_after_a_cached_plan_fails_the_next_plan(project_copy):
+    # A folder of the test's own, so that deleting the Dockerfile leaves the project's app/ alone.
+    (project_copy / "app").unlink()
+    (project_copy / "app").mkdir()
+    (project_copy / "app" / "Dockerfile").write_bytes((PROJECT_ROOT / "app" / "Dockerfile").read_bytes())
+    plan_stack("dev", project_copy)
+    assert list((project_copy / PLAN_CACHE_DIR).glob("dev-*.json")), "the plan is cached"
+
+    (project_copy / "app" / "Dockerfile").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "plan", "--stack", "dev"],
+        cwd=project_copy,
+        env={"PYTHONPATH": f"{project_copy}{os.pathsep}{PROJECT_ROOT}", "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "inference:image.dockerfile" in result.stderr
+    assert "Traceback" not in result.stderr

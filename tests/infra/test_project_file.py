@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from infra.config import KNOWN_KEYS, NAMESPACE, SECTIONS
-from infra.offline import read_stack_file
+from infra.stack_file import read_stack_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())

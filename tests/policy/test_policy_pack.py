@@ -32,6 +32,8 @@ def test_the_pack_module_lists_every_rule_without_starting_the_server() -> None:
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[Any]:
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    # The pack writes its port to stdout without flushing; Pulumi's Python host runs it unbuffered.
+    environment["PYTHONUNBUFFERED"] = "1"
     server = subprocess.Popen(
         [sys.executable, "-c", "import runpy; runpy.run_path('.', run_name='__main__')"],
         cwd=POLICY_DIR,
