@@ -19,7 +19,7 @@ import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
 from components.naming import fit_name
-from components.workload import APP_LABEL, DNS_PORT, GOOGLE_API_ENDPOINTS
+from components.workload import APP_LABEL, DNS_PORT, GOOGLE_API_ENDPOINTS, restricted_container_security
 from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.13.1-gke.0"
@@ -201,16 +201,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                                 ),
                                 liveness_probe=probe,
                                 readiness_probe=probe,
-                                security_context=kubernetes.core.v1.SecurityContextArgs(
-                                    run_as_non_root=True,
-                                    run_as_user=ADAPTER_UID,
-                                    run_as_group=ADAPTER_UID,
-                                    allow_privilege_escalation=False,
-                                    privileged=False,
-                                    read_only_root_filesystem=True,
-                                    capabilities=kubernetes.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                                    seccomp_profile=seccomp,
-                                ),
+                                security_context=restricted_container_security(ADAPTER_UID),
                                 volume_mounts=[kubernetes.core.v1.VolumeMountArgs(name="certs", mount_path=CERT_DIR)],
                             )
                         ],

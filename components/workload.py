@@ -103,6 +103,21 @@ def _tcp(port: pulumi.Input[int | str]) -> kubernetes.networking.v1.NetworkPolic
     return kubernetes.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)
 
 
+def restricted_container_security(uid: int) -> kubernetes.core.v1.SecurityContextArgs:
+    """The restricted Pod Security Standard for one container: non-root as `uid`, a read-only root filesystem,
+    no privilege escalation, no capabilities, the runtime's default seccomp profile."""
+    return kubernetes.core.v1.SecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=uid,
+        run_as_group=uid,
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        capabilities=kubernetes.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
 class KubernetesWorkload(pulumi.ComponentResource):
     """A namespace with the inference Deployment, its Service, autoscaler, disruption budget and network policies."""
 
@@ -227,16 +242,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
                     startup_probe=http_probe(READINESS_PATH, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
                     readiness_probe=http_probe(READINESS_PATH, 10, 3),
                     liveness_probe=http_probe(LIVENESS_PATH, 30, 3),
-                    security_context=kubernetes.core.v1.SecurityContextArgs(
-                        run_as_non_root=True,
-                        run_as_user=APP_UID,
-                        run_as_group=APP_UID,
-                        allow_privilege_escalation=False,
-                        privileged=False,
-                        read_only_root_filesystem=True,
-                        capabilities=kubernetes.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                        seccomp_profile=seccomp,
-                    ),
+                    security_context=restricted_container_security(APP_UID),
                     volume_mounts=[kubernetes.core.v1.VolumeMountArgs(name="scratch", mount_path=SCRATCH_PATH)],
                 )
             ],
