@@ -19,7 +19,13 @@ import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
 from components.naming import fit_name
-from components.workload import APP_LABEL, DNS_PORT, GOOGLE_API_ENDPOINTS, restricted_container_security
+from components.workload import (
+    APP_LABEL,
+    DNS_PORT,
+    GOOGLE_API_ENDPOINTS,
+    restricted_container_security,
+    restricted_pod_security,
+)
 from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.13.1-gke.0"
@@ -155,8 +161,6 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                 opts=in_cluster.merge(pulumi.ResourceOptions(depends_on=[resource_reader])),
             )
         )
-
-        seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
         probe = kubernetes.core.v1.ProbeArgs(
             http_get=kubernetes.core.v1.HTTPGetActionArgs(path="/healthz", port="https", scheme="HTTPS"),
             period_seconds=20,
@@ -176,13 +180,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                     metadata=meta.ObjectMetaArgs(labels=labels),
                     spec=kubernetes.core.v1.PodSpecArgs(
                         service_account_name=ADAPTER_NAME,
-                        security_context=kubernetes.core.v1.PodSecurityContextArgs(
-                            run_as_non_root=True,
-                            run_as_user=ADAPTER_UID,
-                            run_as_group=ADAPTER_UID,
-                            fs_group=ADAPTER_UID,
-                            seccomp_profile=seccomp,
-                        ),
+                        security_context=restricted_pod_security(ADAPTER_UID),
                         containers=[
                             kubernetes.core.v1.ContainerArgs(
                                 name="adapter",

@@ -103,6 +103,18 @@ def _tcp(port: pulumi.Input[int | str]) -> kubernetes.networking.v1.NetworkPolic
     return kubernetes.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)
 
 
+def restricted_pod_security(uid: int) -> kubernetes.core.v1.PodSecurityContextArgs:
+    """The restricted Pod Security Standard for a pod: every process non-root as `uid`, volumes owned by its group,
+    the runtime's default seccomp profile."""
+    return kubernetes.core.v1.PodSecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=uid,
+        run_as_group=uid,
+        fs_group=uid,
+        seccomp_profile=kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
 def restricted_container_security(uid: int) -> kubernetes.core.v1.SecurityContextArgs:
     """The restricted Pod Security Standard for one container: non-root as `uid`, a read-only root filesystem,
     no privilege escalation, no capabilities, the runtime's default seccomp profile."""
@@ -203,7 +215,6 @@ class KubernetesWorkload(pulumi.ComponentResource):
             **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
         ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
         resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, GPU_RESOURCE_KEY: "1"}
-        seccomp = kubernetes.core.v1.SeccompProfileArgs(type="RuntimeDefault")
 
         def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:
             return kubernetes.core.v1.ProbeArgs(
@@ -223,13 +234,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
                     key=GPU_RESOURCE_KEY, operator="Equal", value=GPU_TAINT_VALUE, effect=GPU_TOLERATION_EFFECT
                 )
             ],
-            security_context=kubernetes.core.v1.PodSecurityContextArgs(
-                run_as_non_root=True,
-                run_as_user=APP_UID,
-                run_as_group=APP_UID,
-                fs_group=APP_UID,
-                seccomp_profile=seccomp,
-            ),
+            security_context=restricted_pod_security(APP_UID),
             containers=[
                 kubernetes.core.v1.ContainerArgs(
                     name="app",
