@@ -46,14 +46,15 @@ GKE_PODS_RANGE = "pods"
 GKE_SERVICES_RANGE = "services"
 
 
-def build_stack(config: StackConfig) -> dict[str, Any]:
-    """Register every resource of the stack; returns the stack outputs to export."""
+def build_stack(config: StackConfig, parent: pulumi.Resource | None = None) -> dict[str, Any]:
+    """Register every resource of the stack, under `parent` when a component composes it; returns the stack
+    outputs to export."""
     prefix = config.name_prefix
     labels = config.all_labels
     gke = config.platform == "gke"
 
-    apis = ProjectApis(prefix, ProjectApisArgs(services=_apis(config)))
-    after_apis = pulumi.ResourceOptions(depends_on=[apis])
+    apis = ProjectApis(prefix, ProjectApisArgs(services=_apis(config)), opts=pulumi.ResourceOptions(parent=parent))
+    after_apis = pulumi.ResourceOptions(parent=parent, depends_on=[apis])
 
     network = Network(
         prefix,
