@@ -1,6 +1,7 @@
 """The provider that serves the package's components: Pulumi's component provider, which infers the schema from
 the components' annotations, with config errors answered as bad inputs rather than as a crash with a traceback."""
 
+import re
 from typing import Any
 
 import pulumi
@@ -9,9 +10,9 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
-from infra.config import ConfigError
+from infra.config import NAMESPACE, ConfigError
 from infra.package import PACKAGE_NAME, PACKAGE_VERSION
-from infra.package.service import InferenceService
+from infra.package.service import PLACEMENT_KEYS, InferenceService
 
 COMPONENTS: list[type[pulumi.ComponentResource]] = [InferenceService]
 
@@ -28,10 +29,29 @@ class PackageProvider(ComponentProvider):
             return super().construct(name, resource_type, inputs, options)
         except ComponentInitError as error:
             if isinstance(error.inner, ConfigError):
-                # The server turns this into INVALID_ARGUMENT with the message alone; anything else it reports with
-                # the component's traceback.
-                raise InputPropertiesError(f"invalid args of {resource_type} {name}:\n{error.inner}") from None
+                # The server answers this with INVALID_ARGUMENT, the message and one error per property; anything
+                # else it reports with the component's traceback.
+                problems = error.inner.messages
+                raise InputPropertiesError(
+                    f"invalid args of {resource_type} {name}:\n{error.inner}",
+                    [{"property_path": _property_path(problem), "reason": problem} for problem in problems],
+                ) from None
             raise
+
+
+# A config problem reads `<where>: <key> = <value>: <rule>` or `<where>: <key>: <rule>` (infra/config.py).
+_PROBLEM_KEY = re.compile(r"^[^:]+: (?P<key>[\w.:\[\]-]+)(?: = |: )")
+
+
+def _property_path(problem: str) -> str:
+    """The arg a config problem is about: `inference:service.memory` is `service.memory`, `gcp:project` is
+    `project`; empty where the problem names no key (the name, as the stack's name, breaks a naming rule)."""
+    match = _PROBLEM_KEY.match(problem)
+    if match is None:
+        return ""
+    key = match["key"]
+    placement = {stack_key: arg for arg, stack_key in PLACEMENT_KEYS.items()}
+    return placement.get(key, key.removeprefix(f"{NAMESPACE}:"))
 
 
 def package_provider() -> PackageProvider:

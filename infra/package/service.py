@@ -5,6 +5,7 @@ No `from __future__ import annotations` here: the schema analyzer reads the anno
 outputs at run time.
 """
 
+import inspect
 import typing
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class InferenceService(pulumi.ComponentResource):
         stack_config = stack_config_from_args(name, args)
         super().__init__(f"{NAMESPACE}:index:InferenceService", name, None, opts)
         outputs = build_stack(stack_config, parent=self)
-        for output_name in typing.get_type_hints(InferenceService):
+        for output_name in inspect.get_annotations(InferenceService):
             value = outputs.get(output_name)
             setattr(self, output_name, None if value is None else pulumi.Output.from_input(value))
         self.register_outputs(outputs)

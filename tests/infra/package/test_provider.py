@@ -1,0 +1,126 @@
+"""The package as Pulumi runs it (`python infra/package <engine>`), asked over gRPC for its schema and to construct
+InferenceService, against a served engine that records what the provider registers."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+import yaml
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import errors_pb2, provider_pb2, status_pb2
+
+from infra.config import ConfigError, load_stack_config
+from infra.package import generate
+from infra.stack_file import read_stack_file
+from plan import Plan
+from plan.wire import with_placeholders
+from tests.infra.package.served_engine import Engine, running_plugin, served_engine
+
+PROJECT_ROOT = generate.PROJECT_ROOT
+SERVICE = "inference:index:InferenceService"
+
+
+def stack_file_args(stack: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A stack file's `inference:*` values as InferenceService args, and its other keys as the consumer's config."""
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    args = {key.split(":", 1)[1]: value for key, value in document["config"].items() if key.startswith("inference:")}
+    config = {key: str(value) for key, value in document["config"].items() if not key.startswith("inference:")}
+    return args, config
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with served_engine(project="inference", stack="dev", gcp_project="my-inference-dev") as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def provider(engine: Engine) -> Iterator[Any]:
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    with running_plugin(generate.PACKAGE_DIR, engine.address, environment) as stub:
+        yield stub
+
+
+def construct(provider: Any, engine: Engine, name: str, args: dict[str, Any], config: dict[str, str]) -> Any:
+    inputs = struct_pb2.Struct()
+    inputs.update(args)
+    request = provider_pb2.ConstructRequest(
+        project=engine.plan.project,
+        stack=engine.plan.stack,
+        config=config,
+        dryRun=False,
+        monitorEndpoint=engine.address,
+        type=SERVICE,
+        name=name,
+        parent=engine.stack_urn,
+        inputs=inputs,
+        organization="organization",
+    )
+    return provider.Construct(request, timeout=300)
+
+
+def _registrations(resources: list[Any]) -> list[tuple[str, str, str]]:
+    return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in resources)
+
+
+def test_the_running_package_serves_the_committed_schema(provider: Any) -> None:
+    schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)
+
+    assert schema == json.loads(generate.SCHEMA_FILE.read_text())
+
+
+def test_constructing_the_service_with_the_dev_stack_file_registers_the_dev_plan(
+    provider: Any, engine: Engine, dev: Plan
+) -> None:
+    args, config = stack_file_args("dev")
+
+    response = construct(provider, engine, "dev", args, config)
+
+    constructed = [r for r in engine.plan.resources if r.urn != response.urn]
+    assert [r.type for r in engine.plan.resources if r.urn == response.urn] == [SERVICE]
+    assert _registrations(constructed) == _registrations(dev.resources)
+    outputs = with_placeholders(json_format.MessageToDict(response.state))
+    assert outputs == {_camel(key): value for key, value in dev.outputs.items()}
+
+
+def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(provider: Any, engine: Engine) -> None:
+    args, config = stack_file_args("dev")
+    args["service"] = {**args["service"], "memory": "8Gi", "gpu": {"type": "nvidia-l4"}}
+    _project, engine_config, _secrets = read_stack_file("dev", PROJECT_ROOT)
+    engine_config["inference:service"] = json.dumps(args["service"])
+    with pytest.raises(ConfigError) as from_a_stack_file:
+        load_stack_config(engine_config, stack_file="Pulumi.dev.yaml", stack="dev", project_dir=PROJECT_ROOT)
+
+    with pytest.raises(grpc.RpcError) as failed:
+        construct(provider, engine, "dev", args, config)
+
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = failed.value.details()
+    assert "Traceback" not in details
+    assert "InferenceService dev: inference:service.memory = 8Gi: " in details
+    assert details.splitlines()[0] == f"invalid args of {SERVICE} dev:"
+    assert details.splitlines()[1:] == [
+        message.replace("Pulumi.dev.yaml", "InferenceService dev") for message in from_a_stack_file.value.messages
+    ]
+    assert "service.memory" in _property_paths(failed.value)
+
+
+def _property_paths(error: Any) -> list[str]:
+    """The properties an INVALID_ARGUMENT names in its details (what the Pulumi CLI lists under the message)."""
+    status = status_pb2.Status.FromString(dict(error.trailing_metadata())["grpc-status-details-bin"])
+    paths = []
+    for detail in status.details:
+        properties = errors_pb2.InputPropertiesError()
+        detail.Unpack(properties)
+        paths += [property_error.property_path for property_error in properties.errors]
+    return paths
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
