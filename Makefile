@@ -10,7 +10,7 @@ STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
 STACK_FLAGS := $(foreach stack,$(STACKS),--stack $(stack))
 OUT := out
 
-.PHONY: install install-app install-tools plan cost check manifests goldens test lint typecheck bench bench-app serve clean
+.PHONY: install install-app install-tools plan cost check manifests goldens package test lint typecheck bench bench-app serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ manifests: install install-tools
 ## Rewrite tests/infra/goldens/ (plan JSON, cost JSON, check output of every shipped stack) after a change on purpose.
 goldens: install
 	$(BIN)/python -m tests.infra.goldens
+
+## Rewrite the component package's generated args and schema (infra/package/) after a change to the config sections.
+package: install
+	$(BIN)/python -m infra.package.generate
 
 test: install install-app install-tools
 	$(BIN)/python -m pytest
