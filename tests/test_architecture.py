@@ -186,3 +186,13 @@ def test_no_test_uses_a_private_name_of_ours() -> None:
 def test_a_private_import_and_a_private_attribute_are_found() -> None:
     tree = ast.parse("from infra.offline import _computed_outputs\nfrom infra import offline\noffline._cache_key()\n")
     assert list(_private_names_used(tree)) == ["infra.offline._computed_outputs", "offline._cache_key"]
+
+
+def test_only_the_component_package_imports_the_component_package() -> None:
+    importers = {
+        module
+        for module, imported in IMPORTS.items()
+        if not module.startswith("infra.package")
+        and any(target == "infra.package" or target.startswith("infra.package.") for target in imported)
+    }
+    assert "infra.package.__main__" in MODULES and importers == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -15,14 +16,17 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import errors_pb2, provider_pb2, status_pb2
 
 from infra.config import ConfigError, load_stack_config
+from infra.offline import plan_stack
 from infra.package import generate
 from infra.stack_file import read_stack_file
-from plan import Plan
 from plan.wire import with_placeholders
 from tests.infra.package.served_engine import Engine, running_plugin, served_engine
 
 PROJECT_ROOT = generate.PROJECT_ROOT
 SERVICE = "inference:index:InferenceService"
+SHIPPED_STACKS = sorted(
+    path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in PROJECT_ROOT.glob("Pulumi.*.yaml")
+)
 
 
 def stack_file_args(stack: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -33,17 +37,22 @@ def stack_file_args(stack: str) -> tuple[dict[str, Any], dict[str, str]]:
     return args, config
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with served_engine(project="inference", stack="dev", gcp_project="my-inference-dev") as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def provider(engine: Engine) -> Iterator[Any]:
+@contextmanager
+def package_for(stack: str) -> Iterator[tuple[Any, Engine]]:
+    """The plugin, and an engine for a consumer's stack named `stack` with the stack file's gcp:project."""
+    _args, config = stack_file_args(stack)
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    with running_plugin(generate.PACKAGE_DIR, engine.address, environment) as stub:
-        yield stub
+    with (
+        served_engine(project="inference", stack=stack, gcp_project=config["gcp:project"]) as engine,
+        running_plugin(generate.PACKAGE_DIR, engine.address, environment) as stub,
+    ):
+        yield stub, engine
+
+
+@pytest.fixture(scope="module")
+def dev_package() -> Iterator[tuple[Any, Engine]]:
+    with package_for("dev") as served:
+        yield served
 
 
 def construct(provider: Any, engine: Engine, name: str, args: dict[str, Any], config: dict[str, str]) -> Any:
@@ -68,27 +77,31 @@ def _registrations(resources: list[Any]) -> list[tuple[str, str, str]]:
     return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in resources)
 
 
-def test_the_running_package_serves_the_committed_schema(provider: Any) -> None:
+def test_the_running_package_serves_the_committed_schema(dev_package: tuple[Any, Engine]) -> None:
+    provider, _engine = dev_package
     schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)
 
     assert schema == json.loads(generate.SCHEMA_FILE.read_text())
 
 
-def test_constructing_the_service_with_the_dev_stack_file_registers_the_dev_plan(
-    provider: Any, engine: Engine, dev: Plan
-) -> None:
-    args, config = stack_file_args("dev")
-
-    response = construct(provider, engine, "dev", args, config)
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_constructing_the_service_with_a_stack_files_values_registers_that_stacks_plan(stack: str) -> None:
+    args, config = stack_file_args(stack)
+    with package_for(stack) as (provider, engine):
+        response = construct(provider, engine, stack, args, config)
+    planned = plan_stack(stack, PROJECT_ROOT)
 
     constructed = [r for r in engine.plan.resources if r.urn != response.urn]
     assert [r.type for r in engine.plan.resources if r.urn == response.urn] == [SERVICE]
-    assert _registrations(constructed) == _registrations(dev.resources)
+    assert _registrations(constructed) == _registrations(planned.resources)
     outputs = with_placeholders(json_format.MessageToDict(response.state))
-    assert outputs == {_camel(key): value for key, value in dev.outputs.items()}
+    assert outputs == {_camel(key): value for key, value in planned.outputs.items()}
 
 
-def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(provider: Any, engine: Engine) -> None:
+def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(
+    dev_package: tuple[Any, Engine],
+) -> None:
+    provider, engine = dev_package
     args, config = stack_file_args("dev")
     args["service"] = {**args["service"], "memory": "8Gi", "gpu": {"type": "nvidia-l4"}}
     _project, engine_config, _secrets = read_stack_file("dev", PROJECT_ROOT)

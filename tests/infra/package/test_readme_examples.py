@@ -32,11 +32,11 @@ def _typescript_properties() -> dict[str, Any]:
     code = _code_block("typescript")
     start = code.index("{", code.index("new inference.InferenceService("))
     depth = 0
-    for end, character in enumerate(code[start:], start):
-        depth += {"{": 1, "}": -1}.get(character, 0)
+    for index in range(start, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[index], 0)
         if depth == 0:
-            break
-    return yaml.safe_load(code[start : end + 1])
+            return yaml.safe_load(code[start : index + 1])
+    raise AssertionError("the object literal in the TypeScript example has unbalanced braces")
 
 
 def _yaml_program() -> dict[str, Any]:
