@@ -9,22 +9,34 @@ tests/infra/package/test_schema.py fails while either differs from what this mod
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
+import sys
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+import pulumi
 import yaml
 from pydantic import BaseModel
 
+from components.cache import RedisCacheArgs
+from components.database import PostgresDatabaseArgs
+from components.network import NetworkArgs
+from components.secrets import SecretsArgs
 from infra import config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent.parent
 ARGS_FILE = PACKAGE_DIR / "args.py"
+BLOCK_ARGS_FILE = PACKAGE_DIR / "block_args.py"
 SCHEMA_FILE = PACKAGE_DIR / "schema.json"
+# The building blocks whose Args a schema can express (components/*.py); the others hold Python objects (README).
+BLOCK_ARGS: list[type[Any]] = [NetworkArgs, SecretsArgs, RedisCacheArgs, PostgresDatabaseArgs]
+# Args typed as any resource, which a schema cannot say: the resource the composition hands them.
+RESOURCE_FIELDS = {"private_services_connection": "pulumi_gcp.servicenetworking.Connection"}
 
 # The component's own keys beside the stack file's `inference:*` keys: where a stack file has gcp:project and
 # gcp:region, the component takes them as args (or from the consumer's stack config).
@@ -36,9 +48,10 @@ SCALAR_TYPES = {"environment": "str", "platform": "str", "labels": "dict[str, st
 SCALAR_DEFAULTS = {"environment": "dev", "platform": "cloudrun"}
 
 
-def _field_docstrings() -> dict[str, dict[str, str]]:
-    """Class name -> field name -> the docstring under the field in infra/config.py (pydantic drops them)."""
-    tree = ast.parse(Path(config.__file__).read_text())
+def _field_docstrings(module: types.ModuleType = config) -> dict[str, dict[str, str]]:
+    """Class name -> field name -> the docstring under the field in `module` (neither pydantic nor dataclasses keep
+    them)."""
+    tree = ast.parse(Path(str(module.__file__)).read_text())
     docstrings: dict[str, dict[str, str]] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
@@ -127,6 +140,65 @@ class _Writer:
         return "\n".join(lines)
 
 
+class _BlockWriter:
+    """The TypedDicts of the building blocks' Args, from the components' dataclasses."""
+
+    def __init__(self) -> None:
+        self.dataclasses: dict[str, type[Any]] = {}
+
+    def annotation(self, annotation: Any, field_name: str) -> tuple[str, list[str]]:
+        origin = get_origin(annotation)
+        if field_name in RESOURCE_FIELDS and annotation is pulumi.Resource:
+            return RESOURCE_FIELDS[field_name], []
+        if origin is Literal:
+            return "str", [str(value) for value in get_args(annotation)]
+        if origin in (types.UnionType, typing.Union):
+            members = get_args(annotation)
+            if any(get_origin(member) is Awaitable for member in members):
+                (plain,) = [m for m in members if get_origin(m) not in (Awaitable, pulumi.Output)]
+                return f"pulumi.Input[{self.annotation(plain, field_name)[0]}]", []
+            (inner,) = [member for member in members if member is not type(None)]
+            code, allowed = self.annotation(inner, field_name)
+            return f"{code} | None", allowed
+        if origin in (list, Sequence, tuple):
+            item = get_args(annotation)[0]
+            return f"list[{self.annotation(item, field_name)[0]}]", []
+        if origin in (dict, Mapping):
+            key, value = get_args(annotation)
+            return f"dict[{key.__name__}, {self.annotation(value, field_name)[0]}]", []
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+            self.dataclasses.setdefault(annotation.__name__, annotation)
+            return annotation.__name__, []
+        if annotation in (str, int, float, bool):
+            return annotation.__name__, []
+        raise TypeError(f"no schema type for {annotation!r} ({field_name})")
+
+    def typed_dict(self, cls: type[Any]) -> str:
+        module = sys.modules[cls.__module__]
+        docstrings = _field_docstrings(module).get(cls.__name__, {})
+        # pulumi.Input spells Output[T] as a forward reference, which the component modules cannot resolve.
+        hints = typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": typing.Any})
+        lines = [f"class {cls.__name__}(TypedDict, total=False):"]
+        written = cls.__doc__ or ""
+        if written.startswith(f"{cls.__name__}("):  # the signature dataclasses put where a docstring is missing
+            written = f"The args of {cls.__name__.removesuffix('Args')} ({module.__name__})."
+        lines += _docstring(" ".join(written.split()), indent=4)
+        for field in dataclasses.fields(cls):
+            code, allowed = self.annotation(hints[field.name], field.name)
+            required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+            description = docstrings.get(field.name, "")
+            if required:
+                code = f"Required[{code}]"
+            elif field.default is not dataclasses.MISSING:
+                description = _with_default(description, field.default)
+            if allowed:
+                description = f"{description} One of: {', '.join(allowed)}.".strip()
+            lines += ["", f"    {field.name}: {code}"]
+            if description:
+                lines += _docstring(description, indent=4)
+        return "\n".join(lines)
+
+
 def _with_default(description: str, default: Any) -> str:
     if default is None or isinstance(default, BaseModel):
         return description
@@ -183,6 +255,34 @@ def args_source() -> str:
     return header + "\n\n" + "\n\n\n".join([*classes, service_args]) + "\n"
 
 
+def block_args_source() -> str:
+    """The source of block_args.py, as this module writes it: each Args after the nested Args its fields name."""
+    writer = _BlockWriter()
+    classes: dict[str, str] = {}
+    started: set[str] = set()
+
+    def visit(cls: type[Any]) -> None:
+        if cls.__name__ in started:
+            return
+        started.add(cls.__name__)
+        source = writer.typed_dict(cls)
+        for nested in list(writer.dataclasses.values()):
+            visit(nested)
+        classes[cls.__name__] = source
+
+    for args_type in BLOCK_ARGS:
+        visit(args_type)
+    header = (
+        '"""The args of the building blocks: the components\' Args dataclasses as TypedDicts, for the analyzer.\n\n'
+        "Generated from components/ (fields, defaults, docstrings) by `python -m infra.package.generate`; do not\n"
+        'edit.\n"""\n\n'
+        "from typing import Required, TypedDict\n\n"
+        "import pulumi\n"
+        "import pulumi_gcp\n"
+    )
+    return header + "\n\n" + "\n\n\n".join(classes.values()) + "\n"
+
+
 def schema() -> dict[str, Any]:
     """The schema the analyzer infers from the package's components (what the provider's GetSchema returns)."""
     from infra.package.provider import package_provider
@@ -196,6 +296,7 @@ def schema_text() -> str:
 
 def main() -> None:
     ARGS_FILE.write_text(args_source())
+    BLOCK_ARGS_FILE.write_text(block_args_source())
     # The schema is read from the args just written: a fresh interpreter imports them.
     import subprocess
     import sys

@@ -12,9 +12,10 @@ from pulumi.provider.server import ComponentInitError
 
 from infra.config import NAMESPACE, ConfigError
 from infra.package import PACKAGE_NAME, PACKAGE_VERSION
+from infra.package.blocks import BLOCKS
 from infra.package.service import PLACEMENT_KEYS, InferenceService
 
-COMPONENTS: list[type[pulumi.ComponentResource]] = [InferenceService]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [InferenceService, *BLOCKS]
 
 
 class PackageProvider(ComponentProvider):
