@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
+from components.cache import RedisCache, RedisCacheArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
+from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
 from tests.infra.package.served_engine import Engine, running_plugin, served_engine
@@ -85,3 +88,76 @@ def test_a_constructed_secrets_registers_what_the_secrets_component_registers(pa
     direct = _registered(lambda: Secrets("app", SecretsArgs(generated={"api-key": 40}, labels=LABELS)))
     assert _children(package[1], response.urn) == direct
     assert set(response.state.fields) == {"secretIds", "versions"}
+
+
+def test_a_cache_and_a_database_take_the_constructed_networks_connection(package: tuple[Any, Engine]) -> None:
+    network = construct(
+        package, "Network", "data", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
+    )
+    outputs = json_format.MessageToDict(network.state)
+    # The connection crosses as a resource reference, as the engine passes a resource from one Construct to another.
+    attach = {
+        "region": "us-central1",
+        "networkId": outputs["networkId"],
+        "privateServicesConnection": outputs["privateServicesConnection"],
+        "labels": LABELS,
+    }
+    redis = {"tier": "BASIC", "memorySizeGb": 1, "version": "REDIS_7_2", "readReplicas": 0, "deletionProtection": False}
+    sql = {
+        "version": "POSTGRES_16",
+        "edition": "ENTERPRISE",
+        "tier": "db-custom-1-3840",
+        "availability": "ZONAL",
+        "diskSizeGb": 10,
+        "backup": {"enabled": True, "pointInTimeRecovery": False},
+        "deletionProtection": False,
+        "maintenance": {"day": 7, "hour": 3},
+        "password": "not-a-real-password",
+    }
+
+    cache = construct(package, "RedisCache", "data-redis", {**attach, **redis})
+    database = construct(package, "PostgresDatabase", "data-db", {**attach, **sql})
+
+    def direct() -> None:
+        built = Network("data", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+        placed = {
+            "region": "us-central1",
+            "network_id": built.network_id,
+            "private_services_connection": built.private_services_connection,
+            "labels": LABELS,
+        }
+        RedisCache(
+            "data-redis",
+            RedisCacheArgs(
+                **placed,
+                tier="BASIC",
+                memory_size_gb=1,
+                version="REDIS_7_2",
+                read_replicas=0,
+                deletion_protection=False,
+            ),
+        )
+        PostgresDatabase(
+            "data-db",
+            PostgresDatabaseArgs(
+                **placed,
+                version="POSTGRES_16",
+                edition="ENTERPRISE",
+                tier="db-custom-1-3840",
+                availability="ZONAL",
+                disk_size_gb=10,
+                backup=BackupArgs(enabled=True, point_in_time_recovery=False),
+                deletion_protection=False,
+                maintenance=MaintenanceWindow(day=7, hour=3),
+                password="not-a-real-password",
+            ),
+        )
+
+    engine = package[1]
+    assert sorted(
+        _children(engine, network.urn) + _children(engine, cache.urn) + _children(engine, database.urn)
+    ) == _registered(direct)
+    (instance,) = [r for r in engine.plan.resources if r.type == REDIS_INSTANCE and r.name == "data-redis"]
+    assert outputs["privateServicesConnection"]["urn"] in instance.dependencies
+    assert set(cache.state.fields) == {"host", "port", "instanceId", "caCertificate", "authSecretId"}
+    assert set(database.state.fields) == {"connectionName", "privateIp", "databaseName", "userName"}
