@@ -10,6 +10,13 @@ import pulumi
 import pulumi_gcp
 
 
+class ProjectApisArgs(TypedDict, total=False):
+    """The args of ProjectApis (components.apis)."""
+
+    services: Required[list[str]]
+    """API service names, e.g. `run.googleapis.com`."""
+
+
 class NetworkArgs(TypedDict, total=False):
     """The args of Network (components.network)."""
 
@@ -149,3 +156,247 @@ class PostgresDatabaseArgs(TypedDict, total=False):
 
     user_name: str
     """The application's user. Default: inference."""
+
+
+class ContainerImageArgs(TypedDict, total=False):
+    """The args of ContainerImage (components.image)."""
+
+    region: Required[str]
+
+    project: Required[str]
+
+    context: Required[str]
+    """Build context folder, relative to the project root."""
+
+    dockerfile: Required[str]
+
+    variant: Required[str]
+    """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise."""
+
+    tag: Required[str]
+    """Tag pushed with the image (the deployed reference is always the digest)."""
+
+    labels: Required[dict[str, str]]
+
+    prebuilt: str | None
+    """Deploy this image reference as is: no repository, nothing built."""
+
+    keep_recent_versions: int
+    """Default: 10."""
+
+    deletion_protection: bool
+    """Refuse to delete the repository and the images in it (prod). Default: false."""
+
+
+class GpuPoolArgs(TypedDict, total=False):
+    """Autoscaled GPU nodes, tainted so that only pods that tolerate the taint and ask for a GPU land there."""
+
+    machine_type: Required[str]
+    """A machine type the accelerator attaches to (g2-standard-4 for one L4)."""
+
+    accelerator: Required[str]
+    """Accelerator type, e.g. nvidia-l4."""
+
+    accelerator_count: Required[int]
+    """GPUs per node (fixed by the machine type on G2/A2/A3)."""
+
+    driver_version: Required[str]
+    """gpu_driver_installation_config.gpu_driver_version: DEFAULT, LATEST, INSTALLATION_DISABLED."""
+
+    min_nodes: Required[int]
+    """Fewest nodes in the pool across all its zones (0 lets it scale to zero)."""
+
+    max_nodes: Required[int]
+    """Most nodes in the pool across all its zones."""
+
+    spot: Required[bool]
+    """Spot VMs: much cheaper, reclaimable at any time."""
+
+    disk_size_gb: int
+    """Boot disk per node. Default: 100."""
+
+    disk_type: str
+    """Boot disk type per node. Default: pd-balanced."""
+
+
+class SystemPoolArgs(TypedDict, total=False):
+    """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
+
+    machine_type: str
+    """Machine type of the system nodes. Default: e2-standard-2."""
+
+    node_count: int
+    """Nodes per zone of the cluster's location. Default: 1."""
+
+
+class AuthorizedNetworkArgs(TypedDict, total=False):
+    """The args of AuthorizedNetwork (components.gke)."""
+
+    cidr: Required[str]
+    """A range allowed to reach the control plane's endpoint."""
+
+    name: Required[str]
+    """What the range is (shown in the console)."""
+
+
+class GkeClusterArgs(TypedDict, total=False):
+    """The args of GkeCluster (components.gke)."""
+
+    project: Required[str]
+    """The project (its Workload Identity pool is `<project>.svc.id.goog`)."""
+
+    location: Required[str]
+    """A zone (zonal cluster) or a region (regional cluster)."""
+
+    cluster_name: Required[str]
+    """The cluster's name in GCP."""
+
+    network_id: Required[pulumi.Input[str]]
+    """The VPC."""
+
+    subnet_id: Required[pulumi.Input[str]]
+    """The subnet with the pods and services secondary ranges."""
+
+    pods_range_name: Required[str]
+    """Name of the subnet's secondary range for pods."""
+
+    services_range_name: Required[str]
+    """Name of the subnet's secondary range for services."""
+
+    master_cidr: Required[str]
+    """The control plane's private /28."""
+
+    authorized_networks: Required[list[AuthorizedNetworkArgs]]
+    """Ranges allowed to reach the control plane's IP endpoints."""
+
+    control_plane_access: Required[str]
+    """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, from `authorized_networks` only)."""
+
+    release_channel: Required[str]
+    """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
+
+    system_pool: Required[SystemPoolArgs]
+    """The pool for GKE's own pods."""
+
+    gpu_pool: Required[GpuPoolArgs]
+    """The pool the inference pods run on."""
+
+    gpu_zones: Required[list[str]]
+    """The zones of the location that offer the accelerator: the GPU pool's node locations."""
+
+    deletion_protection: Required[bool]
+    """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
+
+    labels: Required[dict[str, str]]
+    """Labels for the cluster, its nodes and the node service account's resources."""
+
+
+class ArmorArgs(TypedDict, total=False):
+    """The args of Armor (components.entry)."""
+
+    requests_per_minute_per_ip: Required[int]
+    """Requests a minute per client IP; beyond it: 429."""
+
+    preconfigured_rules: list[str]
+    """Preconfigured WAF rule names (sqli-v33-stable, ...), each denying a match with 403. Default: []."""
+
+    allow_cidrs: list[str]
+    """Only these client ranges get in (everyone else 403); empty: everyone. Default: []."""
+
+
+class EntryPointArgs(TypedDict, total=False):
+    """The args of EntryPoint (components.entry)."""
+
+    region: Required[str]
+    """Where the Cloud Run service runs (its serverless NEG is regional)."""
+
+    cloud_run_service: Required[pulumi.Input[str]]
+    """The Cloud Run service's name; its ingress should be INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER."""
+
+    domain: Required[str]
+    """The host name; the Google-managed certificate is issued for it once its A record points at the address."""
+
+    armor: Required[ArmorArgs]
+
+    dns_zone: str | None
+    """A Cloud DNS managed zone to create the A record in; None: the caller creates it (see `dns_record`)."""
+
+    response_headers: list[str]
+    """`Header: value` lines the load balancer adds to every response. Default: ["Strict-Transport-Security: max-age=31536000; includeSubDomains", "X-Content-Type-Options: nosniff", "Referrer-Policy: no-referrer"]."""
+
+    labels: Required[dict[str, str]]
+
+
+class BudgetArgs(TypedDict, total=False):
+    """The args of Budget (components.operations)."""
+
+    billing_account: Required[str]
+
+    monthly_usd: Required[float]
+
+    thresholds: Required[list[float]]
+
+    project_number: Required[pulumi.Input[str]]
+    """The project's number (a budget filters projects by number)."""
+
+    stack_label: Required[str]
+    """The value of the `stack` label every resource of the stack carries; the budget counts only those costs."""
+
+
+class ObjectivesArgs(TypedDict, total=False):
+    """The args of Objectives (components.operations)."""
+
+    availability: Required[float]
+    """Share of requests without a 5xx over the window."""
+
+    latency_ms: Required[int]
+
+    latency_objective: Required[float]
+    """Share of requests faster than latency_ms."""
+
+    window_days: Required[int]
+
+
+class OperationsArgs(TypedDict, total=False):
+    """The args of Operations (components.operations)."""
+
+    project: Required[str]
+
+    platform: Required[str]
+    """One of: cloudrun, gke."""
+
+    region: Required[str]
+
+    service_name: Required[pulumi.Input[str]]
+    """Cloud Run: the service's name. GKE: the Deployment's (and the PodMonitoring's job) name."""
+
+    namespace: pulumi.Input[str] | None
+    """GKE only: the workload's namespace."""
+
+    max_instances: Required[int]
+    """Cloud Run maxInstances or the autoscaler's maximum replicas."""
+
+    min_instances: Required[int]
+
+    public_url: pulumi.Input[str] | None
+    """The service's https URL where it is reachable from the internet (an uptime check probes it), else None."""
+
+    gpu: Required[bool]
+
+    database_id: Required[pulumi.Input[str]]
+    """Cloud SQL's monitored-resource id, `<project>:<instance>`."""
+
+    database_max_connections: Required[int]
+    """PostgreSQL's max_connections on the instance's tier."""
+
+    redis_instance_id: Required[pulumi.Input[str]]
+    """Memorystore's id, `projects/<p>/locations/<r>/instances/<name>`."""
+
+    alert_emails: Required[list[str]]
+
+    objectives: Required[ObjectivesArgs]
+
+    budget: BudgetArgs | None
+
+    labels: Required[dict[str, str]]
+    """Set on every resource that takes labels (`userLabels`)."""

@@ -1,23 +1,29 @@
-"""The building blocks: components whose Args a schema can express, each behind a thin component of the package's
-own type (`inference:index:<Name>`) that turns its args into the component's Args and registers the component,
-under the same name, as its child.
+"""The building blocks: the components whose Args a schema can express, each behind a thin component of the
+package's own type (`inference:index:<Name>`) that turns its args into the component's Args and registers the
+component, under the same name, as its only child. Its outputs are the component's, by the same names.
+
+Not exposed, because their Args hold what only Python code can build: CloudRunService and KubernetesWorkload take
+an AppRuntime (the image, and each secret as its Secret Manager id, pinned version and value together, from which
+the workload's identity gets its secretAccessor bindings); KubernetesWorkload and CustomMetricsAdapter take the
+cluster's Kubernetes provider object. InferenceService composes all three.
 
 No `from __future__ import annotations` here: the schema analyzer reads the annotations at run time.
 """
 
 import dataclasses
+import inspect
 import typing
 from typing import Any
 
 import pulumi
 import pulumi_gcp
 
-from components import cache, database, network, secrets
+from components import apis, cache, database, entry, gke, image, network, operations, secrets
 from infra.package import PACKAGE_NAME, block_args
 
 
 def args_of(args_type: type[Any], given: typing.Mapping[str, Any]) -> Any:
-    """The component's Args dataclass from the provider's args (same field names), nested Args included; the
+    """The component's Args dataclass from the provider's args (the same field names), nested Args included; the
     dataclass checks its fields as it does for the composition."""
     hints = typing.get_type_hints(args_type, localns={"Output": pulumi.Output, "T": Any})
     values = {}
@@ -30,12 +36,37 @@ def args_of(args_type: type[Any], given: typing.Mapping[str, Any]) -> Any:
     return args_type(**values)
 
 
-def _child(component: pulumi.ComponentResource) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=component)
+class _Block(pulumi.ComponentResource):
+    # Private: the analyzer takes every other annotated attribute for an output.
+    _component: typing.ClassVar[Any]
+    _args_type: typing.ClassVar[Any]
+
+    def _compose(self, name: str, args: typing.Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        super().__init__(f"{PACKAGE_NAME}:index:{type(self).__name__}", name, None, opts)
+        built = self._component(name, args_of(self._args_type, args), opts=pulumi.ResourceOptions(parent=self))
+        outputs = {}
+        for output_name in inspect.get_annotations(type(self)):
+            value = getattr(built, output_name)
+            outputs[output_name] = value if isinstance(value, pulumi.Resource) else pulumi.Output.from_input(value)
+            setattr(self, output_name, outputs[output_name])
+        self.register_outputs(outputs)
 
 
-class Network(pulumi.ComponentResource):
+class ProjectApis(_Block):
+    """Enables Google Cloud APIs; depend on it to create resources only once their API is on."""
+
+    _component = apis.ProjectApis
+    _args_type = apis.ProjectApisArgs
+
+    def __init__(self, name: str, args: block_args.ProjectApisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        self._compose(name, args, opts)
+
+
+class Network(_Block):
     """A custom-mode VPC with Private Google Access, a private services access connection and optional Cloud NAT."""
+
+    _component = network.Network
+    _args_type = network.NetworkArgs
 
     network_id: pulumi.Output[str]
     """The VPC's id, for the resources attached to it."""
@@ -46,18 +77,14 @@ class Network(pulumi.ComponentResource):
     """The private services access connection; resources with a private IP (Cloud SQL, Memorystore) wait for it."""
 
     def __init__(self, name: str, args: block_args.NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{PACKAGE_NAME}:index:Network", name, None, opts)
-        built = network.Network(name, args_of(network.NetworkArgs, args), _child(self))
-        self.network_id = built.network_id
-        self.network_self_link = built.network_self_link
-        self.subnet_id = built.subnet_id
-        self.subnet_self_link = built.subnet_self_link
-        self.private_services_connection = built.private_services_connection
-        self.register_outputs({"network_id": self.network_id, "subnet_id": self.subnet_id})
+        self._compose(name, args, opts)
 
 
-class Secrets(pulumi.ComponentResource):
+class Secrets(_Block):
     """Secrets generated with pulumi-random and kept in Secret Manager; their values never leave as outputs."""
+
+    _component = secrets.Secrets
+    _args_type = secrets.SecretsArgs
 
     secret_ids: pulumi.Output[dict[str, str]]
     """Short name → the secret's id (`projects/<p>/secrets/<id>`), for IAM bindings and references."""
@@ -65,16 +92,15 @@ class Secrets(pulumi.ComponentResource):
     """Short name → the number of the version holding the value."""
 
     def __init__(self, name: str, args: block_args.SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{PACKAGE_NAME}:index:Secrets", name, None, opts)
-        built = secrets.Secrets(name, args_of(secrets.SecretsArgs, args), _child(self))
-        self.secret_ids = pulumi.Output.all(**built.secret_ids)
-        self.versions = pulumi.Output.all(**built.versions)
-        self.register_outputs({"secret_ids": self.secret_ids, "versions": self.versions})
+        self._compose(name, args, opts)
 
 
-class RedisCache(pulumi.ComponentResource):
+class RedisCache(_Block):
     """A private Memorystore for Redis instance reachable only over TLS with AUTH, its AUTH string in Secret
     Manager."""
+
+    _component = cache.RedisCache
+    _args_type = cache.RedisCacheArgs
 
     host: pulumi.Output[str]
     port: pulumi.Output[int]
@@ -86,18 +112,14 @@ class RedisCache(pulumi.ComponentResource):
     """The id of the Secret Manager secret that holds the AUTH string."""
 
     def __init__(self, name: str, args: block_args.RedisCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(f"{PACKAGE_NAME}:index:RedisCache", name, None, opts)
-        built = cache.RedisCache(name, args_of(cache.RedisCacheArgs, args), _child(self))
-        self.host = built.host
-        self.port = built.port
-        self.instance_id = built.instance_id
-        self.ca_certificate = built.ca_certificate
-        self.auth_secret_id = built.auth_secret_id
-        self.register_outputs({"host": self.host, "port": self.port, "auth_secret_id": self.auth_secret_id})
+        self._compose(name, args, opts)
 
 
-class PostgresDatabase(pulumi.ComponentResource):
+class PostgresDatabase(_Block):
     """Cloud SQL for PostgreSQL on a private IP only, with the CIS logging flags, one database and its user."""
+
+    _component = database.PostgresDatabase
+    _args_type = database.PostgresDatabaseArgs
 
     connection_name: pulumi.Output[str]
     """project:region:instance."""
@@ -108,13 +130,91 @@ class PostgresDatabase(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: block_args.PostgresDatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{PACKAGE_NAME}:index:PostgresDatabase", name, None, opts)
-        built = database.PostgresDatabase(name, args_of(database.PostgresDatabaseArgs, args), _child(self))
-        self.connection_name = built.connection_name
-        self.private_ip = built.private_ip
-        self.database_name = built.database_name
-        self.user_name = built.user_name
-        self.register_outputs({"connection_name": self.connection_name, "private_ip": self.private_ip})
+        self._compose(name, args, opts)
 
 
-BLOCKS: list[type[pulumi.ComponentResource]] = [Network, Secrets, RedisCache, PostgresDatabase]
+class ContainerImage(_Block):
+    """The app's image: an Artifact Registry repository and the image built from this repository's `context`
+    (relative to its root) and pushed, or a prebuilt reference deployed as is."""
+
+    _component = image.ContainerImage
+    _args_type = image.ContainerImageArgs
+
+    image_ref: pulumi.Output[str]
+    """The image, pinned by digest."""
+    repository_url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: block_args.ContainerImageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        self._compose(name, args, opts)
+
+
+class GkeCluster(_Block):
+    """A private, VPC-native GKE Standard cluster with Workload Identity, a system pool and an autoscaled GPU pool.
+    Build a Kubernetes provider from `kubeconfig` for objects in it."""
+
+    _component = gke.GkeCluster
+    _args_type = gke.GkeClusterArgs
+
+    cluster: pulumi_gcp.container.Cluster
+    """The cluster itself, for what must wait for it."""
+    cluster_name: pulumi.Output[str]
+    control_plane_endpoint: pulumi.Output[str]
+    """The host the kubeconfig talks to: the DNS endpoint, or the public IP with `ip` access."""
+    kubeconfig: pulumi.Output[str]
+    """A kubeconfig that authenticates with gke-gcloud-auth-plugin (a secret)."""
+    workload_pool: pulumi.Output[str]
+    """The Workload Identity pool (`<project>.svc.id.goog`) Kubernetes service accounts are members of."""
+
+    def __init__(self, name: str, args: block_args.GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        self._compose(name, args, opts)
+
+
+class EntryPoint(_Block):
+    """The way in from the internet to a Cloud Run service: HTTPS for `domain` on a global external Application
+    Load Balancer with a Google-managed certificate, throttled and filtered by Cloud Armor."""
+
+    _component = entry.EntryPoint
+    _args_type = entry.EntryPointArgs
+
+    url: pulumi.Output[str]
+    ip_address: pulumi.Output[str]
+    dns_record: pulumi.Output[dict[str, typing.Any]]
+    """The A record that makes `domain` resolve to the address (created in `dns_zone` when one is given)."""
+    security_policy_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: block_args.EntryPointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        self._compose(name, args, opts)
+
+
+class Operations(_Block):
+    """SLOs with burn-rate alerts, saturation alerts, a dashboard and a budget for one service."""
+
+    _component = operations.Operations
+    _args_type = operations.OperationsArgs
+
+    dashboard_id: pulumi.Output[str]
+    notification_channels: pulumi.Output[list[str]]
+    """The channels' resource names (`projects/<p>/notificationChannels/<id>`)."""
+
+    def __init__(self, name: str, args: block_args.OperationsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        self._compose(name, args, opts)
+
+
+def component_of(block: type[_Block]) -> tuple[type[pulumi.ComponentResource], type[Any]]:
+    """The component a block registers, and its Args."""
+    return block._component, block._args_type
+
+
+BLOCKS: list[type[_Block]] = [
+    ProjectApis,
+    Network,
+    Secrets,
+    RedisCache,
+    PostgresDatabase,
+    ContainerImage,
+    GkeCluster,
+    EntryPoint,
+    Operations,
+]

@@ -22,9 +22,14 @@ import pulumi
 import yaml
 from pydantic import BaseModel
 
+from components.apis import ProjectApisArgs
 from components.cache import RedisCacheArgs
 from components.database import PostgresDatabaseArgs
+from components.entry import EntryPointArgs
+from components.gke import GkeClusterArgs
+from components.image import ContainerImageArgs
 from components.network import NetworkArgs
+from components.operations import OperationsArgs
 from components.secrets import SecretsArgs
 from infra import config
 
@@ -34,7 +39,17 @@ ARGS_FILE = PACKAGE_DIR / "args.py"
 BLOCK_ARGS_FILE = PACKAGE_DIR / "block_args.py"
 SCHEMA_FILE = PACKAGE_DIR / "schema.json"
 # The building blocks whose Args a schema can express (components/*.py); the others hold Python objects (README).
-BLOCK_ARGS: list[type[Any]] = [NetworkArgs, SecretsArgs, RedisCacheArgs, PostgresDatabaseArgs]
+BLOCK_ARGS: list[type[Any]] = [
+    ProjectApisArgs,
+    NetworkArgs,
+    SecretsArgs,
+    RedisCacheArgs,
+    PostgresDatabaseArgs,
+    ContainerImageArgs,
+    GkeClusterArgs,
+    EntryPointArgs,
+    OperationsArgs,
+]
 # Args typed as any resource, which a schema cannot say: the resource the composition hands them.
 RESOURCE_FIELDS = {"private_services_connection": "pulumi_gcp.servicenetworking.Connection"}
 
@@ -153,13 +168,14 @@ class _BlockWriter:
         if origin is Literal:
             return "str", [str(value) for value in get_args(annotation)]
         if origin in (types.UnionType, typing.Union):
-            members = get_args(annotation)
+            members = [member for member in get_args(annotation) if member is not type(None)]
+            if len(members) < len(get_args(annotation)):
+                code, allowed = self.annotation(typing.Union[tuple(members)], field_name)  # noqa: UP007
+                return f"{code} | None", allowed
             if any(get_origin(member) is Awaitable for member in members):
                 (plain,) = [m for m in members if get_origin(m) not in (Awaitable, pulumi.Output)]
                 return f"pulumi.Input[{self.annotation(plain, field_name)[0]}]", []
-            (inner,) = [member for member in members if member is not type(None)]
-            code, allowed = self.annotation(inner, field_name)
-            return f"{code} | None", allowed
+            raise TypeError(f"no schema type for the union {annotation!r} ({field_name})")
         if origin in (list, Sequence, tuple):
             item = get_args(annotation)[0]
             return f"list[{self.annotation(item, field_name)[0]}]", []

@@ -3,6 +3,8 @@ its outputs; a block's Args still refuse what the component refuses."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import os
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from components.secrets import Secrets, SecretsArgs
 from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
+from infra.package.blocks import BLOCKS, component_of
 from tests.infra.package.served_engine import Engine, running_plugin, served_engine
 
 LABELS = {"team": "ml-platform"}
@@ -161,3 +164,19 @@ def test_a_cache_and_a_database_take_the_constructed_networks_connection(package
     assert outputs["privateServicesConnection"]["urn"] in instance.dependencies
     assert set(cache.state.fields) == {"host", "port", "instanceId", "caCertificate", "authSecretId"}
     assert set(database.state.fields) == {"connectionName", "privateIp", "databaseName", "userName"}
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda block: block.__name__)
+def test_a_block_takes_its_components_args_and_gives_its_components_outputs(block: type[Any]) -> None:
+    component, args_type = component_of(block)
+    typed_args = inspect.get_annotations(block.__init__)["args"]
+
+    assert component.__name__ == block.__name__
+    assert set(typed_args.__annotations__) == {field.name for field in dataclasses.fields(args_type)}
+    assert set(inspect.get_annotations(block)) <= set(inspect.get_annotations(component))
+
+
+def test_the_schema_lists_every_block_and_the_service() -> None:
+    resources = json.loads(generate.SCHEMA_FILE.read_text())["resources"]
+
+    assert set(resources) == {f"inference:index:{name}" for name in ["InferenceService", *(b.__name__ for b in BLOCKS)]}
