@@ -19,28 +19,54 @@ SCHEMA = yaml.safe_load(generate.SCHEMA_FILE.read_text())
 SERVICE = SCHEMA["resources"]["inference:index:InferenceService"]
 
 
-def _code_block(language: str) -> str:
+def _code_blocks(language: str) -> list[str]:
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme[readme.index(SECTION) :]
     section = section[: section.index("\n## ", len(SECTION))]
-    (block,) = re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
-    return block
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
 
 
-def _typescript_properties() -> dict[str, Any]:
-    """The object literal given to `new inference.InferenceService(...)` (written as a YAML flow mapping would be)."""
-    code = _code_block("typescript")
-    start = code.index("{", code.index("new inference.InferenceService("))
+def _object_literal(code: str, start: int) -> Any:
+    """The `{...}` starting at `start` (the examples write them as YAML flow mappings read)."""
     depth = 0
     for index in range(start, len(code)):
         depth += {"{": 1, "}": -1}.get(code[index], 0)
         if depth == 0:
             return yaml.safe_load(code[start : index + 1])
-    raise AssertionError("the object literal in the TypeScript example has unbalanced braces")
+    raise AssertionError("an object literal in the TypeScript example has unbalanced braces")
+
+
+def _typescript_resources() -> list[tuple[str, str, dict[str, Any]]]:
+    """Each `const <variable> = new inference.<Component>("name", {...})`: variable, component, properties."""
+    found = []
+    for code in _code_blocks("typescript"):
+        for match in re.finditer(r"const (\w+) = new inference\.(\w+)\(", code):
+            properties = _object_literal(code, code.index("{", match.end()))
+            found.append((match[1], match[2], properties))
+    return found
+
+
+def _typescript_outputs() -> list[tuple[str, str]]:
+    """(component, output) for each `<variable>.<output>` the TypeScript examples read."""
+    components = {variable: component for variable, component, _properties in _typescript_resources()}
+    code = "\n".join(_code_blocks("typescript"))
+    return [
+        (components[variable], output)
+        for variable, output in re.findall(r"\b(\w+)\.(\w+)\b", code)
+        if variable in components
+    ]
+
+
+def _typescript_properties() -> dict[str, Any]:
+    (properties,) = [
+        properties for _v, component, properties in _typescript_resources() if component == "InferenceService"
+    ]
+    return properties
 
 
 def _yaml_program() -> dict[str, Any]:
-    return yaml.safe_load(_code_block("yaml"))
+    (program,) = _code_blocks("yaml")
+    return yaml.safe_load(program)
 
 
 def _unknown_names(value: Any, properties: dict[str, Any], path: str = "") -> list[str]:
@@ -65,15 +91,28 @@ def _yaml_service() -> dict[str, Any]:
     return resource["properties"]
 
 
-def test_the_typescript_example_uses_only_the_schemas_inputs_and_outputs() -> None:
-    outputs = re.findall(r"embeddings\.(\w+)", _code_block("typescript"))
+def test_the_typescript_examples_use_only_the_schemas_inputs_and_outputs() -> None:
+    resources = _typescript_resources()
+    unknown = [
+        f"{component}.{name}"
+        for _variable, component, properties in resources
+        for name in _unknown_names(properties, SCHEMA["resources"][f"inference:index:{component}"]["inputProperties"])
+    ]
+    outputs = _typescript_outputs()
 
-    assert _unknown_names(_typescript_properties(), SERVICE["inputProperties"]) == []
-    assert outputs and set(outputs) <= set(SERVICE["properties"])
+    assert {component for _variable, component, _properties in resources} >= {
+        "InferenceService",
+        "Network",
+        "RedisCache",
+    }
+    assert unknown == []
+    assert outputs
+    assert [o for o in outputs if o[1] not in SCHEMA["resources"][f"inference:index:{o[0]}"]["properties"]] == []
 
 
 def test_the_yaml_example_uses_only_the_schemas_inputs_and_outputs() -> None:
-    outputs = re.findall(r"\$\{embeddings\.(\w+)\}", _code_block("yaml"))
+    (program,) = _code_blocks("yaml")
+    outputs = re.findall(r"\$\{embeddings\.(\w+)\}", program)
 
     assert _unknown_names(_yaml_service(), SERVICE["inputProperties"]) == []
     assert outputs and set(outputs) <= set(SERVICE["properties"])
