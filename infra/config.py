@@ -10,10 +10,10 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -22,7 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from components.app_runtime import AppRuntime
 from components.cache import RedisCacheArgs
-from components.cloudrun import CloudRunServiceArgs
+from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs
 from components.entry import ArmorArgs, EntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
@@ -31,10 +31,11 @@ from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
 from components.network import NetworkArgs
 from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs
+from components.validation import ArgsError
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
-from facts.gcp import RedisTier, SqlAvailability, SqlEdition
+from facts.gcp import CloudRunGpuType, RedisTier, SqlAvailability, SqlEdition
 from facts.labels import REQUIRED_LABELS, Environment, required_labels
 from facts.quantities import memory_mib
 from infra.stack_file import ConfigError as ConfigError
@@ -85,6 +86,10 @@ class GpuSettings(_Section):
     zonal_redundancy: bool = True
     """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
 
+    def args(self) -> CloudRunGpuArgs:
+        """Cloud Run's GPU; CloudRunGpuArgs refuses a type Cloud Run does not offer."""
+        return CloudRunGpuArgs(type=cast(CloudRunGpuType, self.type), zonal_redundancy=self.zonal_redundancy)
+
 
 class ServiceSettings(_Section):
     """The inference service: one container per Cloud Run instance or GKE pod."""
@@ -115,6 +120,11 @@ class ServiceSettings(_Section):
         """Where the model runs: the image's build variant and the app's MODEL_DEVICE."""
         return "cuda" if self.gpu else "cpu"
 
+    def scaling_args(self) -> CloudRunScalingArgs:
+        return CloudRunScalingArgs(
+            min_instances=self.min_instances, max_instances=self.max_instances, concurrency=self.concurrency
+        )
+
     def args(
         self,
         stack: StackScope,
@@ -130,11 +140,8 @@ class ServiceSettings(_Section):
             runtime=runtime,
             cpu=self.cpu,
             memory=self.memory,
-            gpu_type=self.gpu.type if self.gpu else None,
-            gpu_zonal_redundancy=self.gpu.zonal_redundancy if self.gpu else False,
-            min_instances=self.min_instances,
-            max_instances=self.max_instances,
-            concurrency=self.concurrency,
+            scaling=self.scaling_args(),
+            gpu=self.gpu.args() if self.gpu else None,
             public=self.public,
             behind_load_balancer=behind_load_balancer,
             network_id=network_id,
@@ -826,6 +833,15 @@ class _Problems:
         self.messages.append(f"{self.stack_file}: {key}: {rule}")
 
 
+def _args_problems(problems: _Problems, key: str, build: Callable[[], object]) -> None:
+    """Build Args from a section and report what they refuse, each under the section's key for that field."""
+    try:
+        build()
+    except ArgsError as invalid:
+        for problem in invalid.problems:
+            problems.add(f"{key}.{to_camel(problem.field)}", problem.value, problem.message)
+
+
 def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, raw: Any) -> None:
     for detail in error.errors():
         path = ".".join(str(part) for part in detail["loc"])
@@ -1129,10 +1145,9 @@ def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
             f"{_number(cpu)} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi",
         )
     if service.gpu is not None:
-        gpu = rules.CLOUD_RUN_GPUS.get(service.gpu.type)
-        if gpu is None:
-            problems.add(f"{key}.gpu.type", service.gpu.type, f"Cloud Run GPUs: {', '.join(rules.CLOUD_RUN_GPUS)}")
-        else:
+        _args_problems(problems, f"{key}.gpu", service.gpu.args)
+        gpu = rules.CLOUD_RUN_GPUS.get(cast(CloudRunGpuType, service.gpu.type))
+        if gpu is not None:
             if cpu < gpu.min_cpu:
                 problems.add(
                     f"{key}.cpu",
@@ -1159,15 +1174,7 @@ def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
                 f"(by default {rules.CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA}; old revisions count too): "
                 "raise the quota, then this limit",
             )
-    low_concurrency, high_concurrency = rules.CLOUD_RUN_CONCURRENCY_RANGE
-    if not low_concurrency <= service.concurrency <= high_concurrency:
-        problems.add(f"{key}.concurrency", service.concurrency, f"allowed: {low_concurrency}-{high_concurrency}")
-    if service.min_instances > service.max_instances:
-        problems.add(
-            f"{key}.minInstances",
-            service.min_instances,
-            f"must not exceed maxInstances ({service.max_instances})",
-        )
+    _args_problems(problems, key, service.scaling_args)
 
 
 def _check_gke(config: StackConfig, problems: _Problems) -> None:
@@ -1392,8 +1399,7 @@ def _check_database(config: StackConfig, problems: _Problems) -> None:
     disk_low, disk_high = rules.SQL_DISK_RANGE_GB
     if not disk_low <= database.disk_size_gb <= disk_high:
         problems.add(f"{key}.diskSizeGb", database.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
-    if database.point_in_time_recovery and not database.backups:
-        problems.add(f"{key}.pointInTimeRecovery", True, "point-in-time recovery needs backups: true")
+    _args_problems(problems, key, database.backup_args)
 
 
 def _check_network(config: StackConfig, problems: _Problems) -> None:
