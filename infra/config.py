@@ -35,7 +35,16 @@ from components.validation import ArgsError
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
-from facts.gcp import CloudRunGpuType, RedisTier, SqlAvailability, SqlEdition
+from facts.gcp import (
+    CloudRunGpuType,
+    GkeControlPlaneAccess,
+    GkeDiskType,
+    GkeGpuDriverVersion,
+    GkeReleaseChannel,
+    RedisTier,
+    SqlAvailability,
+    SqlEdition,
+)
 from facts.labels import REQUIRED_LABELS, Environment, required_labels
 from facts.quantities import memory_mib
 from infra.stack_file import ConfigError as ConfigError
@@ -361,12 +370,12 @@ class GpuNodePoolSettings(_Section):
             machine_type=self.machine_type,
             accelerator=self.accelerator,
             accelerator_count=self.accelerator_count,
-            driver_version=self.driver_version,
+            driver_version=cast(GkeGpuDriverVersion, self.driver_version),
             min_nodes=self.min_nodes,
             max_nodes=self.max_nodes,
             spot=self.spot,
             disk_size_gb=self.disk_size_gb,
-            disk_type=self.disk_type,
+            disk_type=cast(GkeDiskType, self.disk_type),
         )
 
 
@@ -413,7 +422,7 @@ class GkeSettings(_Section):
     )
     master_cidr: str = "172.16.0.0/28"
     """The control plane's private range (a /28)."""
-    control_plane_access: Literal["dns", "ip"] = "dns"
+    control_plane_access: GkeControlPlaneAccess = "dns"
     """How `pulumi up` and kubectl reach the control plane: `dns` (the DNS-based endpoint, IAM-authenticated, from
     anywhere with credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, only from
     masterAuthorizedNetworks)."""
@@ -460,7 +469,7 @@ class GkeSettings(_Section):
             master_cidr=self.master_cidr,
             authorized_networks=[network.args() for network in self.master_authorized_networks],
             control_plane_access=self.control_plane_access,
-            release_channel=self.release_channel,
+            release_channel=cast(GkeReleaseChannel, self.release_channel),
             system_pool=self.system_pool.args(),
             gpu_pool=self.gpu_pool.args(),
             gpu_zones=self.gpu_pool_zones(stack.region),
@@ -1200,46 +1209,10 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
         problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
 
-    system_machine = rules.MACHINE_TYPES.get(gke.system_pool.machine_type)
-    if system_machine is None:
-        problems.add(f"{key}.systemPool.machineType", gke.system_pool.machine_type, f"known types: {_machine_types()}")
-
+    _args_problems(problems, f"{key}.systemPool", gke.system_pool.args)
     pool = gke.gpu_pool
-    pool_key = f"{key}.gpuPool"
+    _args_problems(problems, f"{key}.gpuPool", pool.args)
     machine = rules.MACHINE_TYPES.get(pool.machine_type)
-    series = rules.machine_series(pool.machine_type)
-    allowed_series = rules.ACCELERATOR_MACHINE_SERIES.get(pool.accelerator)
-    if allowed_series is None:
-        problems.add(
-            f"{pool_key}.accelerator",
-            pool.accelerator,
-            f"allowed: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
-        )
-    elif series not in allowed_series or pool.machine_type in rules.N1_WITHOUT_GPU:
-        problems.add(
-            f"{pool_key}.machineType",
-            pool.machine_type,
-            f"{pool.accelerator} attaches only to {'/'.join(s.upper() for s in allowed_series)} machine types "
-            f"({', '.join(s + '-*' for s in allowed_series)})",
-        )
-    if machine is None:
-        problems.add(f"{pool_key}.machineType", pool.machine_type, f"known types: {_machine_types()}")
-    elif series in rules.BUILT_IN_GPU_SERIES and pool.accelerator_count != machine.built_in_gpus:
-        problems.add(
-            f"{pool_key}.acceleratorCount",
-            pool.accelerator_count,
-            f"{pool.machine_type} has {machine.built_in_gpus} GPU(s) built in; the count is fixed by the type",
-        )
-    if pool.driver_version not in rules.GKE_GPU_DRIVER_VERSIONS:
-        problems.add(
-            f"{pool_key}.driverVersion",
-            pool.driver_version,
-            f"allowed: {', '.join(rules.GKE_GPU_DRIVER_VERSIONS)}",
-        )
-    if pool.disk_type not in rules.GKE_DISK_TYPES:
-        problems.add(f"{pool_key}.diskType", pool.disk_type, f"allowed: {', '.join(rules.GKE_DISK_TYPES)}")
-    if pool.min_nodes > pool.max_nodes:
-        problems.add(f"{pool_key}.minNodes", pool.min_nodes, f"must not exceed maxNodes ({pool.max_nodes})")
     if gke.replicas.min > gke.replicas.max:
         problems.add(f"{key}.replicas.min", gke.replicas.min, f"must not exceed replicas.max ({gke.replicas.max})")
 
@@ -1438,10 +1411,6 @@ def _check_network(config: StackConfig, problems: _Problems) -> None:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _machine_types() -> str:
-    return ", ".join(rules.MACHINE_TYPES)
 
 
 # --- the running program ---------------------------------------------------------------------------------------
