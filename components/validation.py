@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ArgsProblem:
+    """One field an Args refuses."""
+
     field: str
     """The field, as the Args spell it (`min_nodes`)."""
     value: object
