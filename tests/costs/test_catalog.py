@@ -118,7 +118,7 @@ def test_cloud_run_instance_billing_in_a_tier_2_region_without_a_source_is_unpri
     ],
 )
 def test_an_item_priced_in_some_regions_only_says_why_elsewhere(price_id, reason):
-    pattern = r"for region 'europe-west4' \(priced in asia-southeast1, us-central1\): no source.*" + reason
+    pattern = r"for region 'europe-west4' \(priced in [a-z0-9, -]*us-central1\): no source.*" + reason
     with pytest.raises(UnpricedError, match=pattern):
         load_catalog().price(price_id, "europe-west4")
 

@@ -2,8 +2,7 @@
 
 Each is priced at that region's prices, item by item against hand computation. What stays unpriced is exactly
 what no source at hand gives for that region, each with the catalog's reason, never another region's figure:
-- Cloud SQL for PostgreSQL: vCPU, memory and SSD storage everywhere but us-central1 and asia-southeast1; backups
-  everywhere but us-central1 and asia-south1;
+- Cloud SQL for PostgreSQL everywhere but us-central1, asia-south1 and asia-southeast1 (there its backups);
 - Cloud Run's L4 GPU everywhere but us-central1 and asia-southeast1;
 - instance-based Cloud Run CPU and memory in asia-south1: a SKU per region, whose figure is at hand for the Tier 1
   regions and asia-southeast1 only (request-based billing is one SKU per tier and is priced there).
@@ -41,7 +40,6 @@ PRICES = {
     "asia-south1": (0.735779, 0.080484, 0.12, 0.063, 0.070, 0.0000336, 0.0000035),
 }
 SQL_IDS = ("cloudsql.enterprise.vcpu", "cloudsql.enterprise.memory", "cloudsql.storage.pd-ssd", "cloudsql.backup")
-SQL_COMPUTE_AND_STORAGE = SQL_IDS[:3]
 GPU_STACKS = {
     "prod": "cloudrun.gpu.nvidia-l4.zonal-redundancy-on",
     "cmp-cloudrun": "cloudrun.gpu.nvidia-l4.zonal-redundancy-off",
@@ -55,7 +53,7 @@ NO_SOURCE = {
     "europe-west1": (SQL_IDS, True, False),
     "europe-west4": (SQL_IDS, True, False),
     "asia-southeast1": (("cloudsql.backup",), False, False),
-    "asia-south1": (SQL_COMPUTE_AND_STORAGE, True, True),
+    "asia-south1": ((), True, True),
 }
 
 # Per region where a source gives them, from the catalog's sources: instance-based vCPU-second and GiB-second; L4
@@ -68,7 +66,11 @@ INSTANCE_BILLING = {
     "asia-southeast1": (0.0000216, 0.0000024),
 }
 L4 = {"us-central1": (0.0001867, 0.0002909), "asia-southeast1": (0.00022404, 0.00034908)}
-CLOUD_SQL = {"us-central1": (0.0413, 0.007, 0.17), "asia-southeast1": (0.0578, 0.0098, 0.238)}
+CLOUD_SQL = {
+    "us-central1": (0.0413, 0.007, 0.17),
+    "asia-south1": (0.0496, 0.0084, 0.204),
+    "asia-southeast1": (0.0578, 0.0098, 0.238),
+}
 CLOUD_SQL_BACKUP = {"us-central1": 0.08, "asia-south1": 0.096}
 
 
@@ -203,13 +205,14 @@ def test_cloud_sql_backups_match_hand_computation_at_that_regions_price(held_out
 
 
 def test_a_held_out_stacks_total_leaves_out_only_what_is_unpriced(held_out):
-    # asia-south1: cmp-cloudrun's L4, instance-based CPU and memory, and its database's compute and storage are unpriced
+    # asia-south1: cmp-cloudrun's L4 and its instance-based CPU and memory are unpriced
     cmp_cloudrun = held_out["asia-south1", "cmp-cloudrun"]
-    redis, logging, registry, backups = 0.063 * HOURS, 5.0, 1.0, 10 * 0.096
+    redis, logging, registry = 0.063 * HOURS, 5.0, 1.0
+    database = (0.0496 + 3.75 * 0.0084) * HOURS + 10 * 0.204 + 10 * 0.096
     secrets = cost_of_kind(cmp_cloudrun, "Secret Manager")
     alerting = cost_of_kind(cmp_cloudrun, "Cloud Monitoring")  # alert conditions: one global price
     assert alerting > 0
-    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + backups + secrets + alerting)
+    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + database + secrets + alerting)
 
 
 def test_the_request_based_free_tier_is_worth_its_tier_1_value_in_a_tier_2_region():
