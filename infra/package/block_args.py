@@ -11,14 +11,14 @@ import pulumi_gcp
 
 
 class ProjectApisArgs(TypedDict, total=False):
-    """The args of ProjectApis (components.apis)."""
+    """The APIs to enable."""
 
     services: Required[list[str]]
     """API service names, e.g. `run.googleapis.com`."""
 
 
 class NetworkArgs(TypedDict, total=False):
-    """The args of Network (components.network)."""
+    """A custom-mode VPC with one subnet, private services access and optional Cloud NAT."""
 
     region: Required[str]
     """Region of the subnet and the Cloud NAT router."""
@@ -43,7 +43,7 @@ class NetworkArgs(TypedDict, total=False):
 
 
 class SecretsArgs(TypedDict, total=False):
-    """The args of Secrets (components.secrets)."""
+    """Secret Manager secrets, generated or provided, one version each."""
 
     generated: Required[dict[str, int]]
     """Secrets to generate: short name (e.g. `db-password`) → length in characters."""
@@ -59,7 +59,7 @@ class SecretsArgs(TypedDict, total=False):
 
 
 class RedisCacheArgs(TypedDict, total=False):
-    """The args of RedisCache (components.cache)."""
+    """A private Memorystore for Redis instance with AUTH and TLS."""
 
     region: Required[str]
     """Region of the instance."""
@@ -110,7 +110,7 @@ class BackupArgs(TypedDict, total=False):
 
 
 class PostgresDatabaseArgs(TypedDict, total=False):
-    """The args of PostgresDatabase (components.database)."""
+    """A private PostgreSQL instance, one database and its user."""
 
     region: Required[str]
     """Region of the instance."""
@@ -159,16 +159,19 @@ class PostgresDatabaseArgs(TypedDict, total=False):
 
 
 class ContainerImageArgs(TypedDict, total=False):
-    """The args of ContainerImage (components.image)."""
+    """Where the app's image comes from: an Artifact Registry repository and a build, or a prebuilt reference."""
 
     region: Required[str]
+    """Region of the repository (`<region>-docker.pkg.dev`)."""
 
     project: Required[str]
+    """The project of the repository."""
 
     context: Required[str]
     """Build context folder, relative to the project root."""
 
     dockerfile: Required[str]
+    """The Dockerfile, relative to the project root."""
 
     variant: Required[str]
     """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise."""
@@ -177,12 +180,13 @@ class ContainerImageArgs(TypedDict, total=False):
     """Tag pushed with the image (the deployed reference is always the digest)."""
 
     labels: Required[dict[str, str]]
+    """Labels for the repository."""
 
     prebuilt: str | None
     """Deploy this image reference as is: no repository, nothing built."""
 
     keep_recent_versions: int
-    """Default: 10."""
+    """The most recent image versions the cleanup policy always keeps. Default: 10."""
 
     deletion_protection: bool
     """Refuse to delete the repository and the images in it (prod). Default: false."""
@@ -201,7 +205,7 @@ class GpuPoolArgs(TypedDict, total=False):
     """GPUs per node (fixed by the machine type on G2/A2/A3)."""
 
     driver_version: Required[str]
-    """gpu_driver_installation_config.gpu_driver_version: DEFAULT, LATEST, INSTALLATION_DISABLED."""
+    """The driver GKE installs (gpu_driver_installation_config): DEFAULT, LATEST, INSTALLATION_DISABLED. One of: GPU_DRIVER_VERSION_UNSPECIFIED, INSTALLATION_DISABLED, DEFAULT, LATEST."""
 
     min_nodes: Required[int]
     """Fewest nodes in the pool across all its zones (0 lets it scale to zero)."""
@@ -216,7 +220,7 @@ class GpuPoolArgs(TypedDict, total=False):
     """Boot disk per node. Default: 100."""
 
     disk_type: str
-    """Boot disk type per node. Default: pd-balanced."""
+    """Boot disk type per node. Default: pd-balanced. One of: pd-standard, pd-balanced, pd-ssd."""
 
 
 class SystemPoolArgs(TypedDict, total=False):
@@ -230,7 +234,7 @@ class SystemPoolArgs(TypedDict, total=False):
 
 
 class AuthorizedNetworkArgs(TypedDict, total=False):
-    """The args of AuthorizedNetwork (components.gke)."""
+    """A range allowed to reach the control plane."""
 
     cidr: Required[str]
     """A range allowed to reach the control plane's endpoint."""
@@ -240,7 +244,7 @@ class AuthorizedNetworkArgs(TypedDict, total=False):
 
 
 class GkeClusterArgs(TypedDict, total=False):
-    """The args of GkeCluster (components.gke)."""
+    """A private GKE Standard cluster with a system pool and a GPU pool."""
 
     project: Required[str]
     """The project (its Workload Identity pool is `<project>.svc.id.goog`)."""
@@ -270,10 +274,10 @@ class GkeClusterArgs(TypedDict, total=False):
     """Ranges allowed to reach the control plane's IP endpoints."""
 
     control_plane_access: Required[str]
-    """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, from `authorized_networks` only)."""
+    """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, from `authorized_networks` only). One of: dns, ip."""
 
     release_channel: Required[str]
-    """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
+    """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it. One of: RAPID, REGULAR, STABLE, EXTENDED."""
 
     system_pool: Required[SystemPoolArgs]
     """The pool for GKE's own pods."""
@@ -328,13 +332,16 @@ class EntryPointArgs(TypedDict, total=False):
 
 
 class BudgetArgs(TypedDict, total=False):
-    """The args of Budget (components.operations)."""
+    """A Cloud Billing budget on the project, counting the stack's resources only."""
 
     billing_account: Required[str]
+    """The billing account the project bills to (012345-6789AB-CDEF01)."""
 
     monthly_usd: Required[float]
+    """The budget amount a month, in US dollars."""
 
     thresholds: Required[list[float]]
+    """Fractions of the amount at which the budget notifies, ascending."""
 
     project_number: Required[pulumi.Input[str]]
     """The project's number (a budget filters projects by number)."""
@@ -344,28 +351,32 @@ class BudgetArgs(TypedDict, total=False):
 
 
 class ObjectivesArgs(TypedDict, total=False):
-    """The args of Objectives (components.operations)."""
+    """The two SLOs the burn-rate alerts defend."""
 
     availability: Required[float]
     """Share of requests without a 5xx over the window."""
 
     latency_ms: Required[int]
+    """The latency SLO's threshold, in milliseconds."""
 
     latency_objective: Required[float]
     """Share of requests faster than latency_ms."""
 
     window_days: Required[int]
+    """The rolling window both SLOs are measured over (1-30 days)."""
 
 
 class OperationsArgs(TypedDict, total=False):
-    """The args of Operations (components.operations)."""
+    """Notification channels, SLOs, alerts, an uptime check, the dashboard and the budget of one service."""
 
     project: Required[str]
+    """The project the monitoring resources live in."""
 
     platform: Required[str]
-    """One of: cloudrun, gke."""
+    """Where the service runs, which decides what the SLIs read. One of: cloudrun, gke."""
 
     region: Required[str]
+    """The service's region."""
 
     service_name: Required[pulumi.Input[str]]
     """Cloud Run: the service's name. GKE: the Deployment's (and the PodMonitoring's job) name."""
@@ -377,11 +388,13 @@ class OperationsArgs(TypedDict, total=False):
     """Cloud Run maxInstances or the autoscaler's maximum replicas."""
 
     min_instances: Required[int]
+    """Cloud Run minInstances or the autoscaler's minimum replicas."""
 
     public_url: pulumi.Input[str] | None
     """The service's https URL where it is reachable from the internet (an uptime check probes it), else None."""
 
     gpu: Required[bool]
+    """The service runs on GPUs (a GPU saturation alert and dashboard row)."""
 
     database_id: Required[pulumi.Input[str]]
     """Cloud SQL's monitored-resource id, `<project>:<instance>`."""
@@ -393,10 +406,13 @@ class OperationsArgs(TypedDict, total=False):
     """Memorystore's id, `projects/<p>/locations/<r>/instances/<name>`."""
 
     alert_emails: Required[list[str]]
+    """An email notification channel each; empty, the alerts notify nobody."""
 
     objectives: Required[ObjectivesArgs]
+    """The availability and latency SLOs."""
 
     budget: BudgetArgs | None
+    """A budget for the project; None for none."""
 
     labels: Required[dict[str, str]]
     """Set on every resource that takes labels (`userLabels`)."""

@@ -42,8 +42,9 @@ class _Block(pulumi.ComponentResource):
     _args_type: typing.ClassVar[Any]
 
     def _compose(self, name: str, args: typing.Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        component_args = args_of(self._args_type, args)  # refused args register nothing
         super().__init__(f"{PACKAGE_NAME}:index:{type(self).__name__}", name, None, opts)
-        built = self._component(name, args_of(self._args_type, args), opts=pulumi.ResourceOptions(parent=self))
+        built = self._component(name, component_args, opts=pulumi.ResourceOptions(parent=self))
         outputs = {}
         for output_name in inspect.get_annotations(type(self)):
             value = getattr(built, output_name)

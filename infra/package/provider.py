@@ -1,5 +1,6 @@
 """The provider that serves the package's components: Pulumi's component provider, which infers the schema from
-the components' annotations, with config errors answered as bad inputs rather than as a crash with a traceback."""
+the components' annotations, with the config's and the Args' refusals answered as bad inputs rather than as a
+crash with a traceback."""
 
 import re
 from typing import Any
@@ -7,9 +8,11 @@ from typing import Any
 import pulumi
 from pulumi.errors import InputPropertiesError
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
+from components.validation import ArgsError
 from infra.config import NAMESPACE, ConfigError
 from infra.package import PACKAGE_NAME, PACKAGE_VERSION
 from infra.package.blocks import BLOCKS
@@ -29,13 +32,21 @@ class PackageProvider(ComponentProvider):
         try:
             return super().construct(name, resource_type, inputs, options)
         except ComponentInitError as error:
-            if isinstance(error.inner, ConfigError):
-                # The server answers this with INVALID_ARGUMENT, the message and one error per property; anything
-                # else it reports with the component's traceback.
-                problems = error.inner.messages
+            # The server answers InputPropertiesError with INVALID_ARGUMENT, the message and one error per
+            # property; anything else it reports with the component's traceback.
+            invalid = error.inner
+            if isinstance(invalid, ConfigError):
                 raise InputPropertiesError(
-                    f"invalid args of {resource_type} {name}:\n{error.inner}",
-                    [{"property_path": _property_path(problem), "reason": problem} for problem in problems],
+                    f"invalid args of {resource_type} {name}:\n{invalid}",
+                    [{"property_path": _property_path(problem), "reason": problem} for problem in invalid.messages],
+                ) from None
+            if isinstance(invalid, ArgsError):
+                raise InputPropertiesError(
+                    f"invalid args of {resource_type} {name}: {invalid}",
+                    [
+                        {"property_path": camel_case(problem.field), "reason": f"{problem.value!r}: {problem.message}"}
+                        for problem in invalid.problems
+                    ],
                 ) from None
             raise
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2
@@ -18,6 +19,7 @@ from components.cache import RedisCache, RedisCacheArgs
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
+from components.validation import ArgsError
 from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
@@ -180,3 +182,34 @@ def test_the_schema_lists_every_block_and_the_service() -> None:
     resources = json.loads(generate.SCHEMA_FILE.read_text())["resources"]
 
     assert set(resources) == {f"inference:index:{name}" for name in ["InferenceService", *(b.__name__ for b in BLOCKS)]}
+
+
+def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(package: tuple[Any, Engine]) -> None:
+    network = construct(
+        package, "Network", "refusing", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
+    )
+    outputs = json_format.MessageToDict(network.state)
+    args = {
+        "region": "us-central1",
+        "networkId": outputs["networkId"],
+        "privateServicesConnection": outputs["privateServicesConnection"],
+        "version": "POSTGRES_16",
+        "edition": "ENTERPRISE",
+        "tier": "db-custom-1-3840",
+        "availability": "ZONAL",
+        "diskSizeGb": 10,
+        "backup": {"enabled": False, "pointInTimeRecovery": True},
+        "deletionProtection": False,
+        "maintenance": {"day": 7, "hour": 3},
+        "password": "not-a-real-password",
+        "labels": LABELS,
+    }
+    with pytest.raises(ArgsError) as from_code:
+        BackupArgs(enabled=False, point_in_time_recovery=True)
+
+    with pytest.raises(grpc.RpcError) as failed:
+        construct(package, "PostgresDatabase", "refused", args)
+
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert failed.value.details() == f"invalid args of inference:index:PostgresDatabase refused: {from_code.value}"
+    assert not [resource for resource in package[1].plan.resources if resource.name.startswith("refused")]
