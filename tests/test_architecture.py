@@ -48,8 +48,17 @@ def _module_name(package: str, path: Path) -> str:
     return ".".join([package, *parts])
 
 
+# The virtualenv Pulumi creates inside the component package (infra/package/PulumiPlugin.yaml) is not our code.
+NOT_OURS = PROJECT_ROOT / "infra" / "package" / "venv"
+
+
 def _modules() -> dict[str, Path]:
-    return {_module_name(package, path): path for package, folder in PACKAGES.items() for path in folder.rglob("*.py")}
+    return {
+        _module_name(package, path): path
+        for package, folder in PACKAGES.items()
+        for path in folder.rglob("*.py")
+        if not path.is_relative_to(NOT_OURS)
+    }
 
 
 MODULES = _modules()

@@ -69,7 +69,12 @@ def program_sources(project_dir: Path) -> list[Path]:
     sources: list[Path] = []
     for package in PROGRAM_PACKAGES:
         for directory, folders, files in os.walk(project_dir / package):
-            folders[:] = sorted(folder for folder in folders if folder != "__pycache__")
+            # A virtualenv inside a package (the one Pulumi creates for infra/package) is not the program's source.
+            folders[:] = sorted(
+                folder
+                for folder in folders
+                if folder != "__pycache__" and not Path(directory, folder, "pyvenv.cfg").is_file()
+            )
             sources.extend(Path(directory, name) for name in sorted(files) if name.endswith(".py"))
     return sources
 

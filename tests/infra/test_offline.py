@@ -128,3 +128,15 @@ def test_a_dockerfile_deleted_after_a_cached_plan_fails_the_next_plan(project_co
     assert result.returncode == 2, result.stderr
     assert "inference:image.dockerfile" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_virtualenv_inside_the_program_is_not_part_of_its_source(tmp_path: Path) -> None:
+    (tmp_path / "infra" / "package" / "venv" / "lib").mkdir(parents=True)
+    (tmp_path / "infra" / "stack.py").write_text("")
+    (tmp_path / "infra" / "package" / "service.py").write_text("")
+    (tmp_path / "infra" / "package" / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "infra" / "package" / "venv" / "lib" / "site.py").write_text("")
+
+    sources = [path.relative_to(tmp_path).as_posix() for path in cache.program_sources(tmp_path)]
+
+    assert sources == ["infra/stack.py", "infra/package/service.py"]
