@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import (
     engine_pb2,
     engine_pb2_grpc,
+    provider_pb2,
     provider_pb2_grpc,
     resource_pb2,
     resource_pb2_grpc,
@@ -124,6 +125,28 @@ def served_engine(*, project: str, stack: str, gcp_project: str) -> Iterator[Eng
         yield Engine(address=f"127.0.0.1:{port}", plan=plan, stack_urn=stack_urn, logs=engine.logs)
     finally:
         server.stop(grace=None)
+
+
+def construct(
+    provider: Any, engine: Engine, resource_type: str, name: str, args: dict[str, Any], config: dict[str, str]
+) -> Any:
+    """Ask the provider to construct a component for a deployment on `engine`, as the engine does for a program's
+    remote component: the args as a protobuf Struct (numbers as floats), the stack's config, the monitor's address."""
+    inputs = struct_pb2.Struct()
+    inputs.update(args)
+    request = provider_pb2.ConstructRequest(
+        project=engine.plan.project,
+        stack=engine.plan.stack,
+        config=config,
+        dryRun=False,
+        monitorEndpoint=engine.address,
+        type=resource_type,
+        name=name,
+        parent=engine.stack_urn,
+        inputs=inputs,
+        organization="organization",
+    )
+    return provider.Construct(request, timeout=300)
 
 
 @contextmanager

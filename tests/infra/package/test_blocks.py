@@ -6,14 +6,12 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import provider_pb2
+from google.protobuf import json_format
 
 from components.cache import RedisCache, RedisCacheArgs
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
@@ -24,37 +22,20 @@ from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
 from infra.package.blocks import BLOCKS, component_of
-from tests.infra.package.served_engine import Engine, running_plugin, served_engine
+from tests.infra.package.served_engine import Engine, construct, served_engine
 
 LABELS = {"team": "ml-platform"}
+CONFIG = {"gcp:project": "my-inference-dev", "gcp:region": "us-central1"}
 
 
-@pytest.fixture(scope="module")
-def package() -> Iterator[tuple[Any, Engine]]:
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    with (
-        served_engine(project="consumer", stack="test", gcp_project="my-inference-dev") as engine,
-        running_plugin(generate.PACKAGE_DIR, engine.address, environment) as stub,
-    ):
-        yield stub, engine
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    with served_engine(project="consumer", stack="test", gcp_project=CONFIG["gcp:project"]) as served:
+        yield served
 
 
-def construct(package: tuple[Any, Engine], block: str, name: str, args: dict[str, Any]) -> Any:
-    provider, engine = package
-    inputs = struct_pb2.Struct()
-    inputs.update(args)
-    request = provider_pb2.ConstructRequest(
-        project=engine.plan.project,
-        stack=engine.plan.stack,
-        config={"gcp:project": "my-inference-dev", "gcp:region": "us-central1"},
-        monitorEndpoint=engine.address,
-        type=f"inference:index:{block}",
-        name=name,
-        parent=engine.stack_urn,
-        inputs=inputs,
-        organization="organization",
-    )
-    return provider.Construct(request, timeout=120)
+def build(provider: Any, engine: Engine, block: str, name: str, args: dict[str, Any]) -> Any:
+    return construct(provider, engine, f"inference:index:{block}", name, args, CONFIG)
 
 
 def _children(engine: Engine, urn: str) -> list[tuple[str, str, str]]:
@@ -69,35 +50,35 @@ def _children(engine: Engine, urn: str) -> list[tuple[str, str, str]]:
 
 
 def _registered(program: Any) -> list[tuple[str, str, str]]:
-    plan = run_program(program, project="consumer", stack="test", config={"gcp:project": "my-inference-dev"})
+    plan = run_program(program, project="consumer", stack="test", config=CONFIG)
     return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in plan.resources)
 
 
-def test_a_constructed_network_registers_what_the_network_component_registers(package: tuple[Any, Engine]) -> None:
+def test_a_constructed_network_registers_what_the_network_component_registers(provider: Any, engine: Engine) -> None:
     args = {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, "cloudNat": True}
 
-    response = construct(package, "Network", "shared", args)
+    response = build(provider, engine, "Network", "shared", args)
 
     direct = _registered(
         lambda: Network(
             "shared", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS, cloud_nat=True)
         )
     )
-    assert _children(package[1], response.urn) == direct
+    assert _children(engine, response.urn) == direct
     assert {"networkId", "subnetId", "privateServicesConnection"} <= set(response.state.fields)
 
 
-def test_a_constructed_secrets_registers_what_the_secrets_component_registers(package: tuple[Any, Engine]) -> None:
-    response = construct(package, "Secrets", "app", {"generated": {"api-key": 40}, "labels": LABELS})
+def test_a_constructed_secrets_registers_what_the_secrets_component_registers(provider: Any, engine: Engine) -> None:
+    response = build(provider, engine, "Secrets", "app", {"generated": {"api-key": 40}, "labels": LABELS})
 
     direct = _registered(lambda: Secrets("app", SecretsArgs(generated={"api-key": 40}, labels=LABELS)))
-    assert _children(package[1], response.urn) == direct
+    assert _children(engine, response.urn) == direct
     assert set(response.state.fields) == {"secretIds", "versions"}
 
 
-def test_a_cache_and_a_database_take_the_constructed_networks_connection(package: tuple[Any, Engine]) -> None:
-    network = construct(
-        package, "Network", "data", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
+def test_a_cache_and_a_database_take_the_constructed_networks_connection(provider: Any, engine: Engine) -> None:
+    network = build(
+        provider, engine, "Network", "data", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
     )
     outputs = json_format.MessageToDict(network.state)
     # The connection crosses as a resource reference, as the engine passes a resource from one Construct to another.
@@ -120,8 +101,8 @@ def test_a_cache_and_a_database_take_the_constructed_networks_connection(package
         "password": "not-a-real-password",
     }
 
-    cache = construct(package, "RedisCache", "data-redis", {**attach, **redis})
-    database = construct(package, "PostgresDatabase", "data-db", {**attach, **sql})
+    cache = build(provider, engine, "RedisCache", "data-redis", {**attach, **redis})
+    database = build(provider, engine, "PostgresDatabase", "data-db", {**attach, **sql})
 
     def direct() -> None:
         built = Network("data", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
@@ -158,7 +139,6 @@ def test_a_cache_and_a_database_take_the_constructed_networks_connection(package
             ),
         )
 
-    engine = package[1]
     assert sorted(
         _children(engine, network.urn) + _children(engine, cache.urn) + _children(engine, database.urn)
     ) == _registered(direct)
@@ -184,9 +164,13 @@ def test_the_schema_lists_every_block_and_the_service() -> None:
     assert set(resources) == {f"inference:index:{name}" for name in ["InferenceService", *(b.__name__ for b in BLOCKS)]}
 
 
-def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(package: tuple[Any, Engine]) -> None:
-    network = construct(
-        package, "Network", "refusing", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
+def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(provider: Any, engine: Engine) -> None:
+    network = build(
+        provider,
+        engine,
+        "Network",
+        "refusing",
+        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS},
     )
     outputs = json_format.MessageToDict(network.state)
     args = {
@@ -208,8 +192,8 @@ def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(packag
         BackupArgs(enabled=False, point_in_time_recovery=True)
 
     with pytest.raises(grpc.RpcError) as failed:
-        construct(package, "PostgresDatabase", "refused", args)
+        build(provider, engine, "PostgresDatabase", "refused", args)
 
     assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert failed.value.details() == f"invalid args of inference:index:PostgresDatabase refused: {from_code.value}"
-    assert not [resource for resource in package[1].plan.resources if resource.name.startswith("refused")]
+    assert not [resource for resource in engine.plan.resources if resource.name.startswith("refused")]

@@ -4,15 +4,13 @@ InferenceService, against a served engine that records what the provider registe
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import grpc
 import pytest
 import yaml
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime.proto import errors_pb2, provider_pb2, status_pb2
 
 from infra.config import ConfigError, load_stack_config
@@ -20,7 +18,7 @@ from infra.offline import plan_stack
 from infra.package import generate
 from infra.stack_file import read_stack_file
 from plan.wire import with_placeholders
-from tests.infra.package.served_engine import Engine, running_plugin, served_engine
+from tests.infra.package.served_engine import Engine, construct, served_engine
 
 PROJECT_ROOT = generate.PROJECT_ROOT
 SERVICE = "inference:index:InferenceService"
@@ -37,58 +35,30 @@ def stack_file_args(stack: str) -> tuple[dict[str, Any], dict[str, str]]:
     return args, config
 
 
-@contextmanager
-def package_for(stack: str) -> Iterator[tuple[Any, Engine]]:
-    """The plugin, and an engine for a consumer's stack named `stack` with the stack file's gcp:project."""
-    _args, config = stack_file_args(stack)
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    with (
-        served_engine(project="inference", stack=stack, gcp_project=config["gcp:project"]) as engine,
-        running_plugin(generate.PACKAGE_DIR, engine.address, environment) as stub,
-    ):
-        yield stub, engine
-
-
-@pytest.fixture(scope="module")
-def dev_package() -> Iterator[tuple[Any, Engine]]:
-    with package_for("dev") as served:
-        yield served
-
-
-def construct(provider: Any, engine: Engine, name: str, args: dict[str, Any], config: dict[str, str]) -> Any:
-    inputs = struct_pb2.Struct()
-    inputs.update(args)
-    request = provider_pb2.ConstructRequest(
-        project=engine.plan.project,
-        stack=engine.plan.stack,
-        config=config,
-        dryRun=False,
-        monitorEndpoint=engine.address,
-        type=SERVICE,
-        name=name,
-        parent=engine.stack_urn,
-        inputs=inputs,
-        organization="organization",
-    )
-    return provider.Construct(request, timeout=300)
+@pytest.fixture
+def dev_engine() -> Iterator[Engine]:
+    _args, config = stack_file_args("dev")
+    with served_engine(project="inference", stack="dev", gcp_project=config["gcp:project"]) as engine:
+        yield engine
 
 
 def _registrations(resources: list[Any]) -> list[tuple[str, str, str]]:
     return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in resources)
 
 
-def test_the_running_package_serves_the_committed_schema(dev_package: tuple[Any, Engine]) -> None:
-    provider, _engine = dev_package
+def test_the_running_package_serves_the_committed_schema(provider: Any) -> None:
     schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)
 
     assert schema == json.loads(generate.SCHEMA_FILE.read_text())
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
-def test_constructing_the_service_with_a_stack_files_values_registers_that_stacks_plan(stack: str) -> None:
+def test_constructing_the_service_with_a_stack_files_values_registers_that_stacks_plan(
+    provider: Any, stack: str
+) -> None:
     args, config = stack_file_args(stack)
-    with package_for(stack) as (provider, engine):
-        response = construct(provider, engine, stack, args, config)
+    with served_engine(project="inference", stack=stack, gcp_project=config["gcp:project"]) as engine:
+        response = construct(provider, engine, SERVICE, stack, args, config)
     planned = plan_stack(stack, PROJECT_ROOT)
 
     constructed = [r for r in engine.plan.resources if r.urn != response.urn]
@@ -99,9 +69,8 @@ def test_constructing_the_service_with_a_stack_files_values_registers_that_stack
 
 
 def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(
-    dev_package: tuple[Any, Engine],
+    provider: Any, dev_engine: Engine
 ) -> None:
-    provider, engine = dev_package
     args, config = stack_file_args("dev")
     args["service"] = {**args["service"], "memory": "8Gi", "gpu": {"type": "nvidia-l4"}}
     _project, engine_config, _secrets = read_stack_file("dev", PROJECT_ROOT)
@@ -110,7 +79,7 @@ def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(
         load_stack_config(engine_config, stack_file="Pulumi.dev.yaml", stack="dev", project_dir=PROJECT_ROOT)
 
     with pytest.raises(grpc.RpcError) as failed:
-        construct(provider, engine, "dev", args, config)
+        construct(provider, dev_engine, SERVICE, "dev", args, config)
 
     assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     details = failed.value.details()
@@ -121,6 +90,7 @@ def test_a_bad_arg_fails_the_construct_with_the_config_error_naming_the_field(
         message.replace("Pulumi.dev.yaml", "InferenceService dev") for message in from_a_stack_file.value.messages
     ]
     assert "service.memory" in _property_paths(failed.value)
+    assert dev_engine.plan.resources == []
 
 
 def _property_paths(error: Any) -> list[str]:
