@@ -10,8 +10,10 @@ cluster's Kubernetes provider object. InferenceService composes all three.
 No `from __future__ import annotations` here: the schema analyzer reads the annotations at run time.
 """
 
+import collections.abc
 import dataclasses
 import inspect
+import types
 import typing
 from typing import Any
 
@@ -28,12 +30,27 @@ def args_of(args_type: type[Any], given: typing.Mapping[str, Any]) -> Any:
     hints = typing.get_type_hints(args_type, localns={"Output": pulumi.Output, "T": Any})
     values = {}
     for field in dataclasses.fields(args_type):
-        if field.name not in given:
-            continue
-        value, field_type = given[field.name], hints[field.name]
-        nested = isinstance(field_type, type) and dataclasses.is_dataclass(field_type)
-        values[field.name] = args_of(field_type, value) if nested else value
+        if field.name in given:
+            values[field.name] = _typed(given[field.name], hints[field.name])
     return args_type(**values)
+
+
+def _typed(value: Any, annotation: Any) -> Any:
+    """A value as its annotation types it. Numbers cross the wire as floats, and the SDK's provider hands an
+    integer input over as the float it received, so a 20.0 for an `int` becomes 20 here."""
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return args_of(annotation, value)
+    if annotation is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    origin, members = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (dict, typing.Mapping, collections.abc.Mapping) and isinstance(value, dict):
+        return {key: _typed(item, members[1]) for key, item in value.items()}
+    if origin in (list, typing.Sequence, collections.abc.Sequence) and isinstance(value, list):
+        return [_typed(item, members[0]) for item in value]
+    if origin in (typing.Union, types.UnionType):
+        optional = [member for member in members if member is not type(None)]
+        return _typed(value, optional[0]) if len(optional) == 1 else value
+    return value
 
 
 class _Block(pulumi.ComponentResource):

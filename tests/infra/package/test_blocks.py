@@ -21,7 +21,7 @@ from components.validation import ArgsError
 from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
-from infra.package.blocks import BLOCKS, component_of
+from infra.package.blocks import BLOCKS, args_of, component_of
 from tests.infra.package.served_engine import Engine, construct, served_engine
 
 LABELS = {"team": "ml-platform"}
@@ -197,3 +197,16 @@ def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(provid
     assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert failed.value.details() == f"invalid args of inference:index:PostgresDatabase refused: {from_code.value}"
     assert not [resource for resource in engine.plan.resources if resource.name.startswith("refused")]
+
+
+def test_integers_that_cross_the_wire_as_floats_reach_the_args_as_integers() -> None:
+    given = {"generated": {"api-key": 40.0}, "labels": LABELS}
+    network = args_of(
+        NetworkArgs, {"region": "r", "subnet_cidr": "10.0.0.0/20", "labels": {}, "private_services_prefix_length": 20.0}
+    )
+
+    assert args_of(SecretsArgs, given).generated == {"api-key": 40}
+    assert type(network.private_services_prefix_length) is int
+    assert args_of(BackupArgs, {"enabled": True, "point_in_time_recovery": False}) == BackupArgs(
+        enabled=True, point_in_time_recovery=False
+    )
