@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import subprocess
 import sys
 import types
 import typing
@@ -301,6 +302,8 @@ def block_args_source() -> str:
 
 def schema() -> dict[str, Any]:
     """The schema the analyzer infers from the package's components (what the provider's GetSchema returns)."""
+    # Imported here: the provider imports the generated modules, which this module must be able to rewrite when
+    # they are out of date or broken.
     from infra.package.provider import package_provider
 
     return json.loads(package_provider().schema or "{}")
@@ -314,9 +317,6 @@ def main() -> None:
     ARGS_FILE.write_text(args_source())
     BLOCK_ARGS_FILE.write_text(block_args_source())
     # The schema is read from the args just written: a fresh interpreter imports them.
-    import subprocess
-    import sys
-
     subprocess.run(
         [
             sys.executable,

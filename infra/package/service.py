@@ -6,11 +6,13 @@ outputs at run time.
 """
 
 import inspect
+import types
 import typing
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.provider.experimental.util import camel_case
 
 from infra.config import NAMESPACE, StackConfig, load_stack_config
 from infra.package.args import InferenceServiceArgs
@@ -81,11 +83,11 @@ def stack_config_from_args(name: str, args: InferenceServiceArgs) -> StackConfig
 
 
 def stack_file_keys(value: Any, annotation: Any) -> Any:
-    """A value as the provider hands it (keys in Python's snake_case) with the keys a stack file writes (camelCase),
-    so that pydantic judges, and names in its messages, the keys a stack file has. Free-form mappings (labels) keep
-    their keys."""
+    """A value as the provider hands it (keys in Python's snake_case) with the keys a stack file writes (camelCase,
+    as the analyzer named them in the schema), so that pydantic judges, and names in its messages, the keys a stack
+    file has. Free-form mappings (labels) keep their keys."""
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, type(int | None)):
+    if origin in (typing.Union, types.UnionType):
         (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         return stack_file_keys(value, inner)
     if origin is list and isinstance(value, list):
@@ -93,10 +95,5 @@ def stack_file_keys(value: Any, annotation: Any) -> Any:
         return [stack_file_keys(element, item) for element in value]
     if typing.is_typeddict(annotation) and isinstance(value, dict):
         hints = typing.get_type_hints(annotation)
-        return {_camel(key): stack_file_keys(element, hints.get(key)) for key, element in value.items()}
+        return {camel_case(key): stack_file_keys(element, hints.get(key)) for key, element in value.items()}
     return value
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
