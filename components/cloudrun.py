@@ -9,7 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
-from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime, SecretEnv
 from components.naming import fit_name
 from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from components.validation import ArgsProblems
@@ -116,11 +116,9 @@ class CloudRunService(pulumi.ComponentResource):
         limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if gpu:
             limits[GPU_RESOURCE_KEY] = "1"
-        envs = [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value)
-            for env_name, value in args.runtime.env.items()
-        ] + [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
+
+        def secret_reference(env_name: str, secret: SecretEnv) -> gcp.cloudrunv2.ServiceTemplateContainerEnvArgs:
+            return gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
                 name=env_name,
                 value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
                     secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
@@ -131,8 +129,11 @@ class CloudRunService(pulumi.ComponentResource):
                     )
                 ),
             )
-            for env_name, secret in args.runtime.secret_env.items()
-        ]
+
+        envs = args.runtime.rendered_env(
+            lambda env_name, value: gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value),
+            secret_reference,
+        )
         service = gcp.cloudrunv2.Service(
             fit_name(f"{name}-service", CLOUD_RUN_SERVICE_NAME, autonamed=True),
             location=args.region,
