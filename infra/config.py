@@ -469,6 +469,7 @@ class GkeSettings(_Section):
             master_cidr=self.master_cidr,
             authorized_networks=[network.args() for network in self.master_authorized_networks],
             control_plane_access=self.control_plane_access,
+            # Kept a str on the section so that a wrong channel reads "allowed: ..." (_check_gke), not pydantic's.
             release_channel=cast(GkeReleaseChannel, self.release_channel),
             system_pool=self.system_pool.args(),
             gpu_pool=self.gpu_pool.args(),
