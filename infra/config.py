@@ -35,6 +35,7 @@ from components.validation import ArgsError
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
+from facts.app import ImageVariant
 from facts.gcp import (
     CloudRunGpuType,
     GkeControlPlaneAccess,
@@ -125,7 +126,7 @@ class ServiceSettings(_Section):
         return value
 
     @property
-    def device(self) -> Literal["cuda", "cpu"]:
+    def device(self) -> ImageVariant:
         """Where the model runs: the image's build variant and the app's MODEL_DEVICE."""
         return "cuda" if self.gpu else "cpu"
 
@@ -261,7 +262,7 @@ class ImageSettings(_Section):
             )
         return value
 
-    def args(self, stack: StackScope, *, variant: Literal["cuda", "cpu"]) -> ContainerImageArgs:
+    def args(self, stack: StackScope, *, variant: ImageVariant) -> ContainerImageArgs:
         """The image of the app, built for `variant` (ServiceSettings.device) and tagged with the stack's name."""
         return ContainerImageArgs(
             region=stack.region,
