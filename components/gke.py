@@ -60,9 +60,9 @@ AUTH_PLUGIN_HINT = (
 class SystemPoolArgs:
     """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
 
-    machine_type: str = "e2-standard-2"
+    machine_type: str
     """Machine type of the system nodes."""
-    node_count: int = 1
+    node_count: int
     """Nodes per zone of the cluster's location."""
 
     def __post_init__(self) -> None:
@@ -90,9 +90,9 @@ class GpuPoolArgs:
     """Most nodes in the pool across all its zones."""
     spot: bool
     """Spot VMs: much cheaper, reclaimable at any time."""
-    disk_size_gb: int = 100
+    disk_size_gb: int
     """Boot disk per node."""
-    disk_type: GkeDiskType = "pd-balanced"
+    disk_type: GkeDiskType
     """Boot disk type per node."""
 
     def __post_init__(self) -> None:
