@@ -30,7 +30,7 @@ from components.image import ContainerImageArgs
 from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
 from components.network import NetworkArgs
-from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs
+from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs, slo_goal_problem, slo_window_problem
 from components.validation import ArgsError
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
@@ -631,22 +631,19 @@ class SloSettings(_Section):
     window_days: int = 28
     """The rolling window both SLOs are measured over (Cloud Monitoring takes 1-30 days)."""
 
+    # ObjectivesArgs' own rules, run as the section loads: a wrong objective is reported like any other bad value.
     @field_validator("availability", "latency_objective")
     @classmethod
     def _is_a_ratio(cls, value: float) -> float:
-        if not 0 < value <= rules.SLO_GOAL_MAX:
-            raise ValueError(
-                f"an objective is a ratio above 0 and at most {rules.SLO_GOAL_MAX} (Cloud Monitoring's limit), "
-                "like 0.995"
-            )
+        if (problem := slo_goal_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("window_days")
     @classmethod
     def _is_a_rolling_period(cls, value: int) -> int:
-        low, high = rules.SLO_ROLLING_PERIOD_DAYS_RANGE
-        if not low <= value <= high:
-            raise ValueError(f"Cloud Monitoring measures an SLO over {low}-{high} days")
+        if (problem := slo_window_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     def args(self) -> ObjectivesArgs:
