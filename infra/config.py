@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from components.app_runtime import AppRuntime
-from components.cache import RedisCacheArgs
+from components.cache import RedisCacheArgs, check_memorystore_shape
 from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
-from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs, check_sql_instance_shape
 from components.entry import ArmorArgs, EntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
 from components.image import ContainerImageArgs
@@ -31,7 +31,7 @@ from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
 from components.network import NetworkArgs
 from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs, slo_goal_problem, slo_window_problem
-from components.validation import ArgsError
+from components.validation import ArgsError, ArgsProblems
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
@@ -850,6 +850,16 @@ def _args_problems(problems: _Problems, key: str, build: Callable[[], object]) -
             problems.add(f"{key}.{to_camel(problem.field)}", problem.value, problem.message)
 
 
+def _shape_problems(
+    problems: _Problems, key: str, section: _Section, check: Callable[[Any, ArgsProblems], None]
+) -> None:
+    """Run a component's rules over a section that spells the Args' fields (before the Args can be built, which
+    needs other components' outputs), and report what they refuse under the section's keys."""
+    found = ArgsProblems(section)
+    check(section, found)
+    _args_problems(problems, key, found.raise_any)
+
+
 def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, raw: Any) -> None:
     for detail in error.errors():
         path = ".".join(str(part) for part in detail["loc"])
@@ -1297,81 +1307,13 @@ def _check_control_plane_access(config: StackConfig, problems: _Problems) -> Non
 
 
 def _check_redis(config: StackConfig, problems: _Problems) -> None:
-    redis = config.redis
-    key = f"{NAMESPACE}:redis"
-    low, high = rules.REDIS_SIZE_RANGE_GB
-    if not low <= redis.memory_size_gb <= high:
-        problems.add(f"{key}.memorySizeGb", redis.memory_size_gb, f"Memorystore for Redis takes {low}-{high} GB")
-    if redis.version not in rules.REDIS_VERSIONS:
-        problems.add(f"{key}.version", redis.version, f"allowed: {', '.join(rules.REDIS_VERSIONS)}")
-    if redis.read_replicas:
-        replicas_low, replicas_high = rules.REDIS_READ_REPLICAS_RANGE
-        if redis.tier != "STANDARD_HA":
-            problems.add(f"{key}.readReplicas", redis.read_replicas, "read replicas need tier STANDARD_HA")
-        elif not replicas_low <= redis.read_replicas <= replicas_high:
-            problems.add(f"{key}.readReplicas", redis.read_replicas, f"allowed: 0 or {replicas_low}-{replicas_high}")
-        if redis.memory_size_gb < rules.REDIS_READ_REPLICAS_MIN_SIZE_GB:
-            problems.add(
-                f"{key}.memorySizeGb",
-                redis.memory_size_gb,
-                f"read replicas need at least {rules.REDIS_READ_REPLICAS_MIN_SIZE_GB} GB",
-            )
-        if redis.version in rules.REDIS_VERSIONS and rules.REDIS_VERSIONS.index(
-            redis.version
-        ) < rules.REDIS_VERSIONS.index(rules.REDIS_READ_REPLICAS_MIN_VERSION):
-            problems.add(f"{key}.version", redis.version, "read replicas need Redis 5.0 or later")
+    _shape_problems(problems, f"{NAMESPACE}:redis", config.redis, check_memorystore_shape)
 
 
 def _check_database(config: StackConfig, problems: _Problems) -> None:
-    database = config.database
     key = f"{NAMESPACE}:database"
-    if database.version not in rules.POSTGRES_VERSIONS:
-        problems.add(f"{key}.version", database.version, f"allowed: {', '.join(rules.POSTGRES_VERSIONS)}")
-    tier = database.tier
-    custom = rules.SQL_CUSTOM_TIER.match(tier)
-    performance = rules.SQL_PERFORMANCE_OPTIMIZED_TIER.match(tier)
-    if database.edition == "ENTERPRISE_PLUS":
-        if not performance:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                "edition ENTERPRISE_PLUS takes only db-perf-optimized-N-<vCPU> tiers; "
-                "set edition: ENTERPRISE for custom and shared-core tiers",
-            )
-    elif custom:
-        cpus, memory_mb = int(custom["cpus"]), int(custom["memory_mb"])
-        if not (cpus == 1 or (cpus % 2 == 0 and 2 <= cpus <= rules.SQL_CUSTOM_MAX_CPUS)):
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tiers take 1 or an even number of vCPU up to {rules.SQL_CUSTOM_MAX_CPUS}",
-            )
-        per_cpu_low, per_cpu_high = rules.SQL_CUSTOM_MEMORY_PER_CPU_MB
-        if memory_mb % rules.SQL_CUSTOM_MEMORY_STEP_MB:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tier memory must be a multiple of {rules.SQL_CUSTOM_MEMORY_STEP_MB} MB",
-            )
-        if memory_mb < rules.SQL_CUSTOM_MIN_MEMORY_MB:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tier memory must be at least {rules.SQL_CUSTOM_MIN_MEMORY_MB} MB",
-            )
-        if not per_cpu_low * cpus <= memory_mb <= per_cpu_high * cpus:
-            problems.add(f"{key}.tier", tier, "custom tier memory must be 0.9-6.5 GB per vCPU")
-    elif tier not in rules.SQL_SHARED_CORE_TIERS:
-        problems.add(
-            f"{key}.tier",
-            tier,
-            "PostgreSQL on edition ENTERPRISE takes db-custom-<vCPU>-<MB> or shared-core "
-            f"({', '.join(rules.SQL_SHARED_CORE_TIERS)}) tiers",
-        )
-    disk_low, disk_high = rules.SQL_DISK_RANGE_GB
-    if not disk_low <= database.disk_size_gb <= disk_high:
-        problems.add(f"{key}.diskSizeGb", database.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
-    _args_problems(problems, key, database.backup_args)
+    _shape_problems(problems, key, config.database, check_sql_instance_shape)
+    _args_problems(problems, key, config.database.backup_args)
 
 
 def _check_network(config: StackConfig, problems: _Problems) -> None:
