@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
@@ -15,9 +16,72 @@ from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from components.validation import ArgsProblems
 from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.entry import CLOUD_RUN_LOAD_BALANCER_INGRESS, CLOUD_RUN_OPEN_INGRESS
-from facts.gcp import CLOUD_RUN_CONCURRENCY_RANGE, CLOUD_RUN_GPUS, CLOUD_RUN_SERVICE_NAME, CloudRunGpuType
+from facts.gcp import (
+    CLOUD_RUN_CONCURRENCY_RANGE,
+    CLOUD_RUN_FRACTIONAL_CPU_RANGE,
+    CLOUD_RUN_GPU_WHOLE_CPUS,
+    CLOUD_RUN_GPUS,
+    CLOUD_RUN_MEMORY_RANGE_MIB,
+    CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB,
+    CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU,
+    CLOUD_RUN_SERVICE_NAME,
+    CLOUD_RUN_WHOLE_CPUS,
+    CloudRunGpuType,
+)
 from facts.kubernetes import GPU_RESOURCE_KEY
-from facts.quantities import cpu_quantity
+from facts.quantities import cpu_quantity, memory_mib
+
+
+class _GpuShape(Protocol):
+    @property
+    def type(self) -> str: ...
+
+
+class CloudRunInstanceShape(Protocol):
+    """What Cloud Run's CPU and memory rules read: CloudRunServiceArgs, or a config section that spells the same
+    fields."""
+
+    @property
+    def cpu(self) -> float: ...
+    @property
+    def memory(self) -> str: ...
+    @property
+    def gpu(self) -> _GpuShape | None: ...
+
+
+def check_cloud_run_resources(instance: CloudRunInstanceShape, problems: ArgsProblems) -> None:
+    """Cloud Run's CPU and memory pairs, and what a GPU needs of both (the CPU is shown as written, `4` not `4.0`)."""
+    cpu, memory_gib = instance.cpu, memory_mib(instance.memory) / 1024
+    shown_cpu = f"{cpu:g}"
+    low, high = CLOUD_RUN_FRACTIONAL_CPU_RANGE
+    whole_cpus = CLOUD_RUN_GPU_WHOLE_CPUS if instance.gpu else CLOUD_RUN_WHOLE_CPUS
+    if not (low <= cpu <= high or cpu in whole_cpus):
+        problems.add(
+            "cpu", shown_cpu, f"Cloud Run takes {low}-{high:g} vCPU or one of {', '.join(map(str, whole_cpus))}"
+        )
+    memory_low, memory_high = CLOUD_RUN_MEMORY_RANGE_MIB
+    if not memory_low <= memory_gib * 1024 <= memory_high:
+        problems.add("memory", instance.memory, f"Cloud Run takes {memory_low}Mi to {memory_high // 1024}Gi")
+    for above_gib, min_cpu in CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB:
+        if memory_gib > above_gib and cpu < min_cpu:
+            problems.add(
+                "cpu", shown_cpu, f"more than {above_gib}Gi of memory on Cloud Run needs at least {min_cpu} vCPU"
+            )
+            break
+    min_memory_for_cpu = CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU.get(cpu)
+    if min_memory_for_cpu and memory_gib < min_memory_for_cpu:
+        problems.add(
+            "memory", instance.memory, f"{shown_cpu} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi"
+        )
+    if instance.gpu is None or (gpu := CLOUD_RUN_GPUS.get(instance.gpu.type)) is None:
+        return  # no GPU, or one Cloud Run does not offer (CloudRunGpuArgs refuses that)
+    gpu_type = instance.gpu.type
+    if cpu < gpu.min_cpu:
+        problems.add("cpu", shown_cpu, f"an {gpu_type} GPU on Cloud Run needs at least {gpu.min_cpu:g} vCPU")
+    if memory_gib < gpu.min_memory_gib:
+        problems.add(
+            "memory", instance.memory, f"an {gpu_type} GPU on Cloud Run needs at least {gpu.min_memory_gib:g}Gi"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +150,11 @@ class CloudRunServiceArgs:
     """Refuse to delete the service (prod)."""
     labels: Mapping[str, str]
     """Labels for the service and its revisions."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        check_cloud_run_resources(self, problems)
+        problems.raise_any()
 
 
 class CloudRunService(pulumi.ComponentResource):

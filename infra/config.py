@@ -22,7 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from components.app_runtime import AppRuntime
 from components.cache import RedisCacheArgs, check_memorystore_shape
-from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
+from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs, check_cloud_run_resources
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs, check_sql_instance_shape
 from components.entry import ArmorArgs, EntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
@@ -1135,49 +1135,9 @@ def _check_operations(config: StackConfig, problems: _Problems) -> None:
 def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
     service = config.service
     key = f"{NAMESPACE}:service"
-    cpu, memory_gib = service.cpu, memory_mib(service.memory) / 1024
-    low, high = rules.CLOUD_RUN_FRACTIONAL_CPU_RANGE
-    whole_cpus = rules.CLOUD_RUN_GPU_WHOLE_CPUS if service.gpu else rules.CLOUD_RUN_WHOLE_CPUS
-    if not (low <= cpu <= high or cpu in whole_cpus):
-        problems.add(
-            f"{key}.cpu",
-            _number(cpu),
-            f"Cloud Run takes {low}-{high:g} vCPU or one of {', '.join(map(str, whole_cpus))}",
-        )
-    memory_low, memory_high = rules.CLOUD_RUN_MEMORY_RANGE_MIB
-    if not memory_low <= memory_gib * 1024 <= memory_high:
-        problems.add(f"{key}.memory", service.memory, f"Cloud Run takes {memory_low}Mi to {memory_high // 1024}Gi")
-    for above_gib, min_cpu in rules.CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB:
-        if memory_gib > above_gib and cpu < min_cpu:
-            problems.add(
-                f"{key}.cpu",
-                _number(cpu),
-                f"more than {above_gib}Gi of memory on Cloud Run needs at least {min_cpu} vCPU",
-            )
-            break
-    min_memory_for_cpu = rules.CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU.get(cpu)
-    if min_memory_for_cpu and memory_gib < min_memory_for_cpu:
-        problems.add(
-            f"{key}.memory",
-            service.memory,
-            f"{_number(cpu)} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi",
-        )
+    _shape_problems(problems, key, service, check_cloud_run_resources)
     if service.gpu is not None:
         _args_problems(problems, f"{key}.gpu", service.gpu.args)
-        gpu = rules.CLOUD_RUN_GPUS.get(cast(CloudRunGpuType, service.gpu.type))
-        if gpu is not None:
-            if cpu < gpu.min_cpu:
-                problems.add(
-                    f"{key}.cpu",
-                    _number(cpu),
-                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_cpu:g} vCPU",
-                )
-            if memory_gib < gpu.min_memory_gib:
-                problems.add(
-                    f"{key}.memory",
-                    service.memory,
-                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_memory_gib:g}Gi",
-                )
         if config.region not in rules.CLOUD_RUN_GPU_REGIONS:
             problems.add(
                 "gcp:region",
