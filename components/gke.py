@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Protocol, get_args
 
 import pulumi
 import pulumi_gcp as gcp
@@ -27,6 +27,7 @@ from facts.gcp import (
     GKE_DISK_TYPES,
     GKE_GPU_DRIVER_VERSIONS,
     GKE_NODE_IMAGE,
+    GKE_RELEASE_CHANNELS,
     MACHINE_TYPES,
     N1_WITHOUT_GPU,
     SERVICE_ACCOUNT_DISPLAY_NAME,
@@ -54,6 +55,26 @@ AUTH_PLUGIN_HINT = (
     "`apt-get install google-cloud-cli-gke-gcloud-auth-plugin` "
     "(https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin)"
 )
+
+
+class ClusterAccessShape(Protocol):
+    """What the cluster's channel and access rules read: GkeClusterArgs, or a config section that spells the same
+    fields."""
+
+    @property
+    def release_channel(self) -> str: ...
+    @property
+    def control_plane_access(self) -> str: ...
+
+
+def check_cluster_access(cluster: ClusterAccessShape, problems: ArgsProblems) -> None:
+    """The release channels GKE offers, and the two ways to reach the control plane."""
+    if cluster.release_channel not in GKE_RELEASE_CHANNELS:
+        problems.add("release_channel", cluster.release_channel, f"allowed: {', '.join(GKE_RELEASE_CHANNELS)}")
+    if cluster.control_plane_access not in CONTROL_PLANE_ACCESS:
+        problems.add(
+            "control_plane_access", cluster.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,10 +198,7 @@ class GkeClusterArgs:
 
     def __post_init__(self) -> None:
         problems = ArgsProblems(self)
-        if self.control_plane_access not in CONTROL_PLANE_ACCESS:
-            problems.add(
-                "control_plane_access", self.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
-            )
+        check_cluster_access(self, problems)
         problems.raise_any()
 
 

@@ -25,7 +25,7 @@ from components.cache import RedisCacheArgs, check_memorystore_shape
 from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs, check_cloud_run_resources
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs, check_sql_instance_shape
 from components.entry import ArmorArgs, EntryPointArgs
-from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
+from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs, check_cluster_access
 from components.image import ContainerImageArgs
 from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
@@ -470,7 +470,7 @@ class GkeSettings(_Section):
             master_cidr=self.master_cidr,
             authorized_networks=[network.args() for network in self.master_authorized_networks],
             control_plane_access=self.control_plane_access,
-            # Kept a str on the section so that a wrong channel reads "allowed: ..." (_check_gke), not pydantic's.
+            # A str on the section, so that a wrong channel reads "allowed: ..."; GkeClusterArgs checks it.
             release_channel=cast(GkeReleaseChannel, self.release_channel),
             system_pool=self.system_pool.args(),
             gpu_pool=self.gpu_pool.args(),
@@ -1175,8 +1175,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         )
     _check_gpu_zones(config, problems)
     _check_control_plane_access(config, problems)
-    if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
-        problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
+    _shape_problems(problems, key, gke, check_cluster_access)
 
     _args_problems(problems, f"{key}.systemPool", gke.system_pool.args)
     pool = gke.gpu_pool
