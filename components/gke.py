@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Protocol, get_args
 
 import pulumi
 import pulumi_gcp as gcp
@@ -27,6 +27,7 @@ from facts.gcp import (
     GKE_DISK_TYPES,
     GKE_GPU_DRIVER_VERSIONS,
     GKE_NODE_IMAGE,
+    GKE_RELEASE_CHANNELS,
     MACHINE_TYPES,
     N1_WITHOUT_GPU,
     SERVICE_ACCOUNT_DISPLAY_NAME,
@@ -56,13 +57,33 @@ AUTH_PLUGIN_HINT = (
 )
 
 
+class ClusterAccessShape(Protocol):
+    """What the cluster's channel and access rules read: GkeClusterArgs, or a config section that spells the same
+    fields."""
+
+    @property
+    def release_channel(self) -> str: ...
+    @property
+    def control_plane_access(self) -> str: ...
+
+
+def check_cluster_access(cluster: ClusterAccessShape, problems: ArgsProblems) -> None:
+    """The release channels GKE offers, and the two ways to reach the control plane."""
+    if cluster.release_channel not in GKE_RELEASE_CHANNELS:
+        problems.add("release_channel", cluster.release_channel, f"allowed: {', '.join(GKE_RELEASE_CHANNELS)}")
+    if cluster.control_plane_access not in CONTROL_PLANE_ACCESS:
+        problems.add(
+            "control_plane_access", cluster.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class SystemPoolArgs:
     """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
 
-    machine_type: str = "e2-standard-2"
+    machine_type: str
     """Machine type of the system nodes."""
-    node_count: int = 1
+    node_count: int
     """Nodes per zone of the cluster's location."""
 
     def __post_init__(self) -> None:
@@ -90,9 +111,9 @@ class GpuPoolArgs:
     """Most nodes in the pool across all its zones."""
     spot: bool
     """Spot VMs: much cheaper, reclaimable at any time."""
-    disk_size_gb: int = 100
+    disk_size_gb: int
     """Boot disk per node."""
-    disk_type: GkeDiskType = "pd-balanced"
+    disk_type: GkeDiskType
     """Boot disk type per node."""
 
     def __post_init__(self) -> None:
@@ -177,10 +198,7 @@ class GkeClusterArgs:
 
     def __post_init__(self) -> None:
         problems = ArgsProblems(self)
-        if self.control_plane_access not in CONTROL_PLANE_ACCESS:
-            problems.add(
-                "control_plane_access", self.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
-            )
+        check_cluster_access(self, problems)
         problems.raise_any()
 
 

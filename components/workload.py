@@ -203,18 +203,15 @@ class KubernetesWorkload(pulumi.ComponentResource):
             opts=in_cluster,
         )
 
-        env = [
-            kubernetes.core.v1.EnvVarArgs(name=env_name, value=value) for env_name, value in args.runtime.env.items()
-        ]
-        env += [
-            kubernetes.core.v1.EnvVarArgs(
+        env = args.runtime.rendered_env(
+            lambda env_name, value: kubernetes.core.v1.EnvVarArgs(name=env_name, value=value),
+            lambda env_name, _secret: kubernetes.core.v1.EnvVarArgs(
                 name=env_name,
                 value_from=kubernetes.core.v1.EnvVarSourceArgs(
                     secret_key_ref=kubernetes.core.v1.SecretKeySelectorArgs(name=secret_name, key=env_name)
                 ),
-            )
-            for env_name in args.runtime.secret_env
-        ]
+            ),
+        )
         secret_versions = pulumi.Output.all(
             **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
         ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
