@@ -20,6 +20,7 @@ from components.gke_node_pool import (
     NodePoolGpuArgs,
 )
 from components.naming import fit_name
+from facts.entry import GATEWAY_API_CHANNEL
 from facts.gcp import GKE_NODE_IMAGE, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
 
 # The same effect as Kubernetes spells it in a toleration.
@@ -118,6 +119,9 @@ class GkeClusterArgs:
     """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
     labels: Mapping[str, str]
     """Labels for the cluster, its nodes and the node service account's resources."""
+    gateway_api: bool = False
+    """Install the standard Gateway API and GKE's Gateway controller (gateway_api_config), for an entry point
+    built from a Gateway (components/gateway.py); off: no Gateway API CRDs on the cluster."""
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -222,6 +226,9 @@ class GkeCluster(pulumi.ComponentResource):
                 enable_components=["SYSTEM_COMPONENTS"],
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
             ),
+            gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL)
+            if args.gateway_api
+            else None,
             deletion_protection=args.deletion_protection,
             resource_labels=labels,
             opts=child_options(self, opts, depends_on=node_roles).merge(

@@ -89,6 +89,9 @@ def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], proj
                 else "10.100.0.0"
             )
             return {"name": inputs.get("name", name), "address": inputs.get("address", fallback)}
+        case types.SECURITY_POLICY | types.MANAGED_SSL_CERTIFICATE | types.SSL_POLICY:
+            # A Gateway's policies and listener name these by their Compute Engine name.
+            return {"name": inputs.get("name", name)}
         case types.SECRET:
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
         case types.SECRET_VERSION:
