@@ -13,6 +13,8 @@ from components._options import child_options
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectApisArgs:
+    """The APIs to enable."""
+
     services: Sequence[str]
     """API service names, e.g. `run.googleapis.com`."""
 

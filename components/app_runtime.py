@@ -35,6 +35,8 @@ class SecretEnv:
 
 @dataclass(frozen=True, kw_only=True)
 class AppRuntime:
+    """The app container as every platform runs it."""
+
     image: pulumi.Input[str]
     """Image reference, pinned by digest."""
     env: Mapping[str, pulumi.Input[str]]
@@ -42,3 +44,4 @@ class AppRuntime:
     secret_env: Mapping[str, SecretEnv]
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
+    """The port the app listens on."""

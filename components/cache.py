@@ -17,6 +17,8 @@ from facts.gcp import REDIS_INSTANCE_NAME, RedisTier
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
+    """A private Memorystore for Redis instance with AUTH and TLS."""
+
     region: str
     """Region of the instance."""
     network_id: pulumi.Input[str]

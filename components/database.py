@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 
 from components._options import child_options
 from components.naming import fit_name
+from components.validation import ArgsProblems
 from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS, SqlAvailability, SqlEdition
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
@@ -35,8 +36,10 @@ class BackupArgs:
     """Keep transaction logs so the instance can be restored to any second of the retention window."""
 
     def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
         if self.point_in_time_recovery and not self.enabled:
-            raise ValueError("point-in-time recovery needs backups enabled")
+            problems.add("point_in_time_recovery", True, "point-in-time recovery needs backups: true")
+        problems.raise_any()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +60,8 @@ class MaintenanceWindow:
 
 @dataclass(frozen=True, kw_only=True)
 class PostgresDatabaseArgs:
+    """A private PostgreSQL instance, one database and its user."""
+
     region: str
     """Region of the instance."""
     network_id: pulumi.Input[str]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pulumi
 import pulumi_gcp as gcp
@@ -20,8 +20,24 @@ from components.gke_node_pool import (
     NodePoolGpuArgs,
 )
 from components.naming import fit_name
+from components.validation import ArgsProblems
 from facts.entry import GATEWAY_API_CHANNEL
-from facts.gcp import GKE_NODE_IMAGE, SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID_NAME
+from facts.gcp import (
+    ACCELERATOR_MACHINE_SERIES,
+    BUILT_IN_GPU_SERIES,
+    GKE_DISK_TYPES,
+    GKE_GPU_DRIVER_VERSIONS,
+    GKE_NODE_IMAGE,
+    MACHINE_TYPES,
+    N1_WITHOUT_GPU,
+    SERVICE_ACCOUNT_DISPLAY_NAME,
+    SERVICE_ACCOUNT_ID_NAME,
+    GkeControlPlaneAccess,
+    GkeDiskType,
+    GkeGpuDriverVersion,
+    GkeReleaseChannel,
+    machine_series,
+)
 
 # The same effect as Kubernetes spells it in a toleration.
 GPU_TOLERATION_EFFECT = "NoSchedule"
@@ -31,7 +47,7 @@ NODE_ROLES = (
     "roles/container.defaultNodeServiceAccount",
     "roles/artifactregistry.reader",
 )
-CONTROL_PLANE_ACCESS = ("dns", "ip")
+CONTROL_PLANE_ACCESS: tuple[GkeControlPlaneAccess, ...] = get_args(GkeControlPlaneAccess)
 AUTH_PLUGIN = "gke-gcloud-auth-plugin"
 AUTH_PLUGIN_HINT = (
     "gke-gcloud-auth-plugin must be installed where `pulumi up` runs: "
@@ -50,6 +66,12 @@ class SystemPoolArgs:
     node_count: int = 1
     """Nodes per zone of the cluster's location."""
 
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        if self.machine_type not in MACHINE_TYPES:
+            problems.add("machine_type", self.machine_type, f"known types: {', '.join(MACHINE_TYPES)}")
+        problems.raise_any()
+
 
 @dataclass(frozen=True, kw_only=True)
 class GpuPoolArgs:
@@ -61,8 +83,8 @@ class GpuPoolArgs:
     """Accelerator type, e.g. nvidia-l4."""
     accelerator_count: int
     """GPUs per node (fixed by the machine type on G2/A2/A3)."""
-    driver_version: str
-    """gpu_driver_installation_config.gpu_driver_version: DEFAULT, LATEST, INSTALLATION_DISABLED."""
+    driver_version: GkeGpuDriverVersion
+    """The driver GKE installs (gpu_driver_installation_config): DEFAULT, LATEST, INSTALLATION_DISABLED."""
     min_nodes: int
     """Fewest nodes in the pool across all its zones (0 lets it scale to zero)."""
     max_nodes: int
@@ -71,12 +93,44 @@ class GpuPoolArgs:
     """Spot VMs: much cheaper, reclaimable at any time."""
     disk_size_gb: int = 100
     """Boot disk per node."""
-    disk_type: str = "pd-balanced"
+    disk_type: GkeDiskType = "pd-balanced"
     """Boot disk type per node."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        machine = MACHINE_TYPES.get(self.machine_type)
+        series = machine_series(self.machine_type)
+        allowed_series = ACCELERATOR_MACHINE_SERIES.get(self.accelerator)
+        if allowed_series is None:
+            problems.add("accelerator", self.accelerator, f"allowed: {', '.join(ACCELERATOR_MACHINE_SERIES)}")
+        elif series not in allowed_series or self.machine_type in N1_WITHOUT_GPU:
+            problems.add(
+                "machine_type",
+                self.machine_type,
+                f"{self.accelerator} attaches only to {'/'.join(s.upper() for s in allowed_series)} machine types "
+                f"({', '.join(s + '-*' for s in allowed_series)})",
+            )
+        if machine is None:
+            problems.add("machine_type", self.machine_type, f"known types: {', '.join(MACHINE_TYPES)}")
+        elif series in BUILT_IN_GPU_SERIES and self.accelerator_count != machine.built_in_gpus:
+            problems.add(
+                "accelerator_count",
+                self.accelerator_count,
+                f"{self.machine_type} has {machine.built_in_gpus} GPU(s) built in; the count is fixed by the type",
+            )
+        if self.driver_version not in GKE_GPU_DRIVER_VERSIONS:
+            problems.add("driver_version", self.driver_version, f"allowed: {', '.join(GKE_GPU_DRIVER_VERSIONS)}")
+        if self.disk_type not in GKE_DISK_TYPES:
+            problems.add("disk_type", self.disk_type, f"allowed: {', '.join(GKE_DISK_TYPES)}")
+        if self.min_nodes > self.max_nodes:
+            problems.add("min_nodes", self.min_nodes, f"must not exceed maxNodes ({self.max_nodes})")
+        problems.raise_any()
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorizedNetworkArgs:
+    """A range allowed to reach the control plane."""
+
     cidr: str
     """A range allowed to reach the control plane's endpoint."""
     name: str
@@ -85,6 +139,8 @@ class AuthorizedNetworkArgs:
 
 @dataclass(frozen=True, kw_only=True)
 class GkeClusterArgs:
+    """A private GKE Standard cluster with a system pool and a GPU pool."""
+
     project: str
     """The project (its Workload Identity pool is `<project>.svc.id.goog`)."""
     location: str
@@ -103,11 +159,11 @@ class GkeClusterArgs:
     """The control plane's private /28."""
     authorized_networks: Sequence[AuthorizedNetworkArgs]
     """Ranges allowed to reach the control plane's IP endpoints."""
-    control_plane_access: str
+    control_plane_access: GkeControlPlaneAccess
     """How `pulumi up` and kubectl reach the control plane, and so what the kubeconfig names: `dns` (the DNS-based
     endpoint, IAM-authenticated, reachable wherever the caller has credentials; the IP endpoint stays private) or
     `ip` (the public IP endpoint, from `authorized_networks` only)."""
-    release_channel: str
+    release_channel: GkeReleaseChannel
     """RAPID, REGULAR, STABLE or EXTENDED: GKE upgrades the control plane and nodes along it."""
     system_pool: SystemPoolArgs
     """The pool for GKE's own pods."""
@@ -122,6 +178,14 @@ class GkeClusterArgs:
     gateway_api: bool = False
     """Install the standard Gateway API and GKE's Gateway controller (gateway_api_config), for an entry point
     built from a Gateway (components/gateway.py); off: no Gateway API CRDs on the cluster."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        if self.control_plane_access not in CONTROL_PLANE_ACCESS:
+            problems.add(
+                "control_plane_access", self.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
+            )
+        problems.raise_any()
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -141,8 +205,6 @@ class GkeCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("inference:gke:GkeCluster", name, None, opts)
-        if args.control_plane_access not in CONTROL_PLANE_ACCESS:
-            raise ValueError(f"control_plane_access is one of {', '.join(CONTROL_PLANE_ACCESS)}")
         dns_access = args.control_plane_access == "dns"
         child = child_options(self, opts)
         labels = dict(args.labels)

@@ -43,6 +43,8 @@ class NodePoolGpuArgs:
 
 @dataclass(frozen=True, kw_only=True)
 class GkeNodePoolArgs:
+    """One node pool of a cluster: fixed-size or autoscaled, with or without GPUs."""
+
     pool_name: str
     """The pool's name in GKE (`system`, `gpu`); it is also the value of the nodes' `pool` label."""
     cluster_id: pulumi.Input[str]

@@ -18,19 +18,26 @@ IMAGE_PLATFORM = "linux/amd64"
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerImageArgs:
+    """Where the app's image comes from: an Artifact Registry repository and a build, or a prebuilt reference."""
+
     region: str
+    """Region of the repository (`<region>-docker.pkg.dev`)."""
     project: str
+    """The project of the repository."""
     context: str
     """Build context folder, relative to the project root."""
     dockerfile: str
+    """The Dockerfile, relative to the project root."""
     variant: str
     """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise."""
     tag: str
     """Tag pushed with the image (the deployed reference is always the digest)."""
     labels: Mapping[str, str]
+    """Labels for the repository."""
     prebuilt: str | None = None
     """Deploy this image reference as is: no repository, nothing built."""
     keep_recent_versions: int = 10
+    """The most recent image versions the cleanup policy always keeps."""
     deletion_protection: bool = False
     """Refuse to delete the repository and the images in it (prod)."""
 

@@ -41,15 +41,22 @@ API_CLIENT_SKIP = "CKV_K8S_38=The adapter is an aggregated API server: it calls 
 
 @dataclass(frozen=True, kw_only=True)
 class CustomMetricsAdapterArgs:
+    """The adapter in its own namespace, reading Cloud Monitoring for the autoscaler."""
+
     provider: kubernetes.Provider
+    """The cluster's Kubernetes provider."""
     cluster: pulumi.Resource
     """The cluster: its Workload Identity pool exists only once the cluster does."""
     workload_pool: str
+    """The cluster's Workload Identity pool (`<project>.svc.id.goog`)."""
     project: str
+    """The project whose Cloud Monitoring series the adapter serves."""
     control_plane_cidrs: Sequence[str]
     """Where the API server calls the adapter from, and where the adapter reaches the API server."""
     labels: Mapping[str, str]
+    """Labels for every Kubernetes object of the adapter."""
     namespace: str = "custom-metrics"
+    """The adapter's own namespace."""
 
 
 class CustomMetricsAdapter(pulumi.ComponentResource):

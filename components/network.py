@@ -15,6 +15,8 @@ from facts.gcp import COMPUTE_NAME
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
+    """A custom-mode VPC with one subnet, private services access and optional Cloud NAT."""
+
     region: str
     """Region of the subnet and the Cloud NAT router."""
     subnet_cidr: str

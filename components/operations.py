@@ -65,19 +65,28 @@ MONITORING_DOCS_MIME = "text/markdown"
 
 @dataclass(frozen=True, kw_only=True)
 class ObjectivesArgs:
+    """The two SLOs the burn-rate alerts defend."""
+
     availability: float
     """Share of requests without a 5xx over the window."""
     latency_ms: int
+    """The latency SLO's threshold, in milliseconds."""
     latency_objective: float
     """Share of requests faster than latency_ms."""
     window_days: int
+    """The rolling window both SLOs are measured over (1-30 days)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class BudgetArgs:
+    """A Cloud Billing budget on the project, counting the stack's resources only."""
+
     billing_account: str
+    """The billing account the project bills to (012345-6789AB-CDEF01)."""
     monthly_usd: float
+    """The budget amount a month, in US dollars."""
     thresholds: Sequence[float]
+    """Fractions of the amount at which the budget notifies, ascending."""
     project_number: pulumi.Input[str]
     """The project's number (a budget filters projects by number)."""
     stack_label: str
@@ -86,9 +95,14 @@ class BudgetArgs:
 
 @dataclass(frozen=True, kw_only=True)
 class OperationsArgs:
+    """Notification channels, SLOs, alerts, an uptime check, the dashboard and the budget of one service."""
+
     project: str
+    """The project the monitoring resources live in."""
     platform: Literal["cloudrun", "gke"]
+    """Where the service runs, which decides what the SLIs read."""
     region: str
+    """The service's region."""
     service_name: pulumi.Input[str]
     """Cloud Run: the service's name. GKE: the Deployment's (and the PodMonitoring's job) name."""
     namespace: pulumi.Input[str] | None = None
@@ -96,9 +110,11 @@ class OperationsArgs:
     max_instances: int
     """Cloud Run maxInstances or the autoscaler's maximum replicas."""
     min_instances: int
+    """Cloud Run minInstances or the autoscaler's minimum replicas."""
     public_url: pulumi.Input[str] | None = None
     """The service's https URL where it is reachable from the internet (an uptime check probes it), else None."""
     gpu: bool
+    """The service runs on GPUs (a GPU saturation alert and dashboard row)."""
     database_id: pulumi.Input[str]
     """Cloud SQL's monitored-resource id, `<project>:<instance>`."""
     database_max_connections: int
@@ -106,8 +122,11 @@ class OperationsArgs:
     redis_instance_id: pulumi.Input[str]
     """Memorystore's id, `projects/<p>/locations/<r>/instances/<name>`."""
     alert_emails: Sequence[str]
+    """An email notification channel each; empty, the alerts notify nobody."""
     objectives: ObjectivesArgs
+    """The availability and latency SLOs."""
     budget: BudgetArgs | None = None
+    """A budget for the project; None for none."""
     labels: Mapping[str, str]
     """Set on every resource that takes labels (`userLabels`)."""
 

@@ -22,6 +22,8 @@ SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"  # noqa: S105 - a ro
 
 @dataclass(frozen=True, kw_only=True)
 class RuntimeIdentityArgs:
+    """The service account a workload runs as."""
+
     account_id: str
     """The service account's id (the part before `@`), fitted to GCP's rule."""
     display_name: str
@@ -32,6 +34,8 @@ class RuntimeIdentityArgs:
 
 @dataclass(frozen=True)
 class RuntimeIdentity:
+    """A workload's service account and its secret bindings."""
+
     account: gcp.serviceaccount.Account
     """The service account the workload runs as."""
     secret_access: list[pulumi.Resource]

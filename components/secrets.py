@@ -17,6 +17,8 @@ from facts.gcp import SECRET_ID
 
 @dataclass(frozen=True, kw_only=True)
 class SecretsArgs:
+    """Secret Manager secrets, generated or provided, one version each."""
+
     generated: Mapping[str, int]
     """Secrets to generate: short name (e.g. `db-password`) → length in characters."""
     labels: Mapping[str, str]

@@ -37,6 +37,8 @@ SECRETS_AS_ENV_SKIP = (
 
 @dataclass(frozen=True, kw_only=True)
 class KubernetesWorkloadArgs:
+    """The app on a GKE cluster: one GPU per pod, autoscaled on its queue depth."""
+
     provider: kubernetes.Provider
     """The cluster's Kubernetes provider (GkeCluster.provider)."""
     cluster: pulumi.Resource
@@ -74,9 +76,11 @@ class KubernetesWorkloadArgs:
     redis_host: pulumi.Input[str]
     """The Redis private IP the pods may reach."""
     redis_port: pulumi.Input[int]
+    """The Redis port (TLS)."""
     database_host: pulumi.Input[str]
     """The database private IP the pods may reach."""
     database_port: int
+    """The PostgreSQL port."""
     labels: Mapping[str, str]
     """Labels for every Kubernetes object and every Google resource that takes labels."""
     namespace: str = "inference"

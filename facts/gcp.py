@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from facts import types
 
@@ -21,7 +21,8 @@ class CloudRunGpu:
     min_memory_gib: float
 
 
-CLOUD_RUN_GPUS: dict[str, CloudRunGpu] = {
+CloudRunGpuType = Literal["nvidia-l4", "nvidia-rtx-pro-6000"]
+CLOUD_RUN_GPUS: dict[CloudRunGpuType, CloudRunGpu] = {
     "nvidia-l4": CloudRunGpu(min_cpu=4, min_memory_gib=16),
     "nvidia-rtx-pro-6000": CloudRunGpu(min_cpu=20, min_memory_gib=80),
 }
@@ -253,9 +254,14 @@ def name_fields(resource_type: str) -> tuple[NameField, ...]:
 
 
 # --- GKE (cloud.google.com/compute/docs/gpus, cloud.google.com/kubernetes-engine/docs/how-to/gpus) -----------
-GKE_RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
-GKE_GPU_DRIVER_VERSIONS = ("GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST")
-GKE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd")
+GkeReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
+GKE_RELEASE_CHANNELS: tuple[GkeReleaseChannel, ...] = get_args(GkeReleaseChannel)
+GkeGpuDriverVersion = Literal["GPU_DRIVER_VERSION_UNSPECIFIED", "INSTALLATION_DISABLED", "DEFAULT", "LATEST"]
+GKE_GPU_DRIVER_VERSIONS: tuple[GkeGpuDriverVersion, ...] = get_args(GkeGpuDriverVersion)
+GkeDiskType = Literal["pd-standard", "pd-balanced", "pd-ssd"]
+GKE_DISK_TYPES: tuple[GkeDiskType, ...] = get_args(GkeDiskType)
+# How `pulumi up` and kubectl reach a control plane: its DNS-based endpoint, or its public IP endpoint.
+GkeControlPlaneAccess = Literal["dns", "ip"]
 # The node image every pool runs: Container-Optimized OS with containerd (what the security baseline asks).
 GKE_NODE_IMAGE = "COS_CONTAINERD"
 GKE_MASTER_CIDR_PREFIX = 28

@@ -10,28 +10,78 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+import pulumi
+import pulumi_kubernetes as kubernetes
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.app_runtime import AppRuntime
+from components.cache import RedisCacheArgs
+from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs
+from components.entry import ArmorArgs, EntryPointArgs
+from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
+from components.image import ContainerImageArgs
+from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
+from components.network import NetworkArgs
+from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs
+from components.validation import ArgsError
+from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
-from facts.gcp import RedisTier, SqlAvailability, SqlEdition
+from facts.gcp import (
+    CloudRunGpuType,
+    GkeControlPlaneAccess,
+    GkeDiskType,
+    GkeGpuDriverVersion,
+    GkeReleaseChannel,
+    RedisTier,
+    SqlAvailability,
+    SqlEdition,
+)
 from facts.labels import REQUIRED_LABELS, Environment, required_labels
 from facts.quantities import memory_mib
 from infra.stack_file import ConfigError as ConfigError
 
 NAMESPACE = "inference"
+# Names the composition gives its parts: the subnet's secondary ranges and the Kubernetes objects of the workload.
+GKE_PODS_RANGE = "pods"
+GKE_SERVICES_RANGE = "services"
+KUBERNETES_NAMESPACE = "inference"
+KUBERNETES_APP_NAME = "embeddings"
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, validate_default=True
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackScope:
+    """What every entity of one stack shares. A section's `args(stack, ...)` turns the section into its entity's
+    Args; the composition hands in only what other components produce (ids, outputs, secrets)."""
+
+    project: str
+    """The Google Cloud project."""
+    region: str
+    """The region everything regional goes to."""
+    stack: str
+    """The stack's name (the image tag)."""
+    name_prefix: str
+    """`inference-<stack>`, the prefix of every resource name."""
+    platform: Literal["cloudrun", "gke"]
+    """Which platform serves the model."""
+    labels: Mapping[str, str]
+    """The user's labels plus the required ones, for every resource that takes labels."""
+    protected: bool
+    """prod: deletion protection on what keeps data or serves (the cluster, the service, images, secrets)."""
 
 
 # --- sections ------------------------------------------------------------------------------------------------
@@ -44,6 +94,10 @@ class GpuSettings(_Section):
     """Accelerator type; Cloud Run takes nvidia-l4 or nvidia-rtx-pro-6000. GKE: gke.gpuPool.accelerator if unset."""
     zonal_redundancy: bool = True
     """Cloud Run only: reserve GPU capacity across zones (Google's default; off is cheaper, best effort)."""
+
+    def args(self) -> CloudRunGpuArgs:
+        """Cloud Run's GPU; CloudRunGpuArgs refuses a type Cloud Run does not offer."""
+        return CloudRunGpuArgs(type=cast(CloudRunGpuType, self.type), zonal_redundancy=self.zonal_redundancy)
 
 
 class ServiceSettings(_Section):
@@ -70,6 +124,41 @@ class ServiceSettings(_Section):
         memory_mib(value)
         return value
 
+    @property
+    def device(self) -> Literal["cuda", "cpu"]:
+        """Where the model runs: the image's build variant and the app's MODEL_DEVICE."""
+        return "cuda" if self.gpu else "cpu"
+
+    def scaling_args(self) -> CloudRunScalingArgs:
+        return CloudRunScalingArgs(
+            min_instances=self.min_instances, max_instances=self.max_instances, concurrency=self.concurrency
+        )
+
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        runtime: AppRuntime,
+        network_id: pulumi.Input[str],
+        subnet_id: pulumi.Input[str],
+        behind_load_balancer: bool,
+    ) -> CloudRunServiceArgs:
+        """The Cloud Run service; `behind_load_balancer` where an entry point is its only public way in."""
+        return CloudRunServiceArgs(
+            region=stack.region,
+            runtime=runtime,
+            cpu=self.cpu,
+            memory=self.memory,
+            scaling=self.scaling_args(),
+            gpu=self.gpu.args() if self.gpu else None,
+            public=self.public,
+            behind_load_balancer=behind_load_balancer,
+            network_id=network_id,
+            subnet_id=subnet_id,
+            deletion_protection=stack.protected,
+            labels=stack.labels,
+        )
+
 
 class RedisSettings(_Section):
     """Memorystore for Redis, always with AUTH and in-transit encryption."""
@@ -80,6 +169,26 @@ class RedisSettings(_Section):
     read_replicas: int = Field(default=0, ge=0)
     deletion_protection: bool | None = None
     """Refuse to delete (and so to replace) the instance. Default: on in prod, off in dev."""
+
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        network_id: pulumi.Input[str],
+        private_services_connection: pulumi.Resource,
+    ) -> RedisCacheArgs:
+        """The Memorystore instance, reachable from `network_id` once the private services connection exists."""
+        return RedisCacheArgs(
+            region=stack.region,
+            network_id=network_id,
+            private_services_connection=private_services_connection,
+            tier=self.tier,
+            memory_size_gb=self.memory_size_gb,
+            version=self.version,
+            read_replicas=self.read_replicas,
+            deletion_protection=bool(self.deletion_protection),
+            labels=stack.labels,
+        )
 
 
 class DatabaseSettings(_Section):
@@ -101,6 +210,38 @@ class DatabaseSettings(_Section):
     maintenance_hour: int = Field(default=3, ge=0, le=23)
     """Hour (UTC) of the weekly maintenance window."""
 
+    def backup_args(self) -> BackupArgs:
+        return BackupArgs(enabled=self.backups, point_in_time_recovery=bool(self.point_in_time_recovery))
+
+    def maintenance_args(self) -> MaintenanceWindow:
+        return MaintenanceWindow(day=self.maintenance_day, hour=self.maintenance_hour)
+
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        network_id: pulumi.Input[str],
+        private_services_connection: pulumi.Resource,
+        password: pulumi.Input[str],
+    ) -> PostgresDatabaseArgs:
+        """The Cloud SQL instance on `network_id`'s private services range, its user signing in with `password`."""
+        assert self.availability is not None, "the environment defaults decide the availability"
+        return PostgresDatabaseArgs(
+            region=stack.region,
+            network_id=network_id,
+            private_services_connection=private_services_connection,
+            version=self.version,
+            edition=self.edition,
+            tier=self.tier,
+            availability=self.availability,
+            disk_size_gb=self.disk_size_gb,
+            backup=self.backup_args(),
+            deletion_protection=bool(self.deletion_protection),
+            maintenance=self.maintenance_args(),
+            password=password,
+            labels=stack.labels,
+        )
+
 
 class ImageSettings(_Section):
     """The app's container image: built from `context` with pulumi-docker, or an existing one."""
@@ -119,6 +260,20 @@ class ImageSettings(_Section):
                 "or null to build from context"
             )
         return value
+
+    def args(self, stack: StackScope, *, variant: Literal["cuda", "cpu"]) -> ContainerImageArgs:
+        """The image of the app, built for `variant` (ServiceSettings.device) and tagged with the stack's name."""
+        return ContainerImageArgs(
+            region=stack.region,
+            project=stack.project,
+            context=self.context,
+            dockerfile=self.dockerfile,
+            variant=variant,
+            tag=stack.stack,
+            prebuilt=self.prebuilt,
+            deletion_protection=stack.protected,
+            labels=stack.labels,
+        )
 
 
 class NetworkSettings(_Section):
@@ -159,6 +314,19 @@ class NetworkSettings(_Section):
             f"{self.private_services_address}/{self.private_services_prefix_length}", strict=False
         )
 
+    def args(self, stack: StackScope) -> NetworkArgs:
+        """The VPC; on GKE with the pods' and services' secondary ranges and Cloud NAT for the private nodes."""
+        gke = stack.platform == "gke"
+        return NetworkArgs(
+            region=stack.region,
+            subnet_cidr=self.subnet_cidr,
+            secondary_ranges={GKE_PODS_RANGE: self.pods_cidr, GKE_SERVICES_RANGE: self.services_cidr} if gke else {},
+            private_services_address=self.private_services_address,
+            private_services_prefix_length=self.private_services_prefix_length,
+            cloud_nat=self.cloud_nat or gke,
+            labels=stack.labels,
+        )
+
 
 class NodePoolSettings(_Section):
     """GKE only: the system pool, for GKE's own pods."""
@@ -166,6 +334,9 @@ class NodePoolSettings(_Section):
     machine_type: str = "e2-standard-2"
     node_count: int = Field(default=1, ge=1)
     """Nodes per zone of the cluster's location (a regional cluster has three zones)."""
+
+    def args(self) -> SystemPoolArgs:
+        return SystemPoolArgs(machine_type=self.machine_type, node_count=self.node_count)
 
 
 class GpuNodePoolSettings(_Section):
@@ -187,6 +358,25 @@ class GpuNodePoolSettings(_Section):
     """The GPU driver GKE installs: DEFAULT, LATEST, INSTALLATION_DISABLED (changing it recreates the pool)."""
     disk_size_gb: int = Field(default=100, ge=10)
     disk_type: str = "pd-balanced"
+
+    @property
+    def gpus_per_node(self) -> int:
+        """GPUs on each node: built into the machine type on G2, A2 and A3, else acceleratorCount."""
+        machine = rules.MACHINE_TYPES.get(self.machine_type)
+        return (machine.built_in_gpus if machine else 0) or self.accelerator_count
+
+    def args(self) -> GpuPoolArgs:
+        return GpuPoolArgs(
+            machine_type=self.machine_type,
+            accelerator=self.accelerator,
+            accelerator_count=self.accelerator_count,
+            driver_version=cast(GkeGpuDriverVersion, self.driver_version),
+            min_nodes=self.min_nodes,
+            max_nodes=self.max_nodes,
+            spot=self.spot,
+            disk_size_gb=self.disk_size_gb,
+            disk_type=cast(GkeDiskType, self.disk_type),
+        )
 
 
 class ReplicaSettings(_Section):
@@ -212,6 +402,9 @@ class AuthorizedNetwork(_Section):
         ipaddress.ip_network(value, strict=True)
         return value
 
+    def args(self) -> AuthorizedNetworkArgs:
+        return AuthorizedNetworkArgs(cidr=self.cidr, name=self.name)
+
 
 class GkeSettings(_Section):
     """A private GKE Standard cluster with a system pool and a GPU pool."""
@@ -229,7 +422,7 @@ class GkeSettings(_Section):
     )
     master_cidr: str = "172.16.0.0/28"
     """The control plane's private range (a /28)."""
-    control_plane_access: Literal["dns", "ip"] = "dns"
+    control_plane_access: GkeControlPlaneAccess = "dns"
     """How `pulumi up` and kubectl reach the control plane: `dns` (the DNS-based endpoint, IAM-authenticated, from
     anywhere with credentials; the IP endpoint stays private) or `ip` (the public IP endpoint, only from
     masterAuthorizedNetworks)."""
@@ -241,6 +434,107 @@ class GkeSettings(_Section):
         if not network.is_private or network.prefixlen != rules.GKE_MASTER_CIDR_PREFIX:
             raise ValueError(f"the control plane takes a private /{rules.GKE_MASTER_CIDR_PREFIX}, like 172.16.0.0/28")
         return value
+
+    def name_in(self, name_prefix: str) -> str:
+        """The cluster's name: clusterName, else the stack's name prefix fitted to GKE's limit."""
+        return self.cluster_name or fit_name(name_prefix, rules.GKE_CLUSTER_NAME)
+
+    @property
+    def gpu_capacity(self) -> int:
+        """How many one-GPU pods the GPU pool holds at its largest (maxNodes x GPUs per node)."""
+        return self.gpu_pool.max_nodes * max(self.gpu_pool.gpus_per_node, 1)
+
+    @property
+    def rollout(self) -> tuple[int, int]:
+        """The Deployment's (maxSurge, maxUnavailable). A surge pod needs a GPU beyond replicas.max, so surge only
+        where the pool has one to spare; otherwise replace one pod at a time."""
+        return (1, 0) if self.replicas.max < self.gpu_capacity else (0, 1)
+
+    def gpu_pool_zones(self, region: str) -> list[str]:
+        """A zonal cluster's GPU nodes live in its zone; a regional cluster's in the region's zones with the GPU."""
+        if self.location != region:
+            return [self.location]
+        return list(rules.gpu_zones(self.gpu_pool.accelerator, region))
+
+    def args(self, stack: StackScope, *, network_id: pulumi.Input[str], subnet_id: pulumi.Input[str]) -> GkeClusterArgs:
+        """The cluster in `subnet_id` (with the network's secondary ranges) and both its node pools."""
+        return GkeClusterArgs(
+            project=stack.project,
+            location=self.location,
+            cluster_name=self.name_in(stack.name_prefix),
+            network_id=network_id,
+            subnet_id=subnet_id,
+            pods_range_name=GKE_PODS_RANGE,
+            services_range_name=GKE_SERVICES_RANGE,
+            master_cidr=self.master_cidr,
+            authorized_networks=[network.args() for network in self.master_authorized_networks],
+            control_plane_access=self.control_plane_access,
+            release_channel=cast(GkeReleaseChannel, self.release_channel),
+            system_pool=self.system_pool.args(),
+            gpu_pool=self.gpu_pool.args(),
+            gpu_zones=self.gpu_pool_zones(stack.region),
+            deletion_protection=stack.protected,
+            labels=stack.labels,
+        )
+
+    def metrics_adapter_args(
+        self,
+        stack: StackScope,
+        *,
+        provider: kubernetes.Provider,
+        cluster: pulumi.Resource,
+        workload_pool: str,
+    ) -> CustomMetricsAdapterArgs:
+        """The adapter that serves the app's queue depth to the autoscaler, reached by the control plane only."""
+        return CustomMetricsAdapterArgs(
+            provider=provider,
+            cluster=cluster,
+            workload_pool=workload_pool,
+            project=stack.project,
+            control_plane_cidrs=[self.master_cidr],
+            labels=stack.labels,
+        )
+
+    def workload_args(
+        self,
+        stack: StackScope,
+        *,
+        service: ServiceSettings,
+        network: NetworkSettings,
+        provider: kubernetes.Provider,
+        cluster: pulumi.Resource,
+        workload_pool: str,
+        runtime: AppRuntime,
+        redis_host: pulumi.Input[str],
+        redis_port: pulumi.Input[int],
+        database_host: pulumi.Input[str],
+        database_port: int,
+    ) -> KubernetesWorkloadArgs:
+        """The app on the GPU pool, shaped by `service`, reachable from `network`'s ranges unless public."""
+        max_surge, max_unavailable = self.rollout
+        return KubernetesWorkloadArgs(
+            provider=provider,
+            cluster=cluster,
+            workload_pool=workload_pool,
+            runtime=runtime,
+            cpu=service.cpu,
+            memory=service.memory,
+            gpu_type=self.gpu_pool.accelerator,
+            min_replicas=self.replicas.min,
+            max_replicas=self.replicas.max,
+            max_surge=max_surge,
+            max_unavailable=max_unavailable,
+            target_queue_depth=self.replicas.target_queue_depth,
+            public=service.public,
+            internal_client_cidrs=[network.subnet_cidr, network.pods_cidr],
+            redis_host=redis_host,
+            redis_port=redis_port,
+            database_host=database_host,
+            database_port=database_port,
+            labels=stack.labels,
+            namespace=KUBERNETES_NAMESPACE,
+            app_name=KUBERNETES_APP_NAME,
+        )
 
 
 class ArmorSettings(_Section):
@@ -276,6 +570,13 @@ class ArmorSettings(_Section):
             raise ValueError(f"{len(value)} ranges; one Cloud Armor rule matches at most {limit}")
         return value
 
+    def args(self) -> ArmorArgs:
+        return ArmorArgs(
+            requests_per_minute_per_ip=self.requests_per_minute_per_ip,
+            preconfigured_rules=self.preconfigured_rules,
+            allow_cidrs=self.allow_cidrs,
+        )
+
 
 class EntrySettings(_Section):
     """A public entry point: a global external Application Load Balancer for `domain`, with a Google-managed
@@ -303,6 +604,17 @@ class EntrySettings(_Section):
         if value is not None and not entry_facts.CLOUD_DNS_ZONE_NAME.accepts(value):
             raise ValueError(f"not a Cloud DNS managed zone name ({entry_facts.CLOUD_DNS_ZONE_NAME.source})")
         return value
+
+    def args(self, stack: StackScope, *, cloud_run_service: pulumi.Input[str]) -> EntryPointArgs:
+        """The load balancer for `domain` in front of the Cloud Run service named `cloud_run_service`."""
+        return EntryPointArgs(
+            region=stack.region,
+            cloud_run_service=cloud_run_service,
+            domain=self.domain,
+            dns_zone=self.dns_zone,
+            armor=self.armor.args(),
+            labels=stack.labels,
+        )
 
 
 class SloSettings(_Section):
@@ -335,6 +647,14 @@ class SloSettings(_Section):
             raise ValueError(f"Cloud Monitoring measures an SLO over {low}-{high} days")
         return value
 
+    def args(self) -> ObjectivesArgs:
+        return ObjectivesArgs(
+            availability=self.availability,
+            latency_ms=self.latency_ms,
+            latency_objective=self.latency_objective,
+            window_days=self.window_days,
+        )
+
 
 class BudgetSettings(_Section):
     """A Cloud Billing budget on the project, filtered to this stack's resources by their `stack` label."""
@@ -365,6 +685,16 @@ class BudgetSettings(_Section):
             raise ValueError("thresholds must be strictly ascending, like [0.5, 0.9, 1.0]")
         return value
 
+    def args(self, stack: StackScope, *, project_number: pulumi.Input[str]) -> BudgetArgs:
+        """The budget on the project numbered `project_number`, counting the resources with the stack's label."""
+        return BudgetArgs(
+            billing_account=self.billing_account,
+            monthly_usd=self.monthly_usd,
+            thresholds=self.thresholds,
+            project_number=project_number,
+            stack_label=stack.labels["stack"],
+        )
+
 
 class OperationsSettings(_Section):
     """How the stack is operated: SLOs with burn-rate alerts, saturation alerts, a dashboard and a budget."""
@@ -386,6 +716,44 @@ class OperationsSettings(_Section):
         if len(set(value)) != len(value):
             raise ValueError("each address once")
         return value
+
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        service: ServiceSettings,
+        gke: GkeSettings | None,
+        database: DatabaseSettings,
+        service_name: pulumi.Input[str],
+        service_url: pulumi.Input[str] | None,
+        database_id: pulumi.Input[str],
+        redis_instance_id: pulumi.Input[str],
+        project_number: pulumi.Input[str] | None,
+    ) -> OperationsArgs:
+        """SLOs, alerts, the dashboard and the budget of the `service_name` that `service` shapes, on Cloud Run or on
+        `gke`; `project_number` only where there is a budget."""
+        budget = self.budget
+        return OperationsArgs(
+            project=stack.project,
+            platform=stack.platform,
+            region=stack.region,
+            service_name=service_name,
+            namespace=KUBERNETES_NAMESPACE if gke else None,
+            max_instances=gke.replicas.max if gke else service.max_instances,
+            min_instances=gke.replicas.min if gke else service.min_instances,
+            # Only a public Cloud Run service has an address Google's uptime checkers reach before it exists.
+            public_url=service_url if service.public and not gke else None,
+            gpu=service.gpu is not None,
+            database_id=database_id,
+            database_max_connections=rules.sql_postgres_max_connections(database.tier),
+            redis_instance_id=redis_instance_id,
+            alert_emails=self.alert_emails,
+            objectives=self.slo.args(),
+            budget=budget.args(stack, project_number=project_number)
+            if budget is not None and project_number is not None
+            else None,
+            labels=stack.labels,
+        )
 
 
 class StackConfig(BaseModel):
@@ -426,25 +794,17 @@ class StackConfig(BaseModel):
         return {**self.labels, **required_labels(self.environment, stack)}
 
     @property
-    def gpu_capacity(self) -> int:
-        """GKE: how many one-GPU pods the GPU pool holds at its largest (maxNodes x GPUs per node)."""
-        assert self.gke is not None
-        pool = self.gke.gpu_pool
-        machine = rules.MACHINE_TYPES.get(pool.machine_type)
-        gpus_per_node = (machine.built_in_gpus if machine else 0) or pool.accelerator_count
-        return pool.max_nodes * max(gpus_per_node, 1)
-
-    @property
-    def rollout(self) -> tuple[int, int]:
-        """GKE: the Deployment's (maxSurge, maxUnavailable). A surge pod needs a GPU beyond replicas.max, so surge
-        only where the pool has one to spare; otherwise replace one pod at a time."""
-        assert self.gke is not None
-        return (1, 0) if self.gke.replicas.max < self.gpu_capacity else (0, 1)
-
-    @property
-    def cluster_name(self) -> str:
-        written = self.gke.cluster_name if self.gke else None
-        return written or fit_name(self.name_prefix, rules.GKE_CLUSTER_NAME)
+    def scope(self) -> StackScope:
+        """What every section's `args` shares."""
+        return StackScope(
+            project=self.project,
+            region=self.region,
+            stack=self.stack,
+            name_prefix=self.name_prefix,
+            platform=self.platform,
+            labels=self.all_labels,
+            protected=self.is_prod,
+        )
 
 
 # --- loading ---------------------------------------------------------------------------------------------------
@@ -480,6 +840,15 @@ class _Problems:
 
     def add_missing(self, key: str, rule: str) -> None:
         self.messages.append(f"{self.stack_file}: {key}: {rule}")
+
+
+def _args_problems(problems: _Problems, key: str, build: Callable[[], object]) -> None:
+    """Build Args from a section and report what they refuse, each under the section's key for that field."""
+    try:
+        build()
+    except ArgsError as invalid:
+        for problem in invalid.problems:
+            problems.add(f"{key}.{to_camel(problem.field)}", problem.value, problem.message)
 
 
 def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, raw: Any) -> None:
@@ -785,10 +1154,9 @@ def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
             f"{_number(cpu)} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi",
         )
     if service.gpu is not None:
-        gpu = rules.CLOUD_RUN_GPUS.get(service.gpu.type)
-        if gpu is None:
-            problems.add(f"{key}.gpu.type", service.gpu.type, f"Cloud Run GPUs: {', '.join(rules.CLOUD_RUN_GPUS)}")
-        else:
+        _args_problems(problems, f"{key}.gpu", service.gpu.args)
+        gpu = rules.CLOUD_RUN_GPUS.get(cast(CloudRunGpuType, service.gpu.type))
+        if gpu is not None:
             if cpu < gpu.min_cpu:
                 problems.add(
                     f"{key}.cpu",
@@ -815,15 +1183,7 @@ def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
                 f"(by default {rules.CLOUD_RUN_GPU_MAX_INSTANCES_DEFAULT_QUOTA}; old revisions count too): "
                 "raise the quota, then this limit",
             )
-    low_concurrency, high_concurrency = rules.CLOUD_RUN_CONCURRENCY_RANGE
-    if not low_concurrency <= service.concurrency <= high_concurrency:
-        problems.add(f"{key}.concurrency", service.concurrency, f"allowed: {low_concurrency}-{high_concurrency}")
-    if service.min_instances > service.max_instances:
-        problems.add(
-            f"{key}.minInstances",
-            service.min_instances,
-            f"must not exceed maxInstances ({service.max_instances})",
-        )
+    _args_problems(problems, key, service.scaling_args)
 
 
 def _check_gke(config: StackConfig, problems: _Problems) -> None:
@@ -836,7 +1196,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         problems.add(f"{key}.location", gke.location, "a zone like us-central1-a or a region like us-central1")
     elif location_region != config.region:
         problems.add(f"{key}.location", gke.location, f"must be inside gcp:region ({config.region})")
-    cluster_name = config.cluster_name
+    cluster_name = gke.name_in(config.name_prefix)
     if not rules.GKE_CLUSTER_NAME.accepts(cluster_name):
         problems.add(
             f"{key}.clusterName",
@@ -849,46 +1209,10 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
     if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
         problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
 
-    system_machine = rules.MACHINE_TYPES.get(gke.system_pool.machine_type)
-    if system_machine is None:
-        problems.add(f"{key}.systemPool.machineType", gke.system_pool.machine_type, f"known types: {_machine_types()}")
-
+    _args_problems(problems, f"{key}.systemPool", gke.system_pool.args)
     pool = gke.gpu_pool
-    pool_key = f"{key}.gpuPool"
+    _args_problems(problems, f"{key}.gpuPool", pool.args)
     machine = rules.MACHINE_TYPES.get(pool.machine_type)
-    series = rules.machine_series(pool.machine_type)
-    allowed_series = rules.ACCELERATOR_MACHINE_SERIES.get(pool.accelerator)
-    if allowed_series is None:
-        problems.add(
-            f"{pool_key}.accelerator",
-            pool.accelerator,
-            f"allowed: {', '.join(rules.ACCELERATOR_MACHINE_SERIES)}",
-        )
-    elif series not in allowed_series or pool.machine_type in rules.N1_WITHOUT_GPU:
-        problems.add(
-            f"{pool_key}.machineType",
-            pool.machine_type,
-            f"{pool.accelerator} attaches only to {'/'.join(s.upper() for s in allowed_series)} machine types "
-            f"({', '.join(s + '-*' for s in allowed_series)})",
-        )
-    if machine is None:
-        problems.add(f"{pool_key}.machineType", pool.machine_type, f"known types: {_machine_types()}")
-    elif series in rules.BUILT_IN_GPU_SERIES and pool.accelerator_count != machine.built_in_gpus:
-        problems.add(
-            f"{pool_key}.acceleratorCount",
-            pool.accelerator_count,
-            f"{pool.machine_type} has {machine.built_in_gpus} GPU(s) built in; the count is fixed by the type",
-        )
-    if pool.driver_version not in rules.GKE_GPU_DRIVER_VERSIONS:
-        problems.add(
-            f"{pool_key}.driverVersion",
-            pool.driver_version,
-            f"allowed: {', '.join(rules.GKE_GPU_DRIVER_VERSIONS)}",
-        )
-    if pool.disk_type not in rules.GKE_DISK_TYPES:
-        problems.add(f"{pool_key}.diskType", pool.disk_type, f"allowed: {', '.join(rules.GKE_DISK_TYPES)}")
-    if pool.min_nodes > pool.max_nodes:
-        problems.add(f"{pool_key}.minNodes", pool.min_nodes, f"must not exceed maxNodes ({pool.max_nodes})")
     if gke.replicas.min > gke.replicas.max:
         problems.add(f"{key}.replicas.min", gke.replicas.min, f"must not exceed replicas.max ({gke.replicas.max})")
 
@@ -899,14 +1223,14 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
             "the GKE path serves from the GPU pool: leave gpu out (the pod gets one gke.gpuPool.accelerator)",
         )
     if machine is not None:
-        pods_per_node = max(machine.built_in_gpus or pool.accelerator_count, 1)
-        # The rollout (StackConfig.rollout) surges only into a spare GPU, so it never needs more than this.
-        if gke.replicas.max > config.gpu_capacity:
+        pods_per_node = max(pool.gpus_per_node, 1)
+        # The rollout (GkeSettings.rollout) surges only into a spare GPU, so it never needs more than this.
+        if gke.replicas.max > gke.gpu_capacity:
             problems.add(
                 f"{key}.replicas.max",
                 gke.replicas.max,
                 f"needs {gke.replicas.max} GPUs but gpuPool.maxNodes ({pool.max_nodes}) x {pods_per_node} GPU(s) "
-                f"per node gives {config.gpu_capacity}",
+                f"per node gives {gke.gpu_capacity}",
             )
         allocatable_cpu, allocatable_memory_gib = rules.gke_allocatable(machine)
         free_cpu = allocatable_cpu - rules.GKE_SYSTEM_DAEMONSET_CPU
@@ -1048,8 +1372,7 @@ def _check_database(config: StackConfig, problems: _Problems) -> None:
     disk_low, disk_high = rules.SQL_DISK_RANGE_GB
     if not disk_low <= database.disk_size_gb <= disk_high:
         problems.add(f"{key}.diskSizeGb", database.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
-    if database.point_in_time_recovery and not database.backups:
-        problems.add(f"{key}.pointInTimeRecovery", True, "point-in-time recovery needs backups: true")
+    _args_problems(problems, key, database.backup_args)
 
 
 def _check_network(config: StackConfig, problems: _Problems) -> None:
@@ -1088,10 +1411,6 @@ def _check_network(config: StackConfig, problems: _Problems) -> None:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _machine_types() -> str:
-    return ", ".join(rules.MACHINE_TYPES)
 
 
 # --- the running program ---------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import pulumi_gcp as gcp
 import pytest
 
 from components.app_runtime import AppRuntime
-from components.cloudrun import CloudRunService, CloudRunServiceArgs
+from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunService, CloudRunServiceArgs
 from components.secrets import Secrets, SecretsArgs
+from components.validation import ArgsError
 from facts import types
 from facts.gcp import CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS, SERVICE_ACCOUNT_ID
 from infra.offline import run_program
@@ -41,11 +42,8 @@ def plan_service(gate_on_api: bool = False, **choices: Any) -> Plan:
             "region": "us-central1",
             "cpu": 4,
             "memory": "16Gi",
-            "gpu_type": "nvidia-l4",
-            "gpu_zonal_redundancy": False,
-            "min_instances": 1,
-            "max_instances": 3,
-            "concurrency": 16,
+            "gpu": CloudRunGpuArgs(type="nvidia-l4", zonal_redundancy=False),
+            "scaling": CloudRunScalingArgs(min_instances=1, max_instances=3, concurrency=16),
             "public": False,
             "deletion_protection": True,
             **choices,
@@ -81,7 +79,7 @@ def container(plan: Plan) -> dict[str, Any]:
 
 
 def test_gpu_service_gets_one_accelerator_and_its_cpu_is_always_allocated() -> None:
-    plan = plan_service(gpu_type="nvidia-l4", cpu=4, memory="16Gi")
+    plan = plan_service(cpu=4, memory="16Gi")
 
     assert template(plan)["nodeSelector"] == {"accelerator": "nvidia-l4"}
     resources = container(plan)["resources"]
@@ -91,13 +89,15 @@ def test_gpu_service_gets_one_accelerator_and_its_cpu_is_always_allocated() -> N
 
 @pytest.mark.parametrize(("zonal_redundancy", "disabled"), [(True, False), (False, True)])
 def test_gpu_zonal_redundancy_is_what_was_asked(zonal_redundancy: bool, disabled: bool) -> None:
-    plan = plan_service(gpu_zonal_redundancy=zonal_redundancy)
+    plan = plan_service(gpu=CloudRunGpuArgs(type="nvidia-l4", zonal_redundancy=zonal_redundancy))
 
     assert template(plan)["gpuZonalRedundancyDisabled"] is disabled
 
 
 def test_cpu_only_service_has_no_accelerator_and_is_billed_per_request() -> None:
-    plan = plan_service(gpu_type=None, cpu=2, memory="4Gi", min_instances=0)
+    plan = plan_service(
+        gpu=None, cpu=2, memory="4Gi", scaling=CloudRunScalingArgs(min_instances=0, max_instances=3, concurrency=16)
+    )
 
     assert "nodeSelector" not in template(plan)
     assert "gpuZonalRedundancyDisabled" not in template(plan)
@@ -106,13 +106,13 @@ def test_cpu_only_service_has_no_accelerator_and_is_billed_per_request() -> None
 
 
 def test_fractional_cpu_is_written_in_millicores() -> None:
-    plan = plan_service(gpu_type=None, cpu=0.5, memory="512Mi")
+    plan = plan_service(gpu=None, cpu=0.5, memory="512Mi")
 
     assert container(plan)["resources"]["limits"]["cpu"] == "500m"
 
 
 def test_scaling_and_concurrency_are_what_was_asked() -> None:
-    plan = plan_service(min_instances=2, max_instances=5, concurrency=32)
+    plan = plan_service(scaling=CloudRunScalingArgs(min_instances=2, max_instances=5, concurrency=32))
 
     assert template(plan)["scaling"] == {"minInstanceCount": 2, "maxInstanceCount": 5}
     assert template(plan)["maxInstanceRequestConcurrency"] == 32
@@ -246,3 +246,27 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
     children = plan.children_of(plan.one("inference:cloudrun:CloudRunService"))
     assert {child.type for child in children} == {ACCOUNT, SERVICE, INVOKER, ACCESSOR}
     assert [child.name for child in children if api_urn not in child.dependencies] == []
+
+
+@pytest.mark.parametrize(
+    ("scaling", "field", "message"),
+    [
+        (
+            {"min_instances": 4, "max_instances": 3, "concurrency": 16},
+            "min_instances",
+            "must not exceed maxInstances (3)",
+        ),
+        ({"min_instances": 0, "max_instances": 3, "concurrency": 1001}, "concurrency", "allowed: 1-1000"),
+    ],
+)
+def test_scaling_outside_what_cloud_run_takes_is_refused_beside_the_fields(
+    scaling: dict[str, int], field: str, message: str
+) -> None:
+    with pytest.raises(ArgsError) as refused:
+        CloudRunScalingArgs(**scaling)
+    assert [(problem.field, problem.message) for problem in refused.value.problems] == [(field, message)]
+
+
+def test_a_gpu_cloud_run_does_not_offer_is_refused_beside_the_field() -> None:
+    with pytest.raises(ArgsError, match="Cloud Run GPUs: nvidia-l4, nvidia-rtx-pro-6000"):
+        CloudRunGpuArgs(type="nvidia-h100", zonal_redundancy=True)  # type: ignore[arg-type]

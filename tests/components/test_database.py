@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
+from components.validation import ArgsError
 from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
@@ -197,8 +198,10 @@ def test_every_child_waits_for_what_the_component_depends_on() -> None:
 
 
 def test_point_in_time_recovery_without_backups_is_refused_beside_the_field() -> None:
-    with pytest.raises(ValueError, match="point-in-time recovery needs backups"):
+    with pytest.raises(ArgsError) as refused:
         BackupArgs(enabled=False, point_in_time_recovery=True)
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.message) == ("point_in_time_recovery", "point-in-time recovery needs backups: true")
 
 
 @pytest.mark.parametrize(("day", "hour", "message"), [(0, 3, "day 0"), (8, 3, "day 8"), (7, 24, "hour 24")])

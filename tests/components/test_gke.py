@@ -15,6 +15,7 @@ from components.gke import (
     GpuPoolArgs,
     SystemPoolArgs,
 )
+from components.validation import ArgsError
 from facts import types
 from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
 from infra.offline import run_program
@@ -290,3 +291,18 @@ def test_each_pool_is_its_own_component_and_keeps_the_urn_it_had_as_the_clusters
         assert node_pool.aliases == (
             f"urn:pulumi:test::inference::inference:gke:GkeCluster${NODE_POOL}::{node_pool.name}",
         )
+
+
+def test_a_gpu_pool_the_accelerator_cannot_run_on_is_refused_beside_its_fields():
+    with pytest.raises(ArgsError) as refused:
+        gpu_pool_args(machine_type="n2-standard-4", driver_version="NEWEST", min_nodes=4, max_nodes=3)
+    assert [(problem.field, problem.message) for problem in refused.value.problems] == [
+        ("machine_type", "nvidia-l4 attaches only to G2 machine types (g2-*)"),
+        ("driver_version", "allowed: GPU_DRIVER_VERSION_UNSPECIFIED, INSTALLATION_DISABLED, DEFAULT, LATEST"),
+        ("min_nodes", "must not exceed maxNodes (3)"),
+    ]
+
+
+def test_a_system_pool_of_an_unknown_machine_type_is_refused():
+    with pytest.raises(ArgsError, match="known types: "):
+        SystemPoolArgs(machine_type="e9-standard-2")

@@ -85,8 +85,9 @@ def test_the_issues_example_gke_section_loads_with_its_values():
 
 
 def test_cluster_name_defaults_to_the_stack_prefix():
-    assert load().cluster_name == "inference-gke"
-    assert load({"clusterName": "embeddings"}).cluster_name == "embeddings"
+    default, written = load(), load({"clusterName": "embeddings"})
+    assert default.gke.name_in(default.name_prefix) == "inference-gke"
+    assert written.gke.name_in(written.name_prefix) == "embeddings"
 
 
 def test_a_gke_stack_without_a_gke_section_takes_the_defaults():
@@ -380,15 +381,15 @@ def test_a_regional_l4_cluster_is_accepted_in_every_region_where_cloud_run_offer
 
 
 def test_rollout_surges_into_a_spare_gpu_and_otherwise_replaces_one_pod_at_a_time():
-    assert load({"replicas.max": 2, "gpuPool.maxNodes": 3}).rollout == (1, 0)
-    assert load({"replicas.max": 3, "gpuPool.maxNodes": 3}).rollout == (0, 1)
+    assert load({"replicas.max": 2, "gpuPool.maxNodes": 3}).gke.rollout == (1, 0)
+    assert load({"replicas.max": 3, "gpuPool.maxNodes": 3}).gke.rollout == (0, 1)
 
 
 def test_the_rollout_never_needs_more_gpus_than_the_pool_has():
     for replicas_max in (1, 2, 3):
         config = load({"replicas.min": 1, "replicas.max": replicas_max, "gpuPool.maxNodes": 3})
-        max_surge, max_unavailable = config.rollout
-        assert replicas_max + max_surge <= config.gpu_capacity
+        max_surge, max_unavailable = config.gke.rollout
+        assert replicas_max + max_surge <= config.gke.gpu_capacity
         assert max_surge + max_unavailable >= 1
 
 
