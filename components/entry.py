@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -142,14 +143,7 @@ class EntryPoint(pulumi.ComponentResource):
         self.ip_address = edge.address.address
         self.dns_record = edge.dns_record
         self.security_policy_id = edge.security_policy.id
-        self.register_outputs(
-            {
-                "url": self.url,
-                "ip_address": self.ip_address,
-                "dns_record": self.dns_record,
-                "security_policy_id": self.security_policy_id,
-            }
-        )
+        self.register_outputs(edge.outputs())
 
 
 def edge_name(name: str, suffix: str) -> str:
@@ -173,6 +167,15 @@ class EntryEdge:
     url: pulumi.Output[str]
     dns_record: pulumi.Output[dict[str, object]]
     """The A record that makes the domain resolve to the address (created in the zone when one is given)."""
+
+    def outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """What an entry point component registers: its URL, address, A record and Cloud Armor policy."""
+        return {
+            "url": self.url,
+            "ip_address": self.address.address,
+            "dns_record": self.dns_record,
+            "security_policy_id": self.security_policy.id,
+        }
 
 
 def entry_edge(

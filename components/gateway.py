@@ -217,14 +217,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
         self.ip_address = edge.address.address
         self.dns_record = edge.dns_record
         self.security_policy_id = edge.security_policy.id
-        self.register_outputs(
-            {
-                "url": self.url,
-                "ip_address": self.ip_address,
-                "dns_record": self.dns_record,
-                "security_policy_id": self.security_policy_id,
-            }
-        )
+        self.register_outputs(edge.outputs())
 
 
 def _header_values(lines: Sequence[str]) -> list[dict[str, str]]:

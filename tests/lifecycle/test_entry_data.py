@@ -3,6 +3,7 @@ zone) has an entry, and `check` passes such a stack once its public invoker is a
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,20 @@ ENTRY_POINT_TYPES = frozenset(
     }
 )
 """The types only a stack with an entry point creates."""
+
+
+def check(project: Path, stack: str) -> subprocess.CompletedProcess[str]:
+    """`check` of one stack of the project copy, with that copy's policy config."""
+    return run_cli(
+        "check",
+        "--stack",
+        stack,
+        "--project-dir",
+        str(project),
+        "--policy-config-dir",
+        str(project / "policy-config"),
+        cwd=project,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +71,7 @@ def test_a_certificate_for_a_new_domain_is_a_replacement_that_says_https_waits_f
 def test_check_passes_an_entry_stack_whose_public_invoker_is_allowed_with_a_reason(project: Path) -> None:
     write_entry_stack(project, "prod-checked")
 
-    result = run_cli(
-        "check",
-        "--stack",
-        "prod-checked",
-        "--project-dir",
-        str(project),
-        "--policy-config-dir",
-        str(project / "policy-config"),
-        cwd=project,
-    )
+    result = check(project, "prod-checked")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 mandatory" in result.stdout
@@ -130,16 +136,7 @@ def test_a_gateway_on_a_cluster_without_the_gateway_api_fails_its_precondition(g
 def test_check_passes_a_gke_entry_stack(project: Path) -> None:
     write_entry_stack(project, "prod-gke-checked", base="prod-gke")
 
-    result = run_cli(
-        "check",
-        "--stack",
-        "prod-gke-checked",
-        "--project-dir",
-        str(project),
-        "--policy-config-dir",
-        str(project / "policy-config"),
-        cwd=project,
-    )
+    result = check(project, "prod-gke-checked")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 mandatory, 0 advisory" in result.stdout
