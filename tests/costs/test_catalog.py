@@ -58,7 +58,7 @@ REGIONAL_ITEMS = (
 
 
 def test_a_regional_price_is_not_used_for_another_region():
-    with pytest.raises(UnpricedError, match=r"for region 'europe-west4' \(priced in us-central1\)"):
+    with pytest.raises(UnpricedError, match=r"for region 'europe-west4' \(priced in asia-southeast1, us-central1\)"):
         load_catalog().price("cloudrun.gpu.nvidia-l4.zonal-redundancy-off", "europe-west4")
     with pytest.raises(UnpricedError, match="for region 'southamerica-east1'"):
         load_catalog().price("compute.machine.g2-standard-4.on-demand", "southamerica-east1")
@@ -96,8 +96,15 @@ def test_cloud_run_request_billing_in_a_tier_2_region_takes_the_tier_2_sku_price
     assert "Tier 2" in catalog.price("cloudrun.request.cpu", region).source
 
 
-@pytest.mark.parametrize("region", TIER_2_REGIONS)
-def test_cloud_run_instance_billing_in_a_tier_2_region_is_unpriced_with_the_reason(region):
+def test_cloud_run_instance_billing_in_asia_southeast1_is_its_own_skus_price():
+    catalog = load_catalog()
+    assert catalog.price("cloudrun.instance.cpu", "asia-southeast1").price == 0.0000216
+    assert catalog.price("cloudrun.instance.memory", "asia-southeast1").price == 0.0000024
+    assert "asia-southeast1" in catalog.price("cloudrun.instance.cpu", "asia-southeast1").source
+
+
+@pytest.mark.parametrize("region", ["asia-south1", "europe-west2"])
+def test_cloud_run_instance_billing_in_a_tier_2_region_without_a_source_is_unpriced_with_the_reason(region):
     with pytest.raises(UnpricedError, match=f"for region '{region}'.*: no source at hand .* it is a SKU per region"):
         load_catalog().price("cloudrun.instance.cpu", region)
 
@@ -105,13 +112,13 @@ def test_cloud_run_instance_billing_in_a_tier_2_region_is_unpriced_with_the_reas
 @pytest.mark.parametrize(
     ("price_id", "reason"),
     [
-        ("cloudrun.gpu.nvidia-l4.zonal-redundancy-on", "L4 GPU price outside us-central1"),
+        ("cloudrun.gpu.nvidia-l4.zonal-redundancy-on", "L4 GPU price in this region"),
         ("cloudsql.enterprise.vcpu", "Cloud SQL for PostgreSQL prices for this region"),
         ("cloudsql.storage.pd-ssd", "Cloud SQL for PostgreSQL prices for this region"),
     ],
 )
-def test_an_item_priced_in_us_central1_only_says_why_elsewhere(price_id, reason):
-    pattern = r"for region 'europe-west4' \(priced in us-central1\): no source.*" + reason
+def test_an_item_priced_in_some_regions_only_says_why_elsewhere(price_id, reason):
+    pattern = r"for region 'europe-west4' \(priced in [a-z0-9, -]*us-central1\): no source.*" + reason
     with pytest.raises(UnpricedError, match=pattern):
         load_catalog().price(price_id, "europe-west4")
 

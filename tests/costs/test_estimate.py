@@ -185,7 +185,9 @@ def test_a_region_override_prices_the_same_plan_elsewhere_and_names_what_has_no_
     reasons = {item.reason for item in priced.unpriced}
     gpu = "cloudrun.gpu.nvidia-l4.zonal-redundancy-off"
     assert any(
-        reason.startswith(f"no catalog price '{gpu}' for region 'europe-west4' (priced in us-central1): no source")
+        reason.startswith(
+            f"no catalog price '{gpu}' for region 'europe-west4' (priced in asia-southeast1, us-central1): no source"
+        )
         for reason in reasons
     )
     assert cost_of_kind(priced, "Cloud Run CPU") == pytest.approx(4 * 0.000018 * 730 * 3600)

@@ -2,10 +2,10 @@
 
 Each is priced at that region's prices, item by item against hand computation. What stays unpriced is exactly
 what no source at hand gives for that region, each with the catalog's reason, never another region's figure:
-- Cloud SQL for PostgreSQL (vCPU, memory, SSD storage, backups) outside us-central1;
-- Cloud Run's L4 GPU outside us-central1;
-- instance-based Cloud Run CPU and memory in the Tier 2 regions (asia-southeast1, asia-south1): a SKU per region,
-  none of whose figures is at hand (request-based billing is one SKU per tier and is priced there).
+- Cloud SQL for PostgreSQL everywhere but us-central1, asia-south1 and asia-southeast1 (there its backups);
+- Cloud Run's L4 GPU everywhere but us-central1 and asia-southeast1;
+- instance-based Cloud Run CPU and memory in asia-south1: a SKU per region, whose figure is at hand for the Tier 1
+  regions and asia-southeast1 only (request-based billing is one SKU per tier and is priced there).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from tests.costs.builders import cost_of_kind
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_REGION = "us-central1"
 GPU_REGIONS = ("us-central1", "us-east4", "europe-west1", "europe-west4", "asia-southeast1", "asia-south1")
-TIER_2_REGIONS = ("asia-southeast1", "asia-south1")
 STACKS = ("dev", "prod", "cmp-cloudrun", "cmp-gke", "prod-gke")
 HOURS = 730
 SECONDS = HOURS * 3600
@@ -41,6 +40,38 @@ PRICES = {
     "asia-south1": (0.735779, 0.080484, 0.12, 0.063, 0.070, 0.0000336, 0.0000035),
 }
 SQL_IDS = ("cloudsql.enterprise.vcpu", "cloudsql.enterprise.memory", "cloudsql.storage.pd-ssd", "cloudsql.backup")
+GPU_STACKS = {
+    "prod": "cloudrun.gpu.nvidia-l4.zonal-redundancy-on",
+    "cmp-cloudrun": "cloudrun.gpu.nvidia-l4.zonal-redundancy-off",
+}
+INSTANCE_BILLING_IDS = ("cloudrun.instance.cpu", "cloudrun.instance.memory")
+
+# Per region, what no source gives: Cloud SQL price ids, and whether the L4 and instance-based CPU/memory are missing.
+NO_SOURCE = {
+    "us-central1": ((), False, False),
+    "us-east4": (SQL_IDS, True, False),
+    "europe-west1": (SQL_IDS, True, False),
+    "europe-west4": (SQL_IDS, True, False),
+    "asia-southeast1": (("cloudsql.backup",), False, False),
+    "asia-south1": ((), True, True),
+}
+
+# Per region where a source gives them, from the catalog's sources: instance-based vCPU-second and GiB-second; L4
+# GPU-second with zonal redundancy off and on; Cloud SQL vCPU-hour, GB-hour and SSD GB-month; backup GB-month.
+INSTANCE_BILLING = {
+    "us-central1": (0.000018, 0.000002),
+    "us-east4": (0.000018, 0.000002),
+    "europe-west1": (0.000018, 0.000002),
+    "europe-west4": (0.000018, 0.000002),
+    "asia-southeast1": (0.0000216, 0.0000024),
+}
+L4 = {"us-central1": (0.0001867, 0.0002909), "asia-southeast1": (0.00022404, 0.00034908)}
+CLOUD_SQL = {
+    "us-central1": (0.0413, 0.007, 0.17),
+    "asia-south1": (0.0496, 0.0084, 0.204),
+    "asia-southeast1": (0.0578, 0.0098, 0.238),
+}
+CLOUD_SQL_BACKUP = {"us-central1": 0.08, "asia-south1": 0.096}
 
 
 def moved_stack_file(text: str, region: str, stack: str) -> str:
@@ -80,15 +111,14 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
 
 def expected_unpriced(region: str, stack: str) -> set[tuple[str, str]]:
     """(resource name, price id) of what no source gives in `region`."""
-    if region == SHIPPED_REGION:
-        return set()
-    missing = {(f"inference-{stack}-db-instance", price_id) for price_id in SQL_IDS}
+    sql_ids, gpu_missing, instance_billing_missing = NO_SOURCE[region]
+    missing = {(f"inference-{stack}-db-instance", price_id) for price_id in sql_ids}
     service = f"inference-{stack}-service"
-    if stack in ("prod", "cmp-cloudrun"):
-        redundancy = "on" if stack == "prod" else "off"
-        missing.add((service, f"cloudrun.gpu.nvidia-l4.zonal-redundancy-{redundancy}"))
-        if region in TIER_2_REGIONS:
-            missing |= {(service, "cloudrun.instance.cpu"), (service, "cloudrun.instance.memory")}
+    if stack in GPU_STACKS:
+        if gpu_missing:
+            missing.add((service, GPU_STACKS[stack]))
+        if instance_billing_missing:
+            missing |= {(service, price_id) for price_id in INSTANCE_BILLING_IDS}
     return missing
 
 
@@ -131,31 +161,58 @@ def test_each_kind_priced_in_a_region_matches_hand_computation_at_that_regions_p
     assert cost_of_kind(dev, "Cloud Run requests") == pytest.approx(0.1 * 0.40)
 
 
-@pytest.mark.parametrize("region", [region for region in GPU_REGIONS if region not in TIER_2_REGIONS])
-def test_instance_based_cloud_run_in_a_tier_1_region_is_the_tier_1_price(held_out, region):
+def test_asia_southeast1_leaves_only_the_database_backups_unpriced(held_out):
+    for stack in STACKS:
+        unpriced = held_out["asia-southeast1", stack].unpriced
+        assert {unpriced_ids(item.reason) for item in unpriced} == {"cloudsql.backup"}
+
+
+@pytest.mark.parametrize("region", sorted(INSTANCE_BILLING))
+def test_instance_based_cloud_run_matches_hand_computation_at_that_regions_sku_price(held_out, region):
+    cpu, memory = INSTANCE_BILLING[region]
     cmp_cloudrun = held_out[region, "cmp-cloudrun"]
     # one warm 4 vCPU / 16 GiB instance all month
-    assert cost_of_kind(cmp_cloudrun, "Cloud Run CPU") == pytest.approx(4 * 0.000018 * SECONDS)
-    assert cost_of_kind(cmp_cloudrun, "Cloud Run memory") == pytest.approx(16 * 0.000002 * SECONDS)
+    assert cost_of_kind(cmp_cloudrun, "Cloud Run CPU") == pytest.approx(4 * cpu * SECONDS)
+    assert cost_of_kind(cmp_cloudrun, "Cloud Run memory") == pytest.approx(16 * memory * SECONDS)
 
 
-def test_gpus_and_cloud_sql_are_priced_where_their_source_is(held_out):
-    cmp_cloudrun, prod = held_out[SHIPPED_REGION, "cmp-cloudrun"], held_out[SHIPPED_REGION, "prod"]
-    assert cost_of_kind(cmp_cloudrun, "Cloud Run GPU") == pytest.approx(0.0001867 * SECONDS)
-    assert cost_of_kind(prod, "Cloud Run GPU") == pytest.approx(0.0002909 * SECONDS)
-    # db-custom-1-3840: 1 vCPU and 3.75 GB, zonal; 10 GB SSD
-    assert cost_of_kind(cmp_cloudrun, "Cloud SQL compute") == pytest.approx((0.0413 + 3.75 * 0.007) * HOURS)
-    assert cost_of_kind(cmp_cloudrun, "Cloud SQL storage") == pytest.approx(10 * 0.17)
+@pytest.mark.parametrize("region", sorted(L4))
+def test_cloud_run_l4_matches_hand_computation_at_that_regions_price(held_out, region):
+    redundancy_off, redundancy_on = L4[region]
+    # one warm L4 all month: cmp-cloudrun without zonal redundancy, prod with it
+    assert cost_of_kind(held_out[region, "cmp-cloudrun"], "Cloud Run GPU") == pytest.approx(redundancy_off * SECONDS)
+    assert cost_of_kind(held_out[region, "prod"], "Cloud Run GPU") == pytest.approx(redundancy_on * SECONDS)
 
 
-def test_a_tier_2_regions_held_out_totals_leave_out_only_what_is_unpriced(held_out):
-    region = "asia-southeast1"
-    cmp_cloudrun = held_out[region, "cmp-cloudrun"]
-    redis, logging, registry = 0.065 * HOURS, 5.0, 1.0
+@pytest.mark.parametrize("region", sorted(CLOUD_SQL))
+def test_cloud_sql_compute_and_storage_match_hand_computation_at_that_regions_price(held_out, region):
+    vcpu, memory, ssd = CLOUD_SQL[region]
+    cmp_cloudrun, prod = held_out[region, "cmp-cloudrun"], held_out[region, "prod"]
+    # cmp-cloudrun: db-custom-1-3840 (1 vCPU, 3.75 GB), zonal, 10 GB SSD
+    assert cost_of_kind(cmp_cloudrun, "Cloud SQL compute") == pytest.approx((vcpu + 3.75 * memory) * HOURS)
+    assert cost_of_kind(cmp_cloudrun, "Cloud SQL storage") == pytest.approx(10 * ssd)
+    # prod: db-custom-2-7680 (2 vCPU, 7.5 GB), REGIONAL (x2 for instance and storage), 20 GB SSD
+    assert cost_of_kind(prod, "Cloud SQL compute") == pytest.approx(2 * (2 * vcpu + 7.5 * memory) * HOURS)
+    assert cost_of_kind(prod, "Cloud SQL storage") == pytest.approx(2 * 20 * ssd)
+
+
+@pytest.mark.parametrize("region", sorted(CLOUD_SQL_BACKUP))
+def test_cloud_sql_backups_match_hand_computation_at_that_regions_price(held_out, region):
+    backup = CLOUD_SQL_BACKUP[region]
+    # backups default to the disk size: 10 GB (cmp-cloudrun), 20 GB (prod)
+    assert cost_of_kind(held_out[region, "cmp-cloudrun"], "Cloud SQL backups") == pytest.approx(10 * backup)
+    assert cost_of_kind(held_out[region, "prod"], "Cloud SQL backups") == pytest.approx(20 * backup)
+
+
+def test_a_held_out_stacks_total_leaves_out_only_what_is_unpriced(held_out):
+    # asia-south1: cmp-cloudrun's L4 and its instance-based CPU and memory are unpriced
+    cmp_cloudrun = held_out["asia-south1", "cmp-cloudrun"]
+    redis, logging, registry = 0.063 * HOURS, 5.0, 1.0
+    database = (0.0496 + 3.75 * 0.0084) * HOURS + 10 * 0.204 + 10 * 0.096
     secrets = cost_of_kind(cmp_cloudrun, "Secret Manager")
     alerting = cost_of_kind(cmp_cloudrun, "Cloud Monitoring")  # alert conditions: one global price
     assert alerting > 0
-    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + secrets + alerting)
+    assert cmp_cloudrun.monthly_total == pytest.approx(redis + logging + registry + database + secrets + alerting)
 
 
 def test_the_request_based_free_tier_is_worth_its_tier_1_value_in_a_tier_2_region():
