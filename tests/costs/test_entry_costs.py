@@ -71,12 +71,13 @@ def test_the_certificate_and_the_routing_pieces_are_free_with_a_reason(entry_est
     assert not entry_estimate.unpriced
 
 
-def test_the_cost_command_shows_the_entry_point_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("base", ["prod", "prod-gke"])
+def test_the_cost_command_shows_the_entry_point_row(tmp_path: Path, base: str) -> None:
     from tests.cli_process import run_cli
     from tests.entry_stacks import write_entry_stack
 
     project = copy_project(tmp_path)
-    write_entry_stack(project, "prod-entry")
+    write_entry_stack(project, "prod-entry", base=base)
     result = run_cli("cost", "--stack", "prod-entry", "--format", "markdown", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "| Entry point |" in result.stdout
