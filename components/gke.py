@@ -21,6 +21,7 @@ from components.gke_node_pool import (
 )
 from components.naming import fit_name
 from components.validation import ArgsProblems
+from facts.entry import GATEWAY_API_CHANNEL
 from facts.gcp import (
     ACCELERATOR_MACHINE_SERIES,
     BUILT_IN_GPU_SERIES,
@@ -195,6 +196,9 @@ class GkeClusterArgs:
     """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
     labels: Mapping[str, str]
     """Labels for the cluster, its nodes and the node service account's resources."""
+    gateway_api: bool = False
+    """Install the standard Gateway API and GKE's Gateway controller (gateway_api_config), for an entry point
+    built from a Gateway (components/gateway.py); off: no Gateway API CRDs on the cluster."""
 
     def __post_init__(self) -> None:
         problems = ArgsProblems(self)
@@ -302,6 +306,9 @@ class GkeCluster(pulumi.ComponentResource):
                 enable_components=["SYSTEM_COMPONENTS"],
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
             ),
+            gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL)
+            if args.gateway_api
+            else None,
             deletion_protection=args.deletion_protection,
             resource_labels=labels,
             opts=child_options(self, opts, depends_on=node_roles).merge(

@@ -25,6 +25,7 @@ from components.cache import RedisCacheArgs, check_memorystore_shape
 from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs, check_cloud_run_resources
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs, check_sql_instance_shape
 from components.entry import ArmorArgs, EntryPointArgs
+from components.gateway import GatewayEntryPointArgs
 from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs, check_cluster_access
 from components.image import ContainerImageArgs
 from components.metrics_adapter import CustomMetricsAdapterArgs
@@ -457,8 +458,16 @@ class GkeSettings(_Section):
             return [self.location]
         return list(rules.gpu_zones(self.gpu_pool.accelerator, region))
 
-    def args(self, stack: StackScope, *, network_id: pulumi.Input[str], subnet_id: pulumi.Input[str]) -> GkeClusterArgs:
-        """The cluster in `subnet_id` (with the network's secondary ranges) and both its node pools."""
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        network_id: pulumi.Input[str],
+        subnet_id: pulumi.Input[str],
+        gateway_api: bool = False,
+    ) -> GkeClusterArgs:
+        """The cluster in `subnet_id` (with the network's secondary ranges) and both its node pools; with
+        `gateway_api`, running the Gateway API an entry point's Gateway needs."""
         return GkeClusterArgs(
             project=stack.project,
             location=self.location,
@@ -477,6 +486,7 @@ class GkeSettings(_Section):
             gpu_zones=self.gpu_pool_zones(stack.region),
             deletion_protection=stack.protected,
             labels=stack.labels,
+            gateway_api=gateway_api,
         )
 
     def metrics_adapter_args(
@@ -511,8 +521,10 @@ class GkeSettings(_Section):
         redis_port: pulumi.Input[int],
         database_host: pulumi.Input[str],
         database_port: int,
+        behind_gateway: bool = False,
     ) -> KubernetesWorkloadArgs:
-        """The app on the GPU pool, shaped by `service`, reachable from `network`'s ranges unless public."""
+        """The app on the GPU pool, shaped by `service`, reachable from `network`'s ranges unless public; with
+        `behind_gateway`, only through the entry point's Gateway."""
         max_surge, max_unavailable = self.rollout
         return KubernetesWorkloadArgs(
             provider=provider,
@@ -528,6 +540,7 @@ class GkeSettings(_Section):
             max_unavailable=max_unavailable,
             target_queue_depth=self.replicas.target_queue_depth,
             public=service.public,
+            behind_gateway=behind_gateway,
             internal_client_cidrs=[network.subnet_cidr, network.pods_cidr],
             redis_host=redis_host,
             redis_port=redis_port,
@@ -612,6 +625,29 @@ class EntrySettings(_Section):
         return EntryPointArgs(
             region=stack.region,
             cloud_run_service=cloud_run_service,
+            domain=self.domain,
+            dns_zone=self.dns_zone,
+            armor=self.armor.args(),
+            labels=stack.labels,
+        )
+
+    def gateway_args(
+        self,
+        stack: StackScope,
+        *,
+        provider: kubernetes.Provider,
+        namespace: pulumi.Input[str],
+        service: pulumi.Resource,
+        service_port: int,
+    ) -> GatewayEntryPointArgs:
+        """The Gateway for `domain` in front of the app's Service on GKE (the same address, certificate and Cloud
+        Armor policy as on Cloud Run)."""
+        return GatewayEntryPointArgs(
+            provider=provider,
+            namespace=namespace,
+            service=service,
+            service_name=KUBERNETES_APP_NAME,
+            service_port=service_port,
             domain=self.domain,
             dns_zone=self.dns_zone,
             armor=self.armor.args(),
@@ -1111,8 +1147,6 @@ def _check_entry(config: StackConfig, problems: _Problems) -> None:
         problems.add_missing(
             key, "an entry point serves the public: set inference:service.public: true, or remove entry"
         )
-    if config.entry is not None and config.platform == "gke":
-        problems.add_missing(key, "the entry point is built on the Cloud Run path only so far; on GKE leave entry out")
     if config.entry is None and config.service.public and config.is_prod:
         problems.add_missing(
             key,
