@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 
@@ -13,6 +14,8 @@ from facts.app import APP_PORT
 # documented startup-probe limit allows (facts.gcp.CLOUD_RUN_STARTUP_PROBE_MAX_SECONDS).
 STARTUP_PERIOD_SECONDS = 10
 STARTUP_FAILURE_THRESHOLD = 24
+
+EnvEntry = TypeVar("EnvEntry")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,3 +48,13 @@ class AppRuntime:
     """Environment variables read from Secret Manager."""
     port: int = APP_PORT
     """The port the app listens on."""
+
+    def rendered_env(
+        self,
+        plain: Callable[[str, pulumi.Input[str]], EnvEntry],
+        secret: Callable[[str, SecretEnv], EnvEntry],
+    ) -> list[EnvEntry]:
+        """Every variable as one platform spells it: the plain ones, then those whose value is a secret."""
+        return [plain(name, value) for name, value in self.env.items()] + [
+            secret(name, secret_env) for name, secret_env in self.secret_env.items()
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
@@ -12,7 +13,54 @@ from components._options import child_options
 from components.app_runtime import SecretEnv
 from components.naming import fit_name
 from components.secrets import Secrets, SecretsArgs
-from facts.gcp import REDIS_INSTANCE_NAME, RedisTier
+from components.validation import ArgsProblems
+from facts.gcp import (
+    REDIS_INSTANCE_NAME,
+    REDIS_READ_REPLICAS_MIN_SIZE_GB,
+    REDIS_READ_REPLICAS_MIN_VERSION,
+    REDIS_READ_REPLICAS_RANGE,
+    REDIS_SIZE_RANGE_GB,
+    REDIS_VERSIONS,
+    RedisTier,
+)
+
+
+class MemorystoreShape(Protocol):
+    """What Memorystore's rules read: RedisCacheArgs, or a config section that spells the same fields."""
+
+    @property
+    def tier(self) -> str: ...
+    @property
+    def memory_size_gb(self) -> int: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def read_replicas(self) -> int: ...
+
+
+def check_memorystore_shape(instance: MemorystoreShape, problems: ArgsProblems) -> None:
+    """Memorystore for Redis's limits on size, version and read replicas."""
+    low, high = REDIS_SIZE_RANGE_GB
+    if not low <= instance.memory_size_gb <= high:
+        problems.add("memory_size_gb", instance.memory_size_gb, f"Memorystore for Redis takes {low}-{high} GB")
+    if instance.version not in REDIS_VERSIONS:
+        problems.add("version", instance.version, f"allowed: {', '.join(REDIS_VERSIONS)}")
+    if instance.read_replicas:
+        replicas_low, replicas_high = REDIS_READ_REPLICAS_RANGE
+        if instance.tier != "STANDARD_HA":
+            problems.add("read_replicas", instance.read_replicas, "read replicas need tier STANDARD_HA")
+        elif not replicas_low <= instance.read_replicas <= replicas_high:
+            problems.add("read_replicas", instance.read_replicas, f"allowed: 0 or {replicas_low}-{replicas_high}")
+        if instance.memory_size_gb < REDIS_READ_REPLICAS_MIN_SIZE_GB:
+            problems.add(
+                "memory_size_gb",
+                instance.memory_size_gb,
+                f"read replicas need at least {REDIS_READ_REPLICAS_MIN_SIZE_GB} GB",
+            )
+        if instance.version in REDIS_VERSIONS and REDIS_VERSIONS.index(instance.version) < REDIS_VERSIONS.index(
+            REDIS_READ_REPLICAS_MIN_VERSION
+        ):
+            problems.add("version", instance.version, "read replicas need Redis 5.0 or later")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +86,11 @@ class RedisCacheArgs:
     replacement, so it is always passed explicitly; the AUTH secret follows it."""
     labels: Mapping[str, str]
     """Labels for the instance and its AUTH secret."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        check_memorystore_shape(self, problems)
+        problems.raise_any()
 
 
 class RedisCache(pulumi.ComponentResource):

@@ -4,20 +4,84 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
-from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
+from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime, SecretEnv
 from components.naming import fit_name
 from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from components.validation import ArgsProblems
 from facts.app import LIVENESS_PATH, READINESS_PATH
 from facts.entry import CLOUD_RUN_LOAD_BALANCER_INGRESS, CLOUD_RUN_OPEN_INGRESS
-from facts.gcp import CLOUD_RUN_CONCURRENCY_RANGE, CLOUD_RUN_GPUS, CLOUD_RUN_SERVICE_NAME, CloudRunGpuType
+from facts.gcp import (
+    CLOUD_RUN_CONCURRENCY_RANGE,
+    CLOUD_RUN_FRACTIONAL_CPU_RANGE,
+    CLOUD_RUN_GPU_WHOLE_CPUS,
+    CLOUD_RUN_GPUS,
+    CLOUD_RUN_MEMORY_RANGE_MIB,
+    CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB,
+    CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU,
+    CLOUD_RUN_SERVICE_NAME,
+    CLOUD_RUN_WHOLE_CPUS,
+    CloudRunGpuType,
+)
 from facts.kubernetes import GPU_RESOURCE_KEY
-from facts.quantities import cpu_quantity
+from facts.quantities import cpu_quantity, memory_mib
+
+
+class _GpuShape(Protocol):
+    @property
+    def type(self) -> str: ...
+
+
+class CloudRunInstanceShape(Protocol):
+    """What Cloud Run's CPU and memory rules read: CloudRunServiceArgs, or a config section that spells the same
+    fields."""
+
+    @property
+    def cpu(self) -> float: ...
+    @property
+    def memory(self) -> str: ...
+    @property
+    def gpu(self) -> _GpuShape | None: ...
+
+
+def check_cloud_run_resources(instance: CloudRunInstanceShape, problems: ArgsProblems) -> None:
+    """Cloud Run's CPU and memory pairs, and what a GPU needs of both (the CPU is shown as written, `4` not `4.0`)."""
+    cpu, memory_gib = instance.cpu, memory_mib(instance.memory) / 1024
+    shown_cpu = f"{cpu:g}"
+    low, high = CLOUD_RUN_FRACTIONAL_CPU_RANGE
+    whole_cpus = CLOUD_RUN_GPU_WHOLE_CPUS if instance.gpu else CLOUD_RUN_WHOLE_CPUS
+    if not (low <= cpu <= high or cpu in whole_cpus):
+        problems.add(
+            "cpu", shown_cpu, f"Cloud Run takes {low}-{high:g} vCPU or one of {', '.join(map(str, whole_cpus))}"
+        )
+    memory_low, memory_high = CLOUD_RUN_MEMORY_RANGE_MIB
+    if not memory_low <= memory_gib * 1024 <= memory_high:
+        problems.add("memory", instance.memory, f"Cloud Run takes {memory_low}Mi to {memory_high // 1024}Gi")
+    for above_gib, min_cpu in CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB:
+        if memory_gib > above_gib and cpu < min_cpu:
+            problems.add(
+                "cpu", shown_cpu, f"more than {above_gib}Gi of memory on Cloud Run needs at least {min_cpu} vCPU"
+            )
+            break
+    min_memory_for_cpu = CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU.get(cpu)
+    if min_memory_for_cpu and memory_gib < min_memory_for_cpu:
+        problems.add(
+            "memory", instance.memory, f"{shown_cpu} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi"
+        )
+    if instance.gpu is None or (gpu := CLOUD_RUN_GPUS.get(instance.gpu.type)) is None:
+        return  # no GPU, or one Cloud Run does not offer (CloudRunGpuArgs refuses that)
+    gpu_type = instance.gpu.type
+    if cpu < gpu.min_cpu:
+        problems.add("cpu", shown_cpu, f"an {gpu_type} GPU on Cloud Run needs at least {gpu.min_cpu:g} vCPU")
+    if memory_gib < gpu.min_memory_gib:
+        problems.add(
+            "memory", instance.memory, f"an {gpu_type} GPU on Cloud Run needs at least {gpu.min_memory_gib:g}Gi"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +151,11 @@ class CloudRunServiceArgs:
     labels: Mapping[str, str]
     """Labels for the service and its revisions."""
 
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        check_cloud_run_resources(self, problems)
+        problems.raise_any()
+
 
 class CloudRunService(pulumi.ComponentResource):
     """A Cloud Run v2 service with its own least-privilege runtime service account."""
@@ -116,11 +185,9 @@ class CloudRunService(pulumi.ComponentResource):
         limits = {"cpu": cpu_quantity(args.cpu), "memory": args.memory}
         if gpu:
             limits[GPU_RESOURCE_KEY] = "1"
-        envs = [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value)
-            for env_name, value in args.runtime.env.items()
-        ] + [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
+
+        def secret_reference(env_name: str, secret: SecretEnv) -> gcp.cloudrunv2.ServiceTemplateContainerEnvArgs:
+            return gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
                 name=env_name,
                 value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
                     secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
@@ -131,8 +198,11 @@ class CloudRunService(pulumi.ComponentResource):
                     )
                 ),
             )
-            for env_name, secret in args.runtime.secret_env.items()
-        ]
+
+        envs = args.runtime.rendered_env(
+            lambda env_name, value: gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=env_name, value=value),
+            secret_reference,
+        )
         service = gcp.cloudrunv2.Service(
             fit_name(f"{name}-service", CLOUD_RUN_SERVICE_NAME, autonamed=True),
             location=args.region,

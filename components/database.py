@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import pulumi
 import pulumi_gcp as gcp
@@ -11,7 +12,21 @@ import pulumi_gcp as gcp
 from components._options import child_options
 from components.naming import fit_name
 from components.validation import ArgsProblems
-from facts.gcp import SQL_INSTANCE_NAME, SQL_PITR_LOG_RETENTION_DAYS, SqlAvailability, SqlEdition
+from facts.gcp import (
+    POSTGRES_VERSIONS,
+    SQL_CUSTOM_MAX_CPUS,
+    SQL_CUSTOM_MEMORY_PER_CPU_MB,
+    SQL_CUSTOM_MEMORY_STEP_MB,
+    SQL_CUSTOM_MIN_MEMORY_MB,
+    SQL_CUSTOM_TIER,
+    SQL_DISK_RANGE_GB,
+    SQL_INSTANCE_NAME,
+    SQL_PERFORMANCE_OPTIMIZED_TIER,
+    SQL_PITR_LOG_RETENTION_DAYS,
+    SQL_SHARED_CORE_TIERS,
+    SqlAvailability,
+    SqlEdition,
+)
 
 # CIS Google Cloud Foundations 6.2.x: what PostgreSQL logs, and pgaudit.
 CIS_DATABASE_FLAGS: dict[str, str] = {
@@ -24,6 +39,56 @@ CIS_DATABASE_FLAGS: dict[str, str] = {
     "log_statement": "ddl",
     "cloudsql.enable_pgaudit": "on",
 }
+
+
+class SqlInstanceShape(Protocol):
+    """What Cloud SQL's rules read: PostgresDatabaseArgs, or a config section that spells the same fields."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def edition(self) -> str: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def disk_size_gb(self) -> int: ...
+
+
+def check_sql_instance_shape(instance: SqlInstanceShape, problems: ArgsProblems) -> None:
+    """Cloud SQL for PostgreSQL's versions, the tiers each edition takes, and the disk's size."""
+    if instance.version not in POSTGRES_VERSIONS:
+        problems.add("version", instance.version, f"allowed: {', '.join(POSTGRES_VERSIONS)}")
+    tier = instance.tier
+    custom = SQL_CUSTOM_TIER.match(tier)
+    if instance.edition == "ENTERPRISE_PLUS":
+        if not SQL_PERFORMANCE_OPTIMIZED_TIER.match(tier):
+            problems.add(
+                "tier",
+                tier,
+                "edition ENTERPRISE_PLUS takes only db-perf-optimized-N-<vCPU> tiers; "
+                "set edition: ENTERPRISE for custom and shared-core tiers",
+            )
+    elif custom:
+        cpus, memory_mb = int(custom["cpus"]), int(custom["memory_mb"])
+        if not (cpus == 1 or (cpus % 2 == 0 and 2 <= cpus <= SQL_CUSTOM_MAX_CPUS)):
+            problems.add("tier", tier, f"custom tiers take 1 or an even number of vCPU up to {SQL_CUSTOM_MAX_CPUS}")
+        per_cpu_low, per_cpu_high = SQL_CUSTOM_MEMORY_PER_CPU_MB
+        if memory_mb % SQL_CUSTOM_MEMORY_STEP_MB:
+            problems.add("tier", tier, f"custom tier memory must be a multiple of {SQL_CUSTOM_MEMORY_STEP_MB} MB")
+        if memory_mb < SQL_CUSTOM_MIN_MEMORY_MB:
+            problems.add("tier", tier, f"custom tier memory must be at least {SQL_CUSTOM_MIN_MEMORY_MB} MB")
+        if not per_cpu_low * cpus <= memory_mb <= per_cpu_high * cpus:
+            problems.add("tier", tier, "custom tier memory must be 0.9-6.5 GB per vCPU")
+    elif tier not in SQL_SHARED_CORE_TIERS:
+        problems.add(
+            "tier",
+            tier,
+            "PostgreSQL on edition ENTERPRISE takes db-custom-<vCPU>-<MB> or shared-core "
+            f"({', '.join(SQL_SHARED_CORE_TIERS)}) tiers",
+        )
+    disk_low, disk_high = SQL_DISK_RANGE_GB
+    if not disk_low <= instance.disk_size_gb <= disk_high:
+        problems.add("disk_size_gb", instance.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +157,11 @@ class PostgresDatabaseArgs:
     """The application's database."""
     user_name: str = "inference"
     """The application's user."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        check_sql_instance_shape(self, problems)
+        problems.raise_any()
 
 
 class PostgresDatabase(pulumi.ComponentResource):

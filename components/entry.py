@@ -4,12 +4,16 @@ address, with a Google-managed certificate, Cloud Armor, security response heade
 The shape follows cloud-foundation-fabric's `net-lb-app-ext` with a serverless NEG backend: NEG → backend
 service (security policy, logging, headers) → URL map → HTTPS proxy (certificate, SSL policy) → forwarding rule
 on :443; a second URL map that only redirects → HTTP proxy → forwarding rule on :80, on the same address.
+
+The pieces both platforms' entry points share (the reserved address, the Cloud Armor policy, the Google-managed
+certificate, the TLS policy and the A record) are made by `entry_edge`; components/gateway.py builds the GKE one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -78,16 +82,9 @@ class EntryPoint(pulumi.ComponentResource):
         labels = dict(args.labels)
 
         def logical(suffix: str) -> str:
-            return fit_name(f"{name}-{suffix}", COMPUTE_NAME, autonamed=True)
+            return edge_name(name, suffix)
 
-        address = gcp.compute.GlobalAddress(
-            logical("ip"),
-            address_type="EXTERNAL",
-            ip_version="IPV4",
-            description=f"The public address of {args.domain}",
-            labels=labels,
-            opts=child,
-        )
+        edge = entry_edge(name, args.domain, args.armor, args.dns_zone, labels, child)
         endpoint_group = gcp.compute.RegionNetworkEndpointGroup(
             logical("neg"),
             region=args.region,
@@ -95,43 +92,28 @@ class EntryPoint(pulumi.ComponentResource):
             cloud_run=gcp.compute.RegionNetworkEndpointGroupCloudRunArgs(service=args.cloud_run_service),
             opts=child,
         )
-        policy = gcp.compute.SecurityPolicy(
-            logical("armor"),
-            type="CLOUD_ARMOR",
-            description=f"Throttle, WAF and allow-list for {args.domain}",
-            rules=_armor_rules(args.armor),
-            labels=labels,
-            opts=child,
-        )
         backend = gcp.compute.BackendService(
             logical("backend"),
             load_balancing_scheme="EXTERNAL_MANAGED",
             protocol="HTTPS",
             backends=[gcp.compute.BackendServiceBackendArgs(group=endpoint_group.id)],
-            security_policy=policy.id,
+            security_policy=edge.security_policy.id,
             log_config=gcp.compute.BackendServiceLogConfigArgs(enable=True, sample_rate=1.0),
             custom_response_headers=list(args.response_headers),
             opts=child,
         )
         url_map = gcp.compute.URLMap(logical("urls"), default_service=backend.id, opts=child)
-        certificate = gcp.compute.ManagedSslCertificate(
-            logical("cert"),
-            type="MANAGED",
-            managed=gcp.compute.ManagedSslCertificateManagedArgs(domains=[args.domain]),
-            opts=child,
-        )
-        ssl_policy = gcp.compute.SSLPolicy(logical("tls"), min_tls_version="TLS_1_2", profile="MODERN", opts=child)
         https_proxy = gcp.compute.TargetHttpsProxy(
             logical("https"),
             url_map=url_map.id,
-            ssl_certificates=[certificate.id],
-            ssl_policy=ssl_policy.id,
+            ssl_certificates=[edge.certificate.id],
+            ssl_policy=edge.tls_policy.id,
             opts=child,
         )
         gcp.compute.GlobalForwardingRule(
             logical("https-rule"),
             target=https_proxy.id,
-            ip_address=address.address,
+            ip_address=edge.address.address,
             ip_protocol="TCP",
             port_range="443",
             load_balancing_scheme="EXTERNAL_MANAGED",
@@ -149,39 +131,112 @@ class EntryPoint(pulumi.ComponentResource):
         gcp.compute.GlobalForwardingRule(
             logical("http-rule"),
             target=http_proxy.id,
-            ip_address=address.address,
+            ip_address=edge.address.address,
             ip_protocol="TCP",
             port_range="80",
             load_balancing_scheme="EXTERNAL_MANAGED",
             labels=labels,
             opts=child,
         )
-        record_name = f"{args.domain}."
-        if args.dns_zone is not None:
-            gcp.dns.RecordSet(
-                f"{name}-a-record",
-                managed_zone=args.dns_zone,
-                name=record_name,
-                type="A",
-                ttl=DNS_RECORD_TTL_SECONDS,
-                rrdatas=[address.address],
-                opts=child,
-            )
 
-        self.url = pulumi.Output.from_input(f"https://{args.domain}")
-        self.ip_address = address.address
-        self.dns_record = address.address.apply(
+        self.url = edge.url
+        self.ip_address = edge.address.address
+        self.dns_record = edge.dns_record
+        self.security_policy_id = edge.security_policy.id
+        self.register_outputs(edge.outputs())
+
+
+def edge_name(name: str, suffix: str) -> str:
+    """The logical name of a Compute Engine child of the entry point `name` (autonamed, so it fits with Pulumi's
+    suffix)."""
+    return fit_name(f"{name}-{suffix}", COMPUTE_NAME, autonamed=True)
+
+
+@dataclass(frozen=True)
+class EntryEdge:
+    """What every entry point has, whatever serves behind it."""
+
+    address: gcp.compute.GlobalAddress
+    """The reserved global IPv4 address the load balancer's forwarding rules listen on."""
+    security_policy: gcp.compute.SecurityPolicy
+    """The Cloud Armor policy of the backend: WAF rules, the per-IP throttle, the allow-list."""
+    certificate: gcp.compute.ManagedSslCertificate
+    """The Google-managed certificate for the domain (ACTIVE once the A record points at the address)."""
+    tls_policy: gcp.compute.SSLPolicy
+    """TLS 1.2 or later, with the MODERN cipher profile."""
+    url: pulumi.Output[str]
+    dns_record: pulumi.Output[dict[str, object]]
+    """The A record that makes the domain resolve to the address (created in the zone when one is given)."""
+
+    def outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """What an entry point component registers: its URL, address, A record and Cloud Armor policy."""
+        return {
+            "url": self.url,
+            "ip_address": self.address.address,
+            "dns_record": self.dns_record,
+            "security_policy_id": self.security_policy.id,
+        }
+
+
+def entry_edge(
+    name: str,
+    domain: str,
+    armor: ArmorArgs,
+    dns_zone: str | None,
+    labels: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> EntryEdge:
+    """The address, Cloud Armor policy, certificate, TLS policy and optional A record of the entry point `name`,
+    children of whichever component `opts` parents them to. Cloud Run's load balancer and GKE's Gateway both
+    use these, so a domain, a rate or a WAF rule means the same on either platform."""
+
+    def logical(suffix: str) -> str:
+        return edge_name(name, suffix)
+
+    address = gcp.compute.GlobalAddress(
+        logical("ip"),
+        address_type="EXTERNAL",
+        ip_version="IPV4",
+        description=f"The public address of {domain}",
+        labels=dict(labels),
+        opts=opts,
+    )
+    policy = gcp.compute.SecurityPolicy(
+        logical("armor"),
+        type="CLOUD_ARMOR",
+        description=f"Throttle, WAF and allow-list for {domain}",
+        rules=_armor_rules(armor),
+        labels=dict(labels),
+        opts=opts,
+    )
+    certificate = gcp.compute.ManagedSslCertificate(
+        logical("cert"),
+        type="MANAGED",
+        managed=gcp.compute.ManagedSslCertificateManagedArgs(domains=[domain]),
+        opts=opts,
+    )
+    tls_policy = gcp.compute.SSLPolicy(logical("tls"), min_tls_version="TLS_1_2", profile="MODERN", opts=opts)
+    record_name = f"{domain}."
+    if dns_zone is not None:
+        gcp.dns.RecordSet(
+            f"{name}-a-record",
+            managed_zone=dns_zone,
+            name=record_name,
+            type="A",
+            ttl=DNS_RECORD_TTL_SECONDS,
+            rrdatas=[address.address],
+            opts=opts,
+        )
+    return EntryEdge(
+        address=address,
+        security_policy=policy,
+        certificate=certificate,
+        tls_policy=tls_policy,
+        url=pulumi.Output.from_input(f"https://{domain}"),
+        dns_record=address.address.apply(
             lambda ip: {"name": record_name, "type": "A", "ttl": DNS_RECORD_TTL_SECONDS, "rrdatas": [ip]}
-        )
-        self.security_policy_id = policy.id
-        self.register_outputs(
-            {
-                "url": self.url,
-                "ip_address": self.ip_address,
-                "dns_record": self.dns_record,
-                "security_policy_id": self.security_policy_id,
-            }
-        )
+        ),
+    )
 
 
 def waf_expression(rule_name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Protocol, get_args
 
 import pulumi
 import pulumi_gcp as gcp
@@ -21,12 +21,14 @@ from components.gke_node_pool import (
 )
 from components.naming import fit_name
 from components.validation import ArgsProblems
+from facts.entry import GATEWAY_API_CHANNEL
 from facts.gcp import (
     ACCELERATOR_MACHINE_SERIES,
     BUILT_IN_GPU_SERIES,
     GKE_DISK_TYPES,
     GKE_GPU_DRIVER_VERSIONS,
     GKE_NODE_IMAGE,
+    GKE_RELEASE_CHANNELS,
     MACHINE_TYPES,
     N1_WITHOUT_GPU,
     SERVICE_ACCOUNT_DISPLAY_NAME,
@@ -56,13 +58,33 @@ AUTH_PLUGIN_HINT = (
 )
 
 
+class ClusterAccessShape(Protocol):
+    """What the cluster's channel and access rules read: GkeClusterArgs, or a config section that spells the same
+    fields."""
+
+    @property
+    def release_channel(self) -> str: ...
+    @property
+    def control_plane_access(self) -> str: ...
+
+
+def check_cluster_access(cluster: ClusterAccessShape, problems: ArgsProblems) -> None:
+    """The release channels GKE offers, and the two ways to reach the control plane."""
+    if cluster.release_channel not in GKE_RELEASE_CHANNELS:
+        problems.add("release_channel", cluster.release_channel, f"allowed: {', '.join(GKE_RELEASE_CHANNELS)}")
+    if cluster.control_plane_access not in CONTROL_PLANE_ACCESS:
+        problems.add(
+            "control_plane_access", cluster.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class SystemPoolArgs:
     """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
 
-    machine_type: str = "e2-standard-2"
+    machine_type: str
     """Machine type of the system nodes."""
-    node_count: int = 1
+    node_count: int
     """Nodes per zone of the cluster's location."""
 
     def __post_init__(self) -> None:
@@ -90,9 +112,9 @@ class GpuPoolArgs:
     """Most nodes in the pool across all its zones."""
     spot: bool
     """Spot VMs: much cheaper, reclaimable at any time."""
-    disk_size_gb: int = 100
+    disk_size_gb: int
     """Boot disk per node."""
-    disk_type: GkeDiskType = "pd-balanced"
+    disk_type: GkeDiskType
     """Boot disk type per node."""
 
     def __post_init__(self) -> None:
@@ -174,13 +196,13 @@ class GkeClusterArgs:
     """Refuse to delete the cluster (prod); off for stacks that must destroy cleanly."""
     labels: Mapping[str, str]
     """Labels for the cluster, its nodes and the node service account's resources."""
+    gateway_api: bool = False
+    """Install the standard Gateway API and GKE's Gateway controller (gateway_api_config), for an entry point
+    built from a Gateway (components/gateway.py); off: no Gateway API CRDs on the cluster."""
 
     def __post_init__(self) -> None:
         problems = ArgsProblems(self)
-        if self.control_plane_access not in CONTROL_PLANE_ACCESS:
-            problems.add(
-                "control_plane_access", self.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
-            )
+        check_cluster_access(self, problems)
         problems.raise_any()
 
 
@@ -284,6 +306,9 @@ class GkeCluster(pulumi.ComponentResource):
                 enable_components=["SYSTEM_COMPONENTS"],
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
             ),
+            gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL)
+            if args.gateway_api
+            else None,
             deletion_protection=args.deletion_protection,
             resource_labels=labels,
             opts=child_options(self, opts, depends_on=node_roles).merge(

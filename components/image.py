@@ -11,6 +11,7 @@ import pulumi_gcp as gcp
 
 from components._options import child_options
 from components.naming import fit_name
+from facts.app import ImageVariant
 from facts.gcp import ARTIFACT_REPOSITORY_ID, DOCKER_TAG
 
 IMAGE_PLATFORM = "linux/amd64"
@@ -28,7 +29,7 @@ class ContainerImageArgs:
     """Build context folder, relative to the project root."""
     dockerfile: str
     """The Dockerfile, relative to the project root."""
-    variant: str
+    variant: ImageVariant
     """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise."""
     tag: str
     """Tag pushed with the image (the deployed reference is always the digest)."""

@@ -19,13 +19,8 @@ import pulumi_kubernetes as kubernetes
 
 from components._options import child_options
 from components.naming import fit_name
-from components.workload import (
-    APP_LABEL,
-    DNS_PORT,
-    GOOGLE_API_ENDPOINTS,
-    restricted_container_security,
-    restricted_pod_security,
-)
+from components.pod_network import cidr_peers, deny_all, google_api_egress, kube_dns_egress, scratch_volume, tcp
+from components.workload import APP_LABEL, restricted_container_security, restricted_pod_security
 from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.13.1-gke.0"
@@ -175,6 +170,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
             failure_threshold=3,
         )
         resources = {"cpu": "250m", "memory": "200Mi"}
+        certs, certs_mount = scratch_volume("certs", CERT_DIR, "10Mi")
         deployment = kubernetes.apps.v1.Deployment(
             f"{name}-cma-deployment",
             metadata=metadata(
@@ -207,14 +203,10 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                                 liveness_probe=probe,
                                 readiness_probe=probe,
                                 security_context=restricted_container_security(ADAPTER_UID),
-                                volume_mounts=[kubernetes.core.v1.VolumeMountArgs(name="certs", mount_path=CERT_DIR)],
+                                volume_mounts=[certs_mount],
                             )
                         ],
-                        volumes=[
-                            kubernetes.core.v1.VolumeArgs(
-                                name="certs", empty_dir=kubernetes.core.v1.EmptyDirVolumeSourceArgs(size_limit="10Mi")
-                            )
-                        ],
+                        volumes=[certs],
                     ),
                 ),
             ),
@@ -273,22 +265,8 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
     ) -> None:
         """Deny everything, then let the API server in and the adapter reach DNS, the API server and Google APIs."""
         networking = kubernetes.networking.v1
-
-        def peers(cidrs: Sequence[str]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:
-            return [networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=cidr)) for cidr in cidrs]
-
-        def tcp(port: int | str) -> kubernetes.networking.v1.NetworkPolicyPortArgs:
-            return networking.NetworkPolicyPortArgs(protocol="TCP", port=port)
-
         pods = kubernetes.meta.v1.LabelSelectorArgs(match_labels=dict(selector))
-        networking.NetworkPolicy(
-            f"{name}-cma-deny-all",
-            metadata=make_metadata("default-deny"),
-            spec=networking.NetworkPolicySpecArgs(
-                pod_selector=kubernetes.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
-            ),
-            opts=opts,
-        )
+        deny_all(f"{name}-cma-deny-all", make_metadata, opts)
         networking.NetworkPolicy(
             f"{name}-cma-allow-api-server",
             metadata=make_metadata(f"{ADAPTER_NAME}-ingress"),
@@ -296,26 +274,17 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                 pod_selector=pods,
                 policy_types=["Ingress"],
                 ingress=[
-                    networking.NetworkPolicyIngressRuleArgs(from_=peers(args.control_plane_cidrs), ports=[tcp("https")])
+                    networking.NetworkPolicyIngressRuleArgs(
+                        from_=cidr_peers(args.control_plane_cidrs), ports=[tcp("https")]
+                    )
                 ],
             ),
             opts=opts,
         )
-        kube_dns = networking.NetworkPolicyPeerArgs(
-            namespace_selector=kubernetes.meta.v1.LabelSelectorArgs(
-                match_labels={"kubernetes.io/metadata.name": "kube-system"}
-            ),
-            pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}),
-        )
         egress = [
-            networking.NetworkPolicyEgressRuleArgs(
-                to=[kube_dns], ports=[networking.NetworkPolicyPortArgs(protocol="UDP", port=DNS_PORT), tcp(DNS_PORT)]
-            ),
-            networking.NetworkPolicyEgressRuleArgs(to=peers(args.control_plane_cidrs), ports=[tcp(443)]),
-            *(
-                networking.NetworkPolicyEgressRuleArgs(to=peers([cidr]), ports=[tcp(port)])
-                for cidr, port in GOOGLE_API_ENDPOINTS
-            ),
+            kube_dns_egress(),
+            networking.NetworkPolicyEgressRuleArgs(to=cidr_peers(args.control_plane_cidrs), ports=[tcp(443)]),
+            *google_api_egress(),
         ]
         networking.NetworkPolicy(
             f"{name}-cma-allow-egress",

@@ -25,10 +25,10 @@ class NetworkArgs:
     """Labels for every child that takes labels."""
     secondary_ranges: Mapping[str, str] = field(default_factory=dict)
     """Named secondary ranges (GKE pods and services); none by default."""
-    private_services_address: str = "10.40.0.0"
+    private_services_address: str
     """First address of the range reserved for Google's managed services (Cloud SQL, Memorystore). Fixed, not left
     to Google's allocator, so that the config can prove it overlaps neither the subnet nor the GKE ranges."""
-    private_services_prefix_length: int = 20
+    private_services_prefix_length: int
     """Size of the range reserved for Google's managed services."""
     cloud_nat: bool = False
     """Give instances without external IPs internet egress through Cloud NAT."""

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components._options import child_options
+from components.validation import ArgsProblems
 from facts.app import (
     BATCH_SIZE_METRIC,
     CACHE_HITS_METRIC,
@@ -32,6 +33,7 @@ from facts.app import (
     REQUESTS_METRIC,
     USAGE_WRITE_ERRORS_METRIC,
 )
+from facts.gcp import SLO_GOAL_MAX, SLO_ROLLING_PERIOD_DAYS_RANGE
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,28 @@ class ObjectivesArgs:
     """Share of requests faster than latency_ms."""
     window_days: int
     """The rolling window both SLOs are measured over (1-30 days)."""
+
+    def __post_init__(self) -> None:
+        problems = ArgsProblems(self)
+        for field, goal in (("availability", self.availability), ("latency_objective", self.latency_objective)):
+            if (problem := slo_goal_problem(goal)) is not None:
+                problems.add(field, goal, problem)
+        if (problem := slo_window_problem(self.window_days)) is not None:
+            problems.add("window_days", self.window_days, problem)
+        problems.raise_any()
+
+
+def slo_goal_problem(goal: float) -> str | None:
+    """What Cloud Monitoring refuses in an SLO goal, or None (the config checks a stack file's goals with it)."""
+    if 0 < goal <= SLO_GOAL_MAX:
+        return None
+    return f"an objective is a ratio above 0 and at most {SLO_GOAL_MAX} (Cloud Monitoring's limit), like 0.995"
+
+
+def slo_window_problem(days: int) -> str | None:
+    """What Cloud Monitoring refuses in an SLO's rolling window, or None."""
+    low, high = SLO_ROLLING_PERIOD_DAYS_RANGE
+    return None if low <= days <= high else f"Cloud Monitoring measures an SLO over {low}-{high} days"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,9 +157,6 @@ class OperationsArgs:
     def __post_init__(self) -> None:
         if self.platform == "gke" and self.namespace is None:
             raise ValueError("the GKE service's SLIs read its namespace: set namespace")
-        for goal in (self.objectives.availability, self.objectives.latency_objective):
-            if not 0 < goal < 1:
-                raise ValueError(f"an SLO goal is a ratio between 0 and 1, not {goal}")
 
 
 class Operations(pulumi.ComponentResource):

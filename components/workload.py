@@ -13,8 +13,10 @@ from components._options import child_options
 from components.app_runtime import STARTUP_FAILURE_THRESHOLD, STARTUP_PERIOD_SECONDS, AppRuntime
 from components.gke import GPU_TOLERATION_EFFECT
 from components.gke_node_pool import GPU_TAINT_VALUE
+from components.pod_network import cidr_peers, deny_all, google_api_egress, kube_dns_egress, scratch_volume, tcp
 from components.runtime_identity import RuntimeIdentityArgs, runtime_identity
 from facts.app import APP_UID, LIVENESS_PATH, METRICS_PATH, QUEUE_DEPTH_METRIC, READINESS_PATH
+from facts.entry import LOAD_BALANCER_SOURCE_RANGES
 from facts.kubernetes import GKE_ACCELERATOR_NODE_LABEL, GPU_RESOURCE_KEY
 from facts.quantities import cpu_quantity
 
@@ -22,14 +24,6 @@ APP_LABEL = "app.kubernetes.io/name"
 SCRATCH_PATH = "/tmp"  # noqa: S108 - the app's only writable path, an emptyDir of its own
 SCRATCH_SIZE = "1Gi"
 SERVICE_PORT = 80
-DNS_PORT = 53
-# Where pods reach Google APIs from GKE: the metadata servers (Workload Identity tokens) and the
-# private.googleapis.com VIP that Private Google Access serves.
-GOOGLE_API_ENDPOINTS: tuple[tuple[str, int], ...] = (
-    ("169.254.169.254/32", 80),
-    ("169.254.169.252/32", 988),
-    ("199.36.153.8/30", 443),
-)
 ANYWHERE = "0.0.0.0/0"
 # A GPU node scales up from zero and pulls a multi-gigabyte CUDA image before the pod is ready.
 ROLLOUT_TIMEOUT = "30m"
@@ -74,6 +68,9 @@ class KubernetesWorkloadArgs:
     """How often Managed Prometheus scrapes each pod's /metrics (the autoscaler's signal is no fresher)."""
     public: bool
     """An external load balancer open to anyone; otherwise an internal one reachable from `internal_client_cidrs`."""
+    behind_gateway: bool = False
+    """The public way in is a Gateway (components/gateway.py): the Service stays ClusterIP, and the pods admit only
+    the Google load balancer's proxies and health checks, never the internet directly."""
     internal_client_cidrs: Sequence[str]
     """Who may call an internal entry point (the VPC's ranges)."""
     redis_host: pulumi.Input[str]
@@ -94,17 +91,6 @@ class KubernetesWorkloadArgs:
     def __post_init__(self) -> None:
         if self.max_surge < 0 or self.max_unavailable < 0 or self.max_surge + self.max_unavailable == 0:
             raise ValueError("a rollout needs max_surge or max_unavailable above 0 (Kubernetes refuses both 0)")
-
-
-def _to_cidrs(cidrs: Sequence[pulumi.Input[str]]) -> list[kubernetes.networking.v1.NetworkPolicyPeerArgs]:
-    return [
-        kubernetes.networking.v1.NetworkPolicyPeerArgs(ip_block=kubernetes.networking.v1.IPBlockArgs(cidr=cidr))
-        for cidr in cidrs
-    ]
-
-
-def _tcp(port: pulumi.Input[int | str]) -> kubernetes.networking.v1.NetworkPolicyPortArgs:
-    return kubernetes.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port)
 
 
 def restricted_pod_security(uid: int) -> kubernetes.core.v1.PodSecurityContextArgs:
@@ -139,6 +125,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    service: kubernetes.core.v1.Service
+    """The Service in front of the pods: a Gateway's HTTPRoute and policies name it, so they wait for it."""
+    service_port: int
+    """The port the Service serves the app on."""
     service_account_email: pulumi.Output[str]
     """The Google identity the pods act as (through Workload Identity)."""
 
@@ -203,22 +193,20 @@ class KubernetesWorkload(pulumi.ComponentResource):
             opts=in_cluster,
         )
 
-        env = [
-            kubernetes.core.v1.EnvVarArgs(name=env_name, value=value) for env_name, value in args.runtime.env.items()
-        ]
-        env += [
-            kubernetes.core.v1.EnvVarArgs(
+        env = args.runtime.rendered_env(
+            lambda env_name, value: kubernetes.core.v1.EnvVarArgs(name=env_name, value=value),
+            lambda env_name, _secret: kubernetes.core.v1.EnvVarArgs(
                 name=env_name,
                 value_from=kubernetes.core.v1.EnvVarSourceArgs(
                     secret_key_ref=kubernetes.core.v1.SecretKeySelectorArgs(name=secret_name, key=env_name)
                 ),
-            )
-            for env_name in args.runtime.secret_env
-        ]
+            ),
+        )
         secret_versions = pulumi.Output.all(
             **{env_name: secret_env.version for env_name, secret_env in args.runtime.secret_env.items()}
         ).apply(lambda versions: ",".join(f"{env_name}={versions[env_name]}" for env_name in sorted(versions)))
         resources = {"cpu": cpu_quantity(args.cpu), "memory": args.memory, GPU_RESOURCE_KEY: "1"}
+        scratch, scratch_mount = scratch_volume("scratch", SCRATCH_PATH, SCRATCH_SIZE)
 
         def http_probe(path: str, period: int, failures: int) -> kubernetes.core.v1.ProbeArgs:
             return kubernetes.core.v1.ProbeArgs(
@@ -252,14 +240,10 @@ class KubernetesWorkload(pulumi.ComponentResource):
                     readiness_probe=http_probe(READINESS_PATH, 10, 3),
                     liveness_probe=http_probe(LIVENESS_PATH, 30, 3),
                     security_context=restricted_container_security(APP_UID),
-                    volume_mounts=[kubernetes.core.v1.VolumeMountArgs(name="scratch", mount_path=SCRATCH_PATH)],
+                    volume_mounts=[scratch_mount],
                 )
             ],
-            volumes=[
-                kubernetes.core.v1.VolumeArgs(
-                    name="scratch", empty_dir=kubernetes.core.v1.EmptyDirVolumeSourceArgs(size_limit=SCRATCH_SIZE)
-                )
-            ],
+            volumes=[scratch],
         )
         deployment = kubernetes.apps.v1.Deployment(
             f"{name}-deployment",
@@ -292,24 +276,31 @@ class KubernetesWorkload(pulumi.ComponentResource):
             ),
         )
 
-        service = kubernetes.core.v1.Service(
-            f"{name}-service",
-            metadata=metadata(args.app_name, annotations=None if args.public else INTERNAL_LOAD_BALANCER),
-            spec=kubernetes.core.v1.ServiceSpecArgs(
+        ports = [kubernetes.core.v1.ServicePortArgs(name="http", protocol="TCP", port=SERVICE_PORT, target_port="http")]
+        if args.behind_gateway:
+            # The GKE Gateway controller puts the pods of every Service an HTTPRoute names into NEGs of its own
+            # (container-native load balancing): the load balancer reaches pod IPs, so no node port and no
+            # cloud.google.com/neg annotation are needed.
+            service_spec = kubernetes.core.v1.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports)
+        else:
+            service_spec = kubernetes.core.v1.ServiceSpecArgs(
                 type="LoadBalancer",
                 selector=selector,
                 # Local keeps the client's address, which the load balancer's source ranges and the pods'
                 # NetworkPolicy both filter on.
                 external_traffic_policy="Local",
                 load_balancer_source_ranges=None if args.public else list(args.internal_client_cidrs),
-                ports=[
-                    kubernetes.core.v1.ServicePortArgs(
-                        name="http", protocol="TCP", port=SERVICE_PORT, target_port="http"
-                    )
-                ],
+                ports=ports,
+            )
+        service = kubernetes.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata(
+                args.app_name, annotations=None if args.public or args.behind_gateway else INTERNAL_LOAD_BALANCER
             ),
+            spec=service_spec,
             opts=in_cluster,
         )
+        self.service = service
 
         kubernetes.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-autoscaler",
@@ -361,6 +352,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
         self._network_policies(name, args, metadata, selector, in_cluster)
 
         self.namespace = namespace_name
+        self.service_port = SERVICE_PORT
         self.service_name = service.metadata.apply(lambda service_metadata: str(service_metadata.name))
         self.service_account_email = google_account.email
         self.register_outputs(
@@ -383,49 +375,30 @@ class KubernetesWorkload(pulumi.ComponentResource):
         Google APIs only."""
         networking = kubernetes.networking.v1
         pods = kubernetes.meta.v1.LabelSelectorArgs(match_labels=dict(selector))
-        networking.NetworkPolicy(
-            f"{name}-deny-all",
-            metadata=metadata("default-deny"),
-            spec=networking.NetworkPolicySpecArgs(
-                pod_selector=kubernetes.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
-            ),
-            opts=opts,
-        )
-        clients = [ANYWHERE] if args.public else list(args.internal_client_cidrs)
+        deny_all(f"{name}-deny-all", metadata, opts)
+        if args.behind_gateway:
+            clients: list[str] = list(LOAD_BALANCER_SOURCE_RANGES)
+        else:
+            clients = [ANYWHERE] if args.public else list(args.internal_client_cidrs)
         networking.NetworkPolicy(
             f"{name}-allow-clients",
             metadata=metadata(f"{args.app_name}-ingress"),
             spec=networking.NetworkPolicySpecArgs(
                 pod_selector=pods,
                 policy_types=["Ingress"],
-                ingress=[networking.NetworkPolicyIngressRuleArgs(from_=_to_cidrs(clients), ports=[_tcp("http")])],
+                ingress=[networking.NetworkPolicyIngressRuleArgs(from_=cidr_peers(clients), ports=[tcp("http")])],
             ),
             opts=opts,
         )
-        kube_dns = networking.NetworkPolicyPeerArgs(
-            namespace_selector=kubernetes.meta.v1.LabelSelectorArgs(
-                match_labels={"kubernetes.io/metadata.name": "kube-system"}
-            ),
-            pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"}),
-        )
         egress = [
+            kube_dns_egress(),
             networking.NetworkPolicyEgressRuleArgs(
-                to=[kube_dns],
-                ports=[
-                    networking.NetworkPolicyPortArgs(protocol="UDP", port=DNS_PORT),
-                    _tcp(DNS_PORT),
-                ],
+                to=cidr_peers([pulumi.Output.format("{0}/32", args.redis_host)]), ports=[tcp(args.redis_port)]
             ),
             networking.NetworkPolicyEgressRuleArgs(
-                to=_to_cidrs([pulumi.Output.format("{0}/32", args.redis_host)]), ports=[_tcp(args.redis_port)]
+                to=cidr_peers([pulumi.Output.format("{0}/32", args.database_host)]), ports=[tcp(args.database_port)]
             ),
-            networking.NetworkPolicyEgressRuleArgs(
-                to=_to_cidrs([pulumi.Output.format("{0}/32", args.database_host)]), ports=[_tcp(args.database_port)]
-            ),
-            *(
-                networking.NetworkPolicyEgressRuleArgs(to=_to_cidrs([cidr]), ports=[_tcp(port)])
-                for cidr, port in GOOGLE_API_ENDPOINTS
-            ),
+            *google_api_egress(),
         ]
         networking.NetworkPolicy(
             f"{name}-allow-egress",

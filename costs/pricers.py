@@ -349,32 +349,57 @@ def price_cloud_nat(pricing: ResourcePricing) -> None:
 def price_forwarding_rule(pricing: ResourcePricing) -> None:
     """Google charges the first five forwarding rules of a project as one minimum, then each rule beyond."""
     kind = ENTRY_POINT_KIND if pricing.resource.type == GLOBAL_FORWARDING_RULE else "Load balancing"
-    pricing.stack.forwarding_rules_seen += 1
-    ordinal = pricing.stack.forwarding_rules_seen
-    if ordinal == 1:
-        pricing.add(
-            f"forwarding rules 1-{FORWARDING_RULES_IN_MINIMUM} of the project (one minimum charge)",
-            kind,
-            "lb.forwarding-rule.first-5",
-            pricing.hours,
-        )
-    elif ordinal <= FORWARDING_RULES_IN_MINIMUM:
-        pricing.describe(f"rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum charge")
-    else:
-        pricing.add(f"forwarding rule #{ordinal}", kind, "lb.forwarding-rule.beyond-5", pricing.hours)
-    processed = pricing.usage.load_balancer_processed_gb
     redirect_only = kind == ENTRY_POINT_KIND and str(pricing.inputs.get("portRange")) == HTTP_REDIRECT_PORT
-    if processed and redirect_only:
-        pricing.note("HTTP → HTTPS redirect only: the data processed is counted on the HTTPS rule")
-    elif processed:
-        pricing.add(f"data processed {processed:g} GiB", kind, "lb.data-processed", processed)
+    _add_forwarding_rule(pricing, kind, "", redirect_only)
     if pricing.resource.type == types.K8S_SERVICE and pricing.usage.egress_gb:
         annotations = _dig(pricing.inputs, "metadata", "annotations") or {}
         if any(annotations.get(key) == "Internal" for key in INTERNAL_LOAD_BALANCER_ANNOTATIONS):
             pricing.note("internal load balancer: responses stay in Google's network, no internet egress")
         else:
-            usage = pricing.usage
-            pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", usage.egress_gb)
+            _add_internet_egress(pricing)
+
+
+def price_gateway(pricing: ResourcePricing) -> None:
+    """A GKE Gateway of an external class: GKE's controller makes one global forwarding rule per listener port (with
+    its proxy, URL map and backend service, billed through the rules). They count toward the project's
+    forwarding-rule minimum like any other; the data is processed once, by the listener that is not only a redirect
+    (an HTTP listener beside an HTTPS one answers with the redirect)."""
+    listeners = pricing.inputs.get("spec", {}).get("listeners") or []
+    protocols = {str(listener.get("protocol")) for listener in listeners}
+    for listener in listeners:
+        redirect_only = listener.get("protocol") == "HTTP" and "HTTPS" in protocols
+        _add_forwarding_rule(pricing, ENTRY_POINT_KIND, f"{listener.get('name')} listener: ", redirect_only)
+    if pricing.usage.egress_gb:
+        _add_internet_egress(pricing)
+
+
+def _add_forwarding_rule(pricing: ResourcePricing, kind: str, label: str, redirect_only: bool) -> None:
+    """The next forwarding rule of the project (inside the first-five minimum or beyond it), and the data its load
+    balancer processes unless it only redirects."""
+    pricing.stack.forwarding_rules_seen += 1
+    ordinal = pricing.stack.forwarding_rules_seen
+    if ordinal == 1:
+        pricing.add(
+            f"{label}forwarding rules 1-{FORWARDING_RULES_IN_MINIMUM} of the project (one minimum charge)",
+            kind,
+            "lb.forwarding-rule.first-5",
+            pricing.hours,
+        )
+    elif ordinal <= FORWARDING_RULES_IN_MINIMUM:
+        pricing.describe(
+            f"{label}rule #{ordinal}: inside the project's first-{FORWARDING_RULES_IN_MINIMUM} minimum charge"
+        )
+    else:
+        pricing.add(f"{label}forwarding rule #{ordinal}", kind, "lb.forwarding-rule.beyond-5", pricing.hours)
+    processed = pricing.usage.load_balancer_processed_gb
+    if processed and redirect_only:
+        pricing.note(f"{label}HTTP → HTTPS redirect only: the data processed is counted on the HTTPS rule")
+    elif processed:
+        pricing.add(f"{label}data processed {processed:g} GiB", kind, "lb.data-processed", processed)
+
+
+def _add_internet_egress(pricing: ResourcePricing) -> None:
+    pricing.add_graduated("internet egress", "Internet egress", "egress.internet-premium", pricing.usage.egress_gb)
 
 
 def price_static_ip(pricing: ResourcePricing) -> None:
@@ -417,6 +442,7 @@ PRICERS: dict[str, Callable[[ResourcePricing], None]] = {
     types.FORWARDING_RULE: price_forwarding_rule,
     types.GLOBAL_FORWARDING_RULE: price_forwarding_rule,
     types.K8S_SERVICE: price_forwarding_rule,
+    types.K8S_GATEWAY: price_gateway,
     types.ADDRESS: price_static_ip,
     types.GLOBAL_ADDRESS: price_static_ip,
     types.VPC_ACCESS_CONNECTOR: price_vpc_connector,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 APP_PORT = 8080
 APP_UID = 10001
 LIVENESS_PATH = "/healthz"
@@ -19,6 +21,10 @@ CACHE_HITS_METRIC = "embedding_cache_hits_total"
 CACHE_MISSES_METRIC = "embedding_cache_misses_total"
 REDIS_ERRORS_METRIC = "embedding_redis_errors_total"
 USAGE_WRITE_ERRORS_METRIC = "embedding_usage_write_errors_total"
+
+ImageVariant = Literal["cpu", "cuda"]
+"""The image's build variants (app/Dockerfile's VARIANT), each also the MODEL_DEVICE the model runs on."""
+IMAGE_VARIANTS: tuple[ImageVariant, ...] = get_args(ImageVariant)
 
 MAX_BATCH_SIZE = 64
 """The app's default MAX_BATCH_SIZE (app/embedding_service/settings.py): inputs the model encodes at once."""

@@ -75,3 +75,30 @@ SECURITY_RESPONSE_HEADERS = (
     "X-Content-Type-Options: nosniff",
     "Referrer-Policy: no-referrer",
 )
+
+# GKE's Gateway API (cloud.google.com/kubernetes-engine/docs/concepts/gateway-api): the channel the cluster's
+# gateway_api_config installs the standard Gateway API CRDs and GKE's policy CRDs with, and the GatewayClass of a
+# global external Application Load Balancer (the same load balancer Cloud Run's entry point builds by hand).
+GATEWAY_API_CHANNEL = "CHANNEL_STANDARD"
+GATEWAY_CLASS = "gke-l7-global-external-managed"
+# cloud.google.com/kubernetes-engine/docs/concepts/gateway-api#gatewayclass: the GatewayClasses whose load balancer
+# faces the internet.
+EXTERNAL_GATEWAY_CLASSES = frozenset(
+    {
+        "gke-l7-global-external-managed",
+        "gke-l7-regional-external-managed",
+        "gke-l7-gxlb",
+        "gke-l7-global-external-managed-mc",
+    }
+)
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
+GATEWAY_API_VERSION = f"{GATEWAY_API_GROUP}/v1"
+GKE_NETWORKING_API_VERSION = "networking.gke.io/v1"
+# cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway: a listener's TLS option naming Compute Engine SSL
+# certificates (Google-managed ones included) that already exist in the project.
+PRE_SHARED_CERTS_OPTION = "networking.gke.io/pre-shared-certs"
+# The Gateway annotation naming a Certificate Manager certificate map (the other way GKE gives a listener a
+# certificate besides tls.certificateRefs and pre-shared certificates).
+CERTIFICATE_MAP_ANNOTATION = "networking.gke.io/certmap"
+# GCPBackendPolicy logging.sampleRate is a fraction in millionths (0 to 1,000,000): all requests.
+BACKEND_LOG_ALL_REQUESTS = 1_000_000

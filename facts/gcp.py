@@ -22,7 +22,7 @@ class CloudRunGpu:
 
 
 CloudRunGpuType = Literal["nvidia-l4", "nvidia-rtx-pro-6000"]
-CLOUD_RUN_GPUS: dict[CloudRunGpuType, CloudRunGpu] = {
+CLOUD_RUN_GPUS: dict[str, CloudRunGpu] = {
     "nvidia-l4": CloudRunGpu(min_cpu=4, min_memory_gib=16),
     "nvidia-rtx-pro-6000": CloudRunGpu(min_cpu=20, min_memory_gib=80),
 }

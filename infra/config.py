@@ -21,20 +21,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from components.app_runtime import AppRuntime
-from components.cache import RedisCacheArgs
-from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
-from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs
+from components.cache import RedisCacheArgs, check_memorystore_shape
+from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs, check_cloud_run_resources
+from components.database import BackupArgs, MaintenanceWindow, PostgresDatabaseArgs, check_sql_instance_shape
 from components.entry import ArmorArgs, EntryPointArgs
-from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs
+from components.gateway import GatewayEntryPointArgs
+from components.gke import AuthorizedNetworkArgs, GkeClusterArgs, GpuPoolArgs, SystemPoolArgs, check_cluster_access
 from components.image import ContainerImageArgs
 from components.metrics_adapter import CustomMetricsAdapterArgs
 from components.naming import fit_name
 from components.network import NetworkArgs
-from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs
-from components.validation import ArgsError
+from components.operations import BudgetArgs, ObjectivesArgs, OperationsArgs, slo_goal_problem, slo_window_problem
+from components.validation import ArgsError, ArgsProblems
 from components.workload import KubernetesWorkloadArgs
 from facts import entry as entry_facts
 from facts import gcp as rules
+from facts.app import ImageVariant
 from facts.gcp import (
     CloudRunGpuType,
     GkeControlPlaneAccess,
@@ -125,7 +127,7 @@ class ServiceSettings(_Section):
         return value
 
     @property
-    def device(self) -> Literal["cuda", "cpu"]:
+    def device(self) -> ImageVariant:
         """Where the model runs: the image's build variant and the app's MODEL_DEVICE."""
         return "cuda" if self.gpu else "cpu"
 
@@ -261,7 +263,7 @@ class ImageSettings(_Section):
             )
         return value
 
-    def args(self, stack: StackScope, *, variant: Literal["cuda", "cpu"]) -> ContainerImageArgs:
+    def args(self, stack: StackScope, *, variant: ImageVariant) -> ContainerImageArgs:
         """The image of the app, built for `variant` (ServiceSettings.device) and tagged with the stack's name."""
         return ContainerImageArgs(
             region=stack.region,
@@ -456,8 +458,16 @@ class GkeSettings(_Section):
             return [self.location]
         return list(rules.gpu_zones(self.gpu_pool.accelerator, region))
 
-    def args(self, stack: StackScope, *, network_id: pulumi.Input[str], subnet_id: pulumi.Input[str]) -> GkeClusterArgs:
-        """The cluster in `subnet_id` (with the network's secondary ranges) and both its node pools."""
+    def args(
+        self,
+        stack: StackScope,
+        *,
+        network_id: pulumi.Input[str],
+        subnet_id: pulumi.Input[str],
+        gateway_api: bool = False,
+    ) -> GkeClusterArgs:
+        """The cluster in `subnet_id` (with the network's secondary ranges) and both its node pools; with
+        `gateway_api`, running the Gateway API an entry point's Gateway needs."""
         return GkeClusterArgs(
             project=stack.project,
             location=self.location,
@@ -469,12 +479,14 @@ class GkeSettings(_Section):
             master_cidr=self.master_cidr,
             authorized_networks=[network.args() for network in self.master_authorized_networks],
             control_plane_access=self.control_plane_access,
+            # A str on the section, so that a wrong channel reads "allowed: ..."; GkeClusterArgs checks it.
             release_channel=cast(GkeReleaseChannel, self.release_channel),
             system_pool=self.system_pool.args(),
             gpu_pool=self.gpu_pool.args(),
             gpu_zones=self.gpu_pool_zones(stack.region),
             deletion_protection=stack.protected,
             labels=stack.labels,
+            gateway_api=gateway_api,
         )
 
     def metrics_adapter_args(
@@ -509,8 +521,10 @@ class GkeSettings(_Section):
         redis_port: pulumi.Input[int],
         database_host: pulumi.Input[str],
         database_port: int,
+        behind_gateway: bool = False,
     ) -> KubernetesWorkloadArgs:
-        """The app on the GPU pool, shaped by `service`, reachable from `network`'s ranges unless public."""
+        """The app on the GPU pool, shaped by `service`, reachable from `network`'s ranges unless public; with
+        `behind_gateway`, only through the entry point's Gateway."""
         max_surge, max_unavailable = self.rollout
         return KubernetesWorkloadArgs(
             provider=provider,
@@ -526,6 +540,7 @@ class GkeSettings(_Section):
             max_unavailable=max_unavailable,
             target_queue_depth=self.replicas.target_queue_depth,
             public=service.public,
+            behind_gateway=behind_gateway,
             internal_client_cidrs=[network.subnet_cidr, network.pods_cidr],
             redis_host=redis_host,
             redis_port=redis_port,
@@ -616,6 +631,29 @@ class EntrySettings(_Section):
             labels=stack.labels,
         )
 
+    def gateway_args(
+        self,
+        stack: StackScope,
+        *,
+        provider: kubernetes.Provider,
+        namespace: pulumi.Input[str],
+        service: pulumi.Resource,
+        service_port: int,
+    ) -> GatewayEntryPointArgs:
+        """The Gateway for `domain` in front of the app's Service on GKE (the same address, certificate and Cloud
+        Armor policy as on Cloud Run)."""
+        return GatewayEntryPointArgs(
+            provider=provider,
+            namespace=namespace,
+            service=service,
+            service_name=KUBERNETES_APP_NAME,
+            service_port=service_port,
+            domain=self.domain,
+            dns_zone=self.dns_zone,
+            armor=self.armor.args(),
+            labels=stack.labels,
+        )
+
 
 class SloSettings(_Section):
     """The service level objectives the burn-rate alerts defend, over a rolling window."""
@@ -629,22 +667,19 @@ class SloSettings(_Section):
     window_days: int = 28
     """The rolling window both SLOs are measured over (Cloud Monitoring takes 1-30 days)."""
 
+    # ObjectivesArgs' own rules, run as the section loads: a wrong objective is reported like any other bad value.
     @field_validator("availability", "latency_objective")
     @classmethod
     def _is_a_ratio(cls, value: float) -> float:
-        if not 0 < value <= rules.SLO_GOAL_MAX:
-            raise ValueError(
-                f"an objective is a ratio above 0 and at most {rules.SLO_GOAL_MAX} (Cloud Monitoring's limit), "
-                "like 0.995"
-            )
+        if (problem := slo_goal_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("window_days")
     @classmethod
     def _is_a_rolling_period(cls, value: int) -> int:
-        low, high = rules.SLO_ROLLING_PERIOD_DAYS_RANGE
-        if not low <= value <= high:
-            raise ValueError(f"Cloud Monitoring measures an SLO over {low}-{high} days")
+        if (problem := slo_window_problem(value)) is not None:
+            raise ValueError(problem)
         return value
 
     def args(self) -> ObjectivesArgs:
@@ -849,6 +884,16 @@ def _args_problems(problems: _Problems, key: str, build: Callable[[], object]) -
     except ArgsError as invalid:
         for problem in invalid.problems:
             problems.add(f"{key}.{to_camel(problem.field)}", problem.value, problem.message)
+
+
+def _shape_problems(
+    problems: _Problems, key: str, section: _Section, check: Callable[[Any, ArgsProblems], None]
+) -> None:
+    """Run a component's rules over a section that spells the Args' fields (before the Args can be built, which
+    needs other components' outputs), and report what they refuse under the section's keys."""
+    found = ArgsProblems(section)
+    check(section, found)
+    _args_problems(problems, key, found.raise_any)
 
 
 def _pydantic_problems(problems: _Problems, key: str, error: ValidationError, raw: Any) -> None:
@@ -1102,8 +1147,6 @@ def _check_entry(config: StackConfig, problems: _Problems) -> None:
         problems.add_missing(
             key, "an entry point serves the public: set inference:service.public: true, or remove entry"
         )
-    if config.entry is not None and config.platform == "gke":
-        problems.add_missing(key, "the entry point is built on the Cloud Run path only so far; on GKE leave entry out")
     if config.entry is None and config.service.public and config.is_prod:
         problems.add_missing(
             key,
@@ -1126,49 +1169,9 @@ def _check_operations(config: StackConfig, problems: _Problems) -> None:
 def _check_cloud_run(config: StackConfig, problems: _Problems) -> None:
     service = config.service
     key = f"{NAMESPACE}:service"
-    cpu, memory_gib = service.cpu, memory_mib(service.memory) / 1024
-    low, high = rules.CLOUD_RUN_FRACTIONAL_CPU_RANGE
-    whole_cpus = rules.CLOUD_RUN_GPU_WHOLE_CPUS if service.gpu else rules.CLOUD_RUN_WHOLE_CPUS
-    if not (low <= cpu <= high or cpu in whole_cpus):
-        problems.add(
-            f"{key}.cpu",
-            _number(cpu),
-            f"Cloud Run takes {low}-{high:g} vCPU or one of {', '.join(map(str, whole_cpus))}",
-        )
-    memory_low, memory_high = rules.CLOUD_RUN_MEMORY_RANGE_MIB
-    if not memory_low <= memory_gib * 1024 <= memory_high:
-        problems.add(f"{key}.memory", service.memory, f"Cloud Run takes {memory_low}Mi to {memory_high // 1024}Gi")
-    for above_gib, min_cpu in rules.CLOUD_RUN_MIN_CPU_FOR_MEMORY_GIB:
-        if memory_gib > above_gib and cpu < min_cpu:
-            problems.add(
-                f"{key}.cpu",
-                _number(cpu),
-                f"more than {above_gib}Gi of memory on Cloud Run needs at least {min_cpu} vCPU",
-            )
-            break
-    min_memory_for_cpu = rules.CLOUD_RUN_MIN_MEMORY_GIB_FOR_CPU.get(cpu)
-    if min_memory_for_cpu and memory_gib < min_memory_for_cpu:
-        problems.add(
-            f"{key}.memory",
-            service.memory,
-            f"{_number(cpu)} vCPU on Cloud Run needs at least {min_memory_for_cpu:g}Gi",
-        )
+    _shape_problems(problems, key, service, check_cloud_run_resources)
     if service.gpu is not None:
         _args_problems(problems, f"{key}.gpu", service.gpu.args)
-        gpu = rules.CLOUD_RUN_GPUS.get(cast(CloudRunGpuType, service.gpu.type))
-        if gpu is not None:
-            if cpu < gpu.min_cpu:
-                problems.add(
-                    f"{key}.cpu",
-                    _number(cpu),
-                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_cpu:g} vCPU",
-                )
-            if memory_gib < gpu.min_memory_gib:
-                problems.add(
-                    f"{key}.memory",
-                    service.memory,
-                    f"an {service.gpu.type} GPU on Cloud Run needs at least {gpu.min_memory_gib:g}Gi",
-                )
         if config.region not in rules.CLOUD_RUN_GPU_REGIONS:
             problems.add(
                 "gcp:region",
@@ -1206,8 +1209,7 @@ def _check_gke(config: StackConfig, problems: _Problems) -> None:
         )
     _check_gpu_zones(config, problems)
     _check_control_plane_access(config, problems)
-    if gke.release_channel not in rules.GKE_RELEASE_CHANNELS:
-        problems.add(f"{key}.releaseChannel", gke.release_channel, f"allowed: {', '.join(rules.GKE_RELEASE_CHANNELS)}")
+    _shape_problems(problems, key, gke, check_cluster_access)
 
     _args_problems(problems, f"{key}.systemPool", gke.system_pool.args)
     pool = gke.gpu_pool
@@ -1298,81 +1300,13 @@ def _check_control_plane_access(config: StackConfig, problems: _Problems) -> Non
 
 
 def _check_redis(config: StackConfig, problems: _Problems) -> None:
-    redis = config.redis
-    key = f"{NAMESPACE}:redis"
-    low, high = rules.REDIS_SIZE_RANGE_GB
-    if not low <= redis.memory_size_gb <= high:
-        problems.add(f"{key}.memorySizeGb", redis.memory_size_gb, f"Memorystore for Redis takes {low}-{high} GB")
-    if redis.version not in rules.REDIS_VERSIONS:
-        problems.add(f"{key}.version", redis.version, f"allowed: {', '.join(rules.REDIS_VERSIONS)}")
-    if redis.read_replicas:
-        replicas_low, replicas_high = rules.REDIS_READ_REPLICAS_RANGE
-        if redis.tier != "STANDARD_HA":
-            problems.add(f"{key}.readReplicas", redis.read_replicas, "read replicas need tier STANDARD_HA")
-        elif not replicas_low <= redis.read_replicas <= replicas_high:
-            problems.add(f"{key}.readReplicas", redis.read_replicas, f"allowed: 0 or {replicas_low}-{replicas_high}")
-        if redis.memory_size_gb < rules.REDIS_READ_REPLICAS_MIN_SIZE_GB:
-            problems.add(
-                f"{key}.memorySizeGb",
-                redis.memory_size_gb,
-                f"read replicas need at least {rules.REDIS_READ_REPLICAS_MIN_SIZE_GB} GB",
-            )
-        if redis.version in rules.REDIS_VERSIONS and rules.REDIS_VERSIONS.index(
-            redis.version
-        ) < rules.REDIS_VERSIONS.index(rules.REDIS_READ_REPLICAS_MIN_VERSION):
-            problems.add(f"{key}.version", redis.version, "read replicas need Redis 5.0 or later")
+    _shape_problems(problems, f"{NAMESPACE}:redis", config.redis, check_memorystore_shape)
 
 
 def _check_database(config: StackConfig, problems: _Problems) -> None:
-    database = config.database
     key = f"{NAMESPACE}:database"
-    if database.version not in rules.POSTGRES_VERSIONS:
-        problems.add(f"{key}.version", database.version, f"allowed: {', '.join(rules.POSTGRES_VERSIONS)}")
-    tier = database.tier
-    custom = rules.SQL_CUSTOM_TIER.match(tier)
-    performance = rules.SQL_PERFORMANCE_OPTIMIZED_TIER.match(tier)
-    if database.edition == "ENTERPRISE_PLUS":
-        if not performance:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                "edition ENTERPRISE_PLUS takes only db-perf-optimized-N-<vCPU> tiers; "
-                "set edition: ENTERPRISE for custom and shared-core tiers",
-            )
-    elif custom:
-        cpus, memory_mb = int(custom["cpus"]), int(custom["memory_mb"])
-        if not (cpus == 1 or (cpus % 2 == 0 and 2 <= cpus <= rules.SQL_CUSTOM_MAX_CPUS)):
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tiers take 1 or an even number of vCPU up to {rules.SQL_CUSTOM_MAX_CPUS}",
-            )
-        per_cpu_low, per_cpu_high = rules.SQL_CUSTOM_MEMORY_PER_CPU_MB
-        if memory_mb % rules.SQL_CUSTOM_MEMORY_STEP_MB:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tier memory must be a multiple of {rules.SQL_CUSTOM_MEMORY_STEP_MB} MB",
-            )
-        if memory_mb < rules.SQL_CUSTOM_MIN_MEMORY_MB:
-            problems.add(
-                f"{key}.tier",
-                tier,
-                f"custom tier memory must be at least {rules.SQL_CUSTOM_MIN_MEMORY_MB} MB",
-            )
-        if not per_cpu_low * cpus <= memory_mb <= per_cpu_high * cpus:
-            problems.add(f"{key}.tier", tier, "custom tier memory must be 0.9-6.5 GB per vCPU")
-    elif tier not in rules.SQL_SHARED_CORE_TIERS:
-        problems.add(
-            f"{key}.tier",
-            tier,
-            "PostgreSQL on edition ENTERPRISE takes db-custom-<vCPU>-<MB> or shared-core "
-            f"({', '.join(rules.SQL_SHARED_CORE_TIERS)}) tiers",
-        )
-    disk_low, disk_high = rules.SQL_DISK_RANGE_GB
-    if not disk_low <= database.disk_size_gb <= disk_high:
-        problems.add(f"{key}.diskSizeGb", database.disk_size_gb, f"allowed: {disk_low}-{disk_high}")
-    _args_problems(problems, key, database.backup_args)
+    _shape_problems(problems, key, config.database, check_sql_instance_shape)
+    _args_problems(problems, key, config.database.backup_args)
 
 
 def _check_network(config: StackConfig, problems: _Problems) -> None:

@@ -17,6 +17,7 @@ from components.cache import RedisCache
 from components.cloudrun import CloudRunService
 from components.database import PostgresDatabase
 from components.entry import EntryPoint
+from components.gateway import GatewayEntryPoint
 from components.gke import GkeCluster
 from components.image import ContainerImage
 from components.metrics_adapter import CustomMetricsAdapter
@@ -172,8 +173,13 @@ def _build_gke(
     """The GKE branch: a private GPU cluster and the Kubernetes workload; returns its stack outputs."""
     prefix, stack = config.name_prefix, config.scope
     assert config.gke is not None
+    entry = config.entry
     cluster = GkeCluster(
-        prefix, config.gke.args(stack, network_id=network.network_id, subnet_id=network.subnet_id), opts=after_apis
+        prefix,
+        config.gke.args(
+            stack, network_id=network.network_id, subnet_id=network.subnet_id, gateway_api=entry is not None
+        ),
+        opts=after_apis,
     )
     # The autoscaler reads the app's queue depth through this adapter's custom.metrics.k8s.io API.
     CustomMetricsAdapter(
@@ -197,10 +203,11 @@ def _build_gke(
             redis_port=cache.port,
             database_host=database.private_ip,
             database_port=POSTGRES_PORT,
+            behind_gateway=entry is not None,
         ),
         opts=after_apis,
     )
-    return {
+    outputs: dict[str, Any] = {
         "monitored_service": KUBERNETES_APP_NAME,
         "cluster_name": cluster.cluster_name,
         "control_plane_endpoint": cluster.control_plane_endpoint,
@@ -208,6 +215,20 @@ def _build_gke(
         "namespace": workload.namespace,
         "service_name": workload.service_name,
     }
+    if entry is not None:
+        gateway = GatewayEntryPoint(
+            f"{prefix}-entry",
+            entry.gateway_args(
+                stack,
+                provider=cluster.provider,
+                namespace=workload.namespace,
+                service=workload.service,
+                service_port=workload.service_port,
+            ),
+            opts=after_apis,
+        )
+        outputs.update(_entry_outputs(config, gateway))
+    return outputs
 
 
 def _build_cloud_run(
@@ -245,8 +266,14 @@ def _build_entry(
         entry.args(config.scope, cloud_run_service=cloud_run_service),
         opts=after_apis,
     )
+    return _entry_outputs(config, entry_point)
+
+
+def _entry_outputs(config: StackConfig, entry_point: EntryPoint | GatewayEntryPoint) -> dict[str, Any]:
+    """entry_url and entry_ip, and the A record to create when no dnsZone is given: the same on both platforms."""
+    assert config.entry is not None
     outputs: dict[str, Any] = {"entry_url": entry_point.url, "entry_ip": entry_point.ip_address}
-    if entry.dns_zone is None:
+    if config.entry.dns_zone is None:
         outputs["entry_dns_record"] = entry_point.dns_record
     return outputs
 

@@ -40,6 +40,11 @@ KIND_ORDER = (
     "Job",
     "CronJob",
     "Ingress",
+    "Gateway",
+    "HTTPRoute",
+    "HealthCheckPolicy",
+    "GCPBackendPolicy",
+    "GCPGatewayPolicy",
     "APIService",
     "PodMonitoring",
 )

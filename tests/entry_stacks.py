@@ -1,5 +1,6 @@
-"""Stacks with a public entry point, for tests: Pulumi.prod.yaml (or another shipped stack) with `entry` set and
-`service.public: true`, written into a throwaway copy of the project and planned there."""
+"""Stacks with a public entry point, for tests: Pulumi.prod.yaml (or another shipped stack, Pulumi.prod-gke.yaml for
+the GKE path) with `entry` set and `service.public: true`, written into a throwaway copy of the project and planned
+there."""
 
 from __future__ import annotations
 
@@ -45,12 +46,19 @@ def copy_project(destination: Path) -> Path:
 
 
 def write_entry_stack(project: Path, name: str, entry: Any = None, *, base: str = "prod", public: bool = True) -> str:
-    """Pulumi.<name>.yaml: the `base` stack with this entry point (default ENTRY; {} for none) and public."""
+    """Pulumi.<name>.yaml: the `base` stack with this entry point (default ENTRY; {} for none) and public, and its
+    policy config: the base stack's exceptions (for its resources under the new stack's names) and the public
+    invoker's."""
     document = yaml.safe_load((project / f"Pulumi.{base}.yaml").read_text())
     document["config"]["inference:service"]["public"] = public
     document["config"]["inference:entry"] = ENTRY if entry is None else entry
     (project / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document))
-    (project / "policy-config" / f"{name}.json").write_text(json.dumps(PUBLIC_INVOKER_EXCEPTION))
+    base_config = PROJECT_ROOT / "policy" / "config" / f"{base}.json"
+    inherited = (
+        base_config.read_text().replace(f"inference-{base}-", f"inference-{name}-") if base_config.exists() else "{}"
+    )
+    policy_config = {**json.loads(inherited), **PUBLIC_INVOKER_EXCEPTION}
+    (project / "policy-config" / f"{name}.json").write_text(json.dumps(policy_config))
     return name
 
 

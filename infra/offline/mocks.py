@@ -24,6 +24,11 @@ def fake_hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
 
 
+COMPUTE_COLLECTIONS = {
+    types.SECURITY_POLICY: "securityPolicies",
+    types.MANAGED_SSL_CERTIFICATE: "sslCertificates",
+    types.SSL_POLICY: "sslPolicies",
+}
 FAKE_CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIoffline-plan-placeholder\n-----END CERTIFICATE-----\n"
 
 
@@ -89,6 +94,14 @@ def computed_outputs(resource_type: str, name: str, inputs: dict[str, Any], proj
                 else "10.100.0.0"
             )
             return {"name": inputs.get("name", name), "address": inputs.get("address", fallback)}
+        case types.SECURITY_POLICY | types.MANAGED_SSL_CERTIFICATE | types.SSL_POLICY:
+            # A Gateway's policies and listener name these by their Compute Engine name; a load balancer built
+            # from Compute Engine resources refers to them by id.
+            resource_name = inputs.get("name", name)
+            return {
+                "name": resource_name,
+                "id": f"projects/{project}/global/{COMPUTE_COLLECTIONS[resource_type]}/{resource_name}",
+            }
         case types.SECRET:
             return {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
         case types.SECRET_VERSION:
@@ -116,7 +129,7 @@ class DeterministicMocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = computed_outputs(args.typ, args.name, args.inputs, self.project)
-        resource_id = outputs.get("name") or f"{args.name}-id"
+        resource_id = outputs.pop("id", None) or outputs.get("name") or f"{args.name}-id"
         return str(resource_id), {**args.inputs, **outputs}
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]

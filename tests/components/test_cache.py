@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 import pulumi
+import pytest
 
 from components.cache import RedisCache, RedisCacheArgs
+from components.validation import ArgsError
 from facts import types
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan
@@ -157,3 +159,13 @@ def test_every_resource_inside_waits_for_what_the_component_depends_on() -> None
             resources.append(resource)
     assert {resource.type for resource in resources if resource.custom} == {INSTANCE, SECRET, VERSION}
     assert [resource.name for resource in resources if api_urn not in resource.dependencies] == []
+
+
+def test_read_replicas_memorystore_refuses_are_refused_beside_the_fields() -> None:
+    with pytest.raises(ArgsError) as refused:
+        plan_cache(tier="BASIC", read_replicas=2, version="REDIS_4_0")
+    assert [(problem.field, problem.message) for problem in refused.value.problems] == [
+        ("read_replicas", "read replicas need tier STANDARD_HA"),
+        ("memory_size_gb", "read replicas need at least 5 GB"),
+        ("version", "read replicas need Redis 5.0 or later"),
+    ]

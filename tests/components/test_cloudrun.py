@@ -270,3 +270,11 @@ def test_scaling_outside_what_cloud_run_takes_is_refused_beside_the_fields(
 def test_a_gpu_cloud_run_does_not_offer_is_refused_beside_the_field() -> None:
     with pytest.raises(ArgsError, match="Cloud Run GPUs: nvidia-l4, nvidia-rtx-pro-6000"):
         CloudRunGpuArgs(type="nvidia-h100", zonal_redundancy=True)  # type: ignore[arg-type]
+
+
+def test_a_gpu_instance_with_too_little_cpu_is_refused_beside_the_field() -> None:
+    with pytest.raises(ArgsError) as refused:
+        plan_service(cpu=1, memory="16Gi")
+    assert ("cpu", "1", "an nvidia-l4 GPU on Cloud Run needs at least 4 vCPU") in [
+        (problem.field, problem.value, problem.message) for problem in refused.value.problems
+    ]

@@ -208,3 +208,9 @@ def test_point_in_time_recovery_without_backups_is_refused_beside_the_field() ->
 def test_a_maintenance_window_outside_the_week_or_the_day_is_refused(day: int, hour: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         MaintenanceWindow(day=day, hour=hour)
+
+
+def test_a_tier_the_edition_does_not_take_is_refused_beside_the_field() -> None:
+    with pytest.raises(ArgsError) as refused:
+        plan_database(edition="ENTERPRISE_PLUS", tier="db-custom-2-7680", disk_size_gb=5)
+    assert [problem.field for problem in refused.value.problems] == ["tier", "disk_size_gb"]

@@ -80,7 +80,7 @@ def test_https_serves_the_domain_with_a_managed_certificate_and_tls_1_2(entry_pl
     certificate = entry_plan.one(CERTIFICATE)
     assert certificate.inputs["managed"]["domains"] == [ENTRY["domain"]]
     proxy = entry_plan.one(HTTPS_PROXY)
-    assert proxy.inputs["sslCertificates"] == [f"{certificate.name}-id"]
+    assert proxy.inputs["sslCertificates"] == [f"projects/my-inference-prod/global/sslCertificates/{certificate.name}"]
     assert entry_plan.one(SSL_POLICY).inputs["minTlsVersion"] == "TLS_1_2"
     https_rule = by_name(entry_plan, FORWARDING_RULE, "-https-rule")
     assert https_rule.inputs["portRange"] == "443"
@@ -101,7 +101,8 @@ def test_http_only_redirects_to_https_on_the_same_address(entry_plan: Plan) -> N
 
 def test_the_backend_carries_the_security_policy_logging_and_security_headers(entry_plan: Plan) -> None:
     backend = entry_plan.one(BACKEND)
-    assert backend.inputs["securityPolicy"] == f"{entry_plan.one(POLICY).name}-id"
+    policy_name = entry_plan.one(POLICY).name
+    assert backend.inputs["securityPolicy"] == f"projects/my-inference-prod/global/securityPolicies/{policy_name}"
     assert backend.inputs["backends"] == [{"group": f"{entry_plan.one(NEG).name}-id"}]
     assert backend.inputs["logConfig"]["enable"] is True
     headers = [header.split(":", 1)[0] for header in backend.inputs["customResponseHeaders"]]

@@ -29,6 +29,7 @@ PROJECT_ROLE = types.PROJECT_IAM_MEMBER
 PROVIDER = types.KUBERNETES_PROVIDER
 LABELS = {"team": "ml-platform", "environment": "dev"}
 PROJECT = "my-project"
+SYSTEM_POOL = SystemPoolArgs(machine_type="e2-standard-2", node_count=1)
 
 
 def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
@@ -41,6 +42,8 @@ def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
         "min_nodes": 0,
         "max_nodes": 3,
         "spot": True,
+        "disk_size_gb": 100,
+        "disk_type": "pd-balanced",
         **choices,
     }
     return GpuPoolArgs(**fields)
@@ -60,7 +63,7 @@ def cluster_args(**choices: Any) -> GkeClusterArgs:
         "authorized_networks": [AuthorizedNetworkArgs(cidr="10.0.0.0/8", name="internal")],
         "control_plane_access": "dns",
         "release_channel": "REGULAR",
-        "system_pool": SystemPoolArgs(machine_type="e2-standard-2", node_count=1),
+        "system_pool": SYSTEM_POOL,
         "gpu_pool": gpu_pool_args(),
         "gpu_zones": ("us-central1-a",),
         "deletion_protection": False,
@@ -161,7 +164,7 @@ def test_node_account_id_and_display_name_fit_for_a_100_character_stack_name():
         location="us-central1",
         cluster_name="inference-long",
         release_channel="STABLE",
-        system_pool=SystemPoolArgs(),
+        system_pool=SYSTEM_POOL,
         gpu_pool=gpu_pool_args(driver_version="DEFAULT", min_nodes=1, max_nodes=2, spot=False),
         gpu_zones=["us-central1-a", "us-central1-b"],
         deletion_protection=True,
@@ -228,7 +231,7 @@ def kubeconfig_of(control_plane_access: str) -> tuple[dict[str, Any], Plan]:
                 cluster_name="inference-test",
                 authorized_networks=[AuthorizedNetworkArgs(cidr="203.0.113.0/28", name="ci-runners")],
                 control_plane_access=control_plane_access,
-                system_pool=SystemPoolArgs(),
+                system_pool=SYSTEM_POOL,
                 gpu_pool=gpu_pool_args(max_nodes=1),
             ),
         )
@@ -305,4 +308,4 @@ def test_a_gpu_pool_the_accelerator_cannot_run_on_is_refused_beside_its_fields()
 
 def test_a_system_pool_of_an_unknown_machine_type_is_refused():
     with pytest.raises(ArgsError, match="known types: "):
-        SystemPoolArgs(machine_type="e9-standard-2")
+        SystemPoolArgs(machine_type="e9-standard-2", node_count=1)

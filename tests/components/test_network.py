@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_gcp as gcp
 
@@ -19,6 +21,12 @@ NAT = types.ROUTER_NAT
 LABELS = {"team": "ml-platform", "environment": "dev"}
 
 
+def network_args(**choices: Any) -> NetworkArgs:
+    """The private services range the config defaults to; `choices` give or override the other fields."""
+    fields: dict[str, Any] = {"private_services_address": "10.40.0.0", "private_services_prefix_length": 20, **choices}
+    return NetworkArgs(**fields)
+
+
 def plan_network(args: NetworkArgs) -> Plan:
     def program() -> None:
         network = Network("net", args)
@@ -29,7 +37,7 @@ def plan_network(args: NetworkArgs) -> Plan:
 
 
 def test_vpc_creates_no_subnets_of_its_own() -> None:
-    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+    plan = plan_network(network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     vpc = plan.one(VPC)
     assert vpc.inputs["autoCreateSubnetworks"] is False
@@ -37,7 +45,7 @@ def test_vpc_creates_no_subnets_of_its_own() -> None:
 
 
 def test_subnet_has_private_google_access_in_the_given_region_and_range() -> None:
-    plan = plan_network(NetworkArgs(region="europe-west4", subnet_cidr="10.40.0.0/24", labels=LABELS))
+    plan = plan_network(network_args(region="europe-west4", subnet_cidr="10.40.0.0/24", labels=LABELS))
 
     subnet = plan.one(SUBNET)
     assert subnet.inputs["privateIpGoogleAccess"] is True
@@ -47,14 +55,14 @@ def test_subnet_has_private_google_access_in_the_given_region_and_range() -> Non
 
 
 def test_subnet_has_no_secondary_ranges_unless_asked() -> None:
-    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+    plan = plan_network(network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     assert plan.one(SUBNET).inputs.get("secondaryIpRanges", []) == []
 
 
 def test_subnet_carries_the_named_secondary_ranges_asked_for() -> None:
     plan = plan_network(
-        NetworkArgs(
+        network_args(
             region="us-central1",
             subnet_cidr="10.10.0.0/20",
             secondary_ranges={"pods": "10.20.0.0/16", "services": "10.30.0.0/20"},
@@ -68,7 +76,7 @@ def test_subnet_carries_the_named_secondary_ranges_asked_for() -> None:
 
 def test_private_services_range_is_an_internal_peering_range_of_the_requested_size_with_labels() -> None:
     plan = plan_network(
-        NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", private_services_prefix_length=16, labels=LABELS)
+        network_args(region="us-central1", subnet_cidr="10.10.0.0/20", private_services_prefix_length=16, labels=LABELS)
     )
 
     reserved = plan.one(RANGE)
@@ -80,7 +88,7 @@ def test_private_services_range_is_an_internal_peering_range_of_the_requested_si
 
 
 def test_private_services_connection_peers_the_reserved_range() -> None:
-    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+    plan = plan_network(network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     connection = plan.one(CONNECTION)
     reserved = plan.one(RANGE)
@@ -90,7 +98,7 @@ def test_private_services_connection_peers_the_reserved_range() -> None:
 
 
 def test_destroying_the_connection_removes_the_peering_so_the_network_can_be_deleted() -> None:
-    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+    plan = plan_network(network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     # ABANDON would leave the peering in place, and the peering blocks deleting the VPC.
     assert plan.one(CONNECTION).inputs["deletionPolicy"] == "REMOVE_PEERING"
@@ -98,7 +106,7 @@ def test_destroying_the_connection_removes_the_peering_so_the_network_can_be_del
 
 def test_private_services_range_is_a_fixed_range_not_left_to_googles_allocator() -> None:
     plan = plan_network(
-        NetworkArgs(
+        network_args(
             region="us-central1",
             subnet_cidr="10.10.0.0/20",
             private_services_address="10.50.0.0",
@@ -113,7 +121,7 @@ def test_private_services_range_is_a_fixed_range_not_left_to_googles_allocator()
 
 def test_exposes_the_private_services_connection_that_private_ip_resources_wait_for() -> None:
     def program() -> None:
-        network = Network("net", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+        network = Network("net", network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
         gcp.compute.GlobalAddress(
             "consumer",
             network=network.network_id,
@@ -127,14 +135,14 @@ def test_exposes_the_private_services_connection_that_private_ip_resources_wait_
 
 
 def test_cloud_nat_is_off_by_default() -> None:
-    plan = plan_network(NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+    plan = plan_network(network_args(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
 
     assert plan.of_type(ROUTER) == []
     assert plan.of_type(NAT) == []
 
 
 def test_cloud_nat_gives_the_subnet_egress_through_a_router_in_its_region() -> None:
-    plan = plan_network(NetworkArgs(region="us-east4", subnet_cidr="10.10.0.0/20", cloud_nat=True, labels=LABELS))
+    plan = plan_network(network_args(region="us-east4", subnet_cidr="10.10.0.0/20", cloud_nat=True, labels=LABELS))
 
     router = plan.one(ROUTER)
     nat = plan.one(NAT)
@@ -150,7 +158,7 @@ def test_every_child_waits_for_what_the_network_depends_on() -> None:
         api = gcp.projects.Service("compute-api", service="compute.googleapis.com")
         Network(
             "net",
-            NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", cloud_nat=True, labels=LABELS),
+            network_args(region="us-central1", subnet_cidr="10.10.0.0/20", cloud_nat=True, labels=LABELS),
             opts=pulumi.ResourceOptions(depends_on=[api]),
         )
 

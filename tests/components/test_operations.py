@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pulumi
+import pytest
 
 from components.operations import BURN_RATE_WINDOWS, BudgetArgs, ObjectivesArgs, Operations, OperationsArgs
+from components.validation import ArgsError
 from infra.offline import run_program
 from plan import Plan, PlannedResource
 
@@ -183,3 +185,12 @@ def test_every_child_is_parented_to_the_component_and_named_from_it():
     children = plan.children_of(component)
     assert children
     assert all(child.name.startswith("inference-prod-") for child in children)
+
+
+def test_objectives_cloud_monitoring_refuses_are_refused_beside_their_fields() -> None:
+    with pytest.raises(ArgsError) as refused:
+        ObjectivesArgs(availability=1.0, latency_ms=500, latency_objective=0.95, window_days=31)
+    assert [(problem.field, problem.value) for problem in refused.value.problems] == [
+        ("availability", 1.0),
+        ("window_days", 31),
+    ]

@@ -6,7 +6,15 @@ import re
 from pathlib import Path
 
 from facts import app as app_facts
-from facts.app import APP_PORT, APP_UID, LIVENESS_PATH, MAX_BATCH_SIZE, METRICS_PATH, READINESS_PATH
+from facts.app import (
+    APP_PORT,
+    APP_UID,
+    IMAGE_VARIANTS,
+    LIVENESS_PATH,
+    MAX_BATCH_SIZE,
+    METRICS_PATH,
+    READINESS_PATH,
+)
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 
@@ -16,6 +24,14 @@ def test_the_image_listens_on_the_port_and_runs_as_the_uid_infra_expects() -> No
 
     assert re.search(rf"^EXPOSE {APP_PORT}$", dockerfile, re.MULTILINE)
     assert re.search(rf"^USER {APP_UID}:{APP_UID}$", dockerfile, re.MULTILINE)
+
+
+def test_the_image_builds_each_variant_infra_asks_for() -> None:
+    dockerfile = (APP_DIR / "Dockerfile").read_text()
+
+    for variant in IMAGE_VARIANTS:
+        assert re.search(rf"^FROM \S+ AS python-{variant}$", dockerfile, re.MULTILINE)
+        assert re.search(rf"^FROM python-{variant} AS torch-{variant}$", dockerfile, re.MULTILINE)
 
 
 def test_the_app_serves_the_health_paths_the_probes_call() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from lifecycle.data import DATA_FILE, LifecycleDataError, TypeLifecycle, load_lifecycle
 from tests.lifecycle.plans import SHIPPED_STACKS, shipped_plan
-from tests.lifecycle.test_entry_data import ENTRY_POINT_TYPES
+from tests.lifecycle.test_entry_data import ENTRY_POINT_TYPES, GKE_ENTRY_POINT_TYPES
 
 DATA = load_lifecycle()
 NESTED_ARGS = re.compile(r"ForwardRef\('([\w.]+Args)'\)")
@@ -23,6 +23,7 @@ TYPES_OUTSIDE_THE_SHIPPED_PLANS = {
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
     "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
     *ENTRY_POINT_TYPES,
+    *GKE_ENTRY_POINT_TYPES,
 }
 
 

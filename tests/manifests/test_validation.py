@@ -52,11 +52,11 @@ def test_a_pod_monitoring_without_endpoints_fails():
 
 
 def test_a_kind_without_a_schema_is_an_error_naming_where_to_ship_it():
-    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "g"}, "spec": {}}
+    grpc_route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute", "metadata": {"name": "g"}}
     with pytest.raises(
-        ManifestInvalidError, match=r"ship its CRD schema as manifests/schemas/gateway-gateway-v1\.json"
+        ManifestInvalidError, match=r"ship its CRD schema as manifests/schemas/grpcroute-gateway-v1\.json"
     ):
-        validate_manifest(gateway)
+        validate_manifest(grpc_route)
 
 
 def test_the_command_exits_1_on_an_unknown_kind_and_0_on_valid_files(tmp_path: Path, capsys):
@@ -65,8 +65,8 @@ def test_the_command_exits_1_on_an_unknown_kind_and_0_on_valid_files(tmp_path: P
         "apiVersion: monitoring.googleapis.com/v1\nkind: PodMonitoring\nmetadata: {name: a}\n"
         "spec: {selector: {}, endpoints: [{port: 8080}]}\n"
     )
-    unknown = tmp_path / "gw.yaml"
-    unknown.write_text("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n")
+    unknown = tmp_path / "grpc.yaml"
+    unknown.write_text("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g}\nspec: {}\n")
     assert main(["-k", "1.33", str(valid)]) == 0
     assert main(["-k", "1.33", str(valid), str(unknown)]) == 1
     assert "ERROR" in capsys.readouterr().out
