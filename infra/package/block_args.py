@@ -32,11 +32,11 @@ class NetworkArgs(TypedDict, total=False):
     secondary_ranges: dict[str, str]
     """Named secondary ranges (GKE pods and services); none by default."""
 
-    private_services_address: str
-    """First address of the range reserved for Google's managed services (Cloud SQL, Memorystore). Fixed, not left to Google's allocator, so that the config can prove it overlaps neither the subnet nor the GKE ranges. Default: 10.40.0.0."""
+    private_services_address: Required[str]
+    """First address of the range reserved for Google's managed services (Cloud SQL, Memorystore). Fixed, not left to Google's allocator, so that the config can prove it overlaps neither the subnet nor the GKE ranges."""
 
-    private_services_prefix_length: int
-    """Size of the range reserved for Google's managed services. Default: 20."""
+    private_services_prefix_length: Required[int]
+    """Size of the range reserved for Google's managed services."""
 
     cloud_nat: bool
     """Give instances without external IPs internet egress through Cloud NAT. Default: false."""
@@ -174,7 +174,7 @@ class ContainerImageArgs(TypedDict, total=False):
     """The Dockerfile, relative to the project root."""
 
     variant: Required[str]
-    """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise."""
+    """Build argument VARIANT: `cuda` for a GPU service, `cpu` otherwise. One of: cpu, cuda."""
 
     tag: Required[str]
     """Tag pushed with the image (the deployed reference is always the digest)."""
@@ -216,21 +216,21 @@ class GpuPoolArgs(TypedDict, total=False):
     spot: Required[bool]
     """Spot VMs: much cheaper, reclaimable at any time."""
 
-    disk_size_gb: int
-    """Boot disk per node. Default: 100."""
+    disk_size_gb: Required[int]
+    """Boot disk per node."""
 
-    disk_type: str
-    """Boot disk type per node. Default: pd-balanced. One of: pd-standard, pd-balanced, pd-ssd."""
+    disk_type: Required[str]
+    """Boot disk type per node. One of: pd-standard, pd-balanced, pd-ssd."""
 
 
 class SystemPoolArgs(TypedDict, total=False):
     """Nodes for GKE's own workloads (DNS, metrics, the GPU device plugin's controller)."""
 
-    machine_type: str
-    """Machine type of the system nodes. Default: e2-standard-2."""
+    machine_type: Required[str]
+    """Machine type of the system nodes."""
 
-    node_count: int
-    """Nodes per zone of the cluster's location. Default: 1."""
+    node_count: Required[int]
+    """Nodes per zone of the cluster's location."""
 
 
 class AuthorizedNetworkArgs(TypedDict, total=False):
@@ -293,6 +293,9 @@ class GkeClusterArgs(TypedDict, total=False):
 
     labels: Required[dict[str, str]]
     """Labels for the cluster, its nodes and the node service account's resources."""
+
+    gateway_api: bool
+    """Install the standard Gateway API and GKE's Gateway controller (gateway_api_config), for an entry point built from a Gateway (components/gateway.py); off: no Gateway API CRDs on the cluster. Default: false."""
 
 
 class ArmorArgs(TypedDict, total=False):

@@ -25,6 +25,7 @@ from infra.package.blocks import BLOCKS, args_of, component_of
 from tests.infra.package.served_engine import Engine, construct, served_engine
 
 LABELS = {"team": "ml-platform"}
+PRIVATE_SERVICES = {"privateServicesAddress": "10.40.0.0", "privateServicesPrefixLength": 20}
 CONFIG = {"gcp:project": "my-inference-dev", "gcp:region": "us-central1"}
 
 
@@ -55,13 +56,27 @@ def _registered(program: Any) -> list[tuple[str, str, str]]:
 
 
 def test_a_constructed_network_registers_what_the_network_component_registers(provider: Any, engine: Engine) -> None:
-    args = {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, "cloudNat": True}
+    args = {
+        "region": "us-central1",
+        "subnetCidr": "10.10.0.0/20",
+        "labels": LABELS,
+        "cloudNat": True,
+        **PRIVATE_SERVICES,
+    }
 
     response = build(provider, engine, "Network", "shared", args)
 
     direct = _registered(
         lambda: Network(
-            "shared", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS, cloud_nat=True)
+            "shared",
+            NetworkArgs(
+                region="us-central1",
+                subnet_cidr="10.10.0.0/20",
+                labels=LABELS,
+                cloud_nat=True,
+                private_services_address="10.40.0.0",
+                private_services_prefix_length=20,
+            ),
         )
     )
     assert _children(engine, response.urn) == direct
@@ -78,7 +93,11 @@ def test_a_constructed_secrets_registers_what_the_secrets_component_registers(pr
 
 def test_a_cache_and_a_database_take_the_constructed_networks_connection(provider: Any, engine: Engine) -> None:
     network = build(
-        provider, engine, "Network", "data", {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS}
+        provider,
+        engine,
+        "Network",
+        "data",
+        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, **PRIVATE_SERVICES},
     )
     outputs = json_format.MessageToDict(network.state)
     # The connection crosses as a resource reference, as the engine passes a resource from one Construct to another.
@@ -105,7 +124,16 @@ def test_a_cache_and_a_database_take_the_constructed_networks_connection(provide
     database = build(provider, engine, "PostgresDatabase", "data-db", {**attach, **sql})
 
     def direct() -> None:
-        built = Network("data", NetworkArgs(region="us-central1", subnet_cidr="10.10.0.0/20", labels=LABELS))
+        built = Network(
+            "data",
+            NetworkArgs(
+                region="us-central1",
+                subnet_cidr="10.10.0.0/20",
+                labels=LABELS,
+                private_services_address="10.40.0.0",
+                private_services_prefix_length=20,
+            ),
+        )
         placed = {
             "region": "us-central1",
             "network_id": built.network_id,
@@ -170,7 +198,7 @@ def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(provid
         engine,
         "Network",
         "refusing",
-        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS},
+        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, **PRIVATE_SERVICES},
     )
     outputs = json_format.MessageToDict(network.state)
     args = {
@@ -202,7 +230,14 @@ def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(provid
 def test_integers_that_cross_the_wire_as_floats_reach_the_args_as_integers() -> None:
     given = {"generated": {"api-key": 40.0}, "labels": LABELS}
     network = args_of(
-        NetworkArgs, {"region": "r", "subnet_cidr": "10.0.0.0/20", "labels": {}, "private_services_prefix_length": 20.0}
+        NetworkArgs,
+        {
+            "region": "r",
+            "subnet_cidr": "10.0.0.0/20",
+            "labels": {},
+            "private_services_address": "10.40.0.0",
+            "private_services_prefix_length": 20.0,
+        },
     )
 
     assert args_of(SecretsArgs, given).generated == {"api-key": 40}

@@ -98,8 +98,15 @@ def test_the_typescript_examples_use_only_the_schemas_inputs_and_outputs() -> No
         for _variable, component, properties in resources
         for name in _unknown_names(properties, SCHEMA["resources"][f"inference:index:{component}"]["inputProperties"])
     ]
+    missing = [
+        f"{component}.{name}"
+        for _variable, component, properties in resources
+        for name in SCHEMA["resources"][f"inference:index:{component}"].get("requiredInputs", [])
+        if name not in properties
+    ]
     outputs = _typescript_outputs()
 
+    assert missing == []
     assert {component for _variable, component, _properties in resources} >= {
         "InferenceService",
         "Network",
