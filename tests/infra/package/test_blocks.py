@@ -12,9 +12,11 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import json_format
+from pulumi.provider.experimental.util import camel_case
 
 from components.cache import RedisCache, RedisCacheArgs
 from components.database import BackupArgs, MaintenanceWindow, PostgresDatabase, PostgresDatabaseArgs
+from components.gke import GkeCluster, GkeClusterArgs
 from components.network import Network, NetworkArgs
 from components.secrets import Secrets, SecretsArgs
 from components.validation import ArgsError
@@ -245,3 +247,46 @@ def test_integers_that_cross_the_wire_as_floats_reach_the_args_as_integers() -> 
     assert args_of(BackupArgs, {"enabled": True, "point_in_time_recovery": False}) == BackupArgs(
         enabled=True, point_in_time_recovery=False
     )
+
+
+GKE_CLUSTER = {
+    "project": "my-inference-dev",
+    "location": "us-central1-a",
+    "cluster_name": "shared-gke",
+    "pods_range_name": "pods",
+    "services_range_name": "services",
+    "master_cidr": "172.16.0.0/28",
+    "authorized_networks": [{"cidr": "10.0.0.0/8", "name": "internal"}],
+    "control_plane_access": "dns",
+    "release_channel": "REGULAR",
+    "system_pool": {"machine_type": "e2-standard-2", "node_count": 1},
+    "gpu_pool": {
+        "machine_type": "g2-standard-4",
+        "accelerator": "nvidia-l4",
+        "accelerator_count": 1,
+        "driver_version": "LATEST",
+        "min_nodes": 0,
+        "max_nodes": 3,
+        "spot": False,
+        "disk_size_gb": 100,
+        "disk_type": "pd-balanced",
+    },
+    "gpu_zones": ["us-central1-a"],
+    "deletion_protection": False,
+    "labels": LABELS,
+}
+
+
+def test_a_constructed_gke_cluster_registers_what_the_cluster_component_registers(
+    provider: Any, engine: Engine
+) -> None:
+    ids = {"network_id": "projects/p/global/networks/shared", "subnet_id": "projects/p/regions/r/subnetworks/shared"}
+    args = {camel_case(key): value for key, value in {**GKE_CLUSTER, **ids}.items()}
+    args["systemPool"] = {camel_case(key): value for key, value in GKE_CLUSTER["system_pool"].items()}
+    args["gpuPool"] = {camel_case(key): value for key, value in GKE_CLUSTER["gpu_pool"].items()}
+
+    response = build(provider, engine, "GkeCluster", "shared", args)
+
+    direct = _registered(lambda: GkeCluster("shared", args_of(GkeClusterArgs, {**GKE_CLUSTER, **ids})))
+    assert _children(engine, response.urn) == direct
+    assert {"cluster", "clusterName", "kubeconfig", "workloadPool"} <= set(response.state.fields)
