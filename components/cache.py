@@ -43,8 +43,7 @@ def check_memorystore_shape(instance: MemorystoreShape, problems: ArgsProblems) 
     low, high = REDIS_SIZE_RANGE_GB
     if not low <= instance.memory_size_gb <= high:
         problems.add("memory_size_gb", instance.memory_size_gb, f"Memorystore for Redis takes {low}-{high} GB")
-    if instance.version not in REDIS_VERSIONS:
-        problems.add("version", instance.version, f"allowed: {', '.join(REDIS_VERSIONS)}")
+    problems.one_of("version", instance.version, REDIS_VERSIONS)
     if instance.read_replicas:
         replicas_low, replicas_high = REDIS_READ_REPLICAS_RANGE
         if instance.tier != "STANDARD_HA":

@@ -56,8 +56,7 @@ class SqlInstanceShape(Protocol):
 
 def check_sql_instance_shape(instance: SqlInstanceShape, problems: ArgsProblems) -> None:
     """Cloud SQL for PostgreSQL's versions, the tiers each edition takes, and the disk's size."""
-    if instance.version not in POSTGRES_VERSIONS:
-        problems.add("version", instance.version, f"allowed: {', '.join(POSTGRES_VERSIONS)}")
+    problems.one_of("version", instance.version, POSTGRES_VERSIONS)
     tier = instance.tier
     custom = SQL_CUSTOM_TIER.match(tier)
     if instance.edition == "ENTERPRISE_PLUS":

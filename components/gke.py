@@ -70,12 +70,8 @@ class ClusterAccessShape(Protocol):
 
 def check_cluster_access(cluster: ClusterAccessShape, problems: ArgsProblems) -> None:
     """The release channels GKE offers, and the two ways to reach the control plane."""
-    if cluster.release_channel not in GKE_RELEASE_CHANNELS:
-        problems.add("release_channel", cluster.release_channel, f"allowed: {', '.join(GKE_RELEASE_CHANNELS)}")
-    if cluster.control_plane_access not in CONTROL_PLANE_ACCESS:
-        problems.add(
-            "control_plane_access", cluster.control_plane_access, f"allowed: {', '.join(CONTROL_PLANE_ACCESS)}"
-        )
+    problems.one_of("release_channel", cluster.release_channel, GKE_RELEASE_CHANNELS)
+    problems.one_of("control_plane_access", cluster.control_plane_access, CONTROL_PLANE_ACCESS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,10 +135,8 @@ class GpuPoolArgs:
                 self.accelerator_count,
                 f"{self.machine_type} has {machine.built_in_gpus} GPU(s) built in; the count is fixed by the type",
             )
-        if self.driver_version not in GKE_GPU_DRIVER_VERSIONS:
-            problems.add("driver_version", self.driver_version, f"allowed: {', '.join(GKE_GPU_DRIVER_VERSIONS)}")
-        if self.disk_type not in GKE_DISK_TYPES:
-            problems.add("disk_type", self.disk_type, f"allowed: {', '.join(GKE_DISK_TYPES)}")
+        problems.one_of("driver_version", self.driver_version, GKE_GPU_DRIVER_VERSIONS)
+        problems.one_of("disk_type", self.disk_type, GKE_DISK_TYPES)
         if self.min_nodes > self.max_nodes:
             problems.add("min_nodes", self.min_nodes, f"must not exceed maxNodes ({self.max_nodes})")
         problems.raise_any()

@@ -8,6 +8,7 @@ the stack files and the component schema spell them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -42,6 +43,11 @@ class ArgsProblems:
 
     def add(self, field: str, value: object, message: str) -> None:
         self._found.append(ArgsProblem(field, value, message))
+
+    def one_of(self, field: str, value: object, allowed: Collection[str]) -> None:
+        """Refuse a value outside `allowed`, listing what is allowed in its order."""
+        if value not in allowed:
+            self.add(field, value, f"allowed: {', '.join(allowed)}")
 
     def raise_any(self) -> None:
         if self._found:

@@ -74,7 +74,7 @@ class StackScope:
     """The Google Cloud project."""
     region: str
     """The region everything regional goes to."""
-    stack: str
+    stack_name: str
     """The stack's name (the image tag)."""
     name_prefix: str
     """`inference-<stack>`, the prefix of every resource name."""
@@ -271,7 +271,7 @@ class ImageSettings(_Section):
             context=self.context,
             dockerfile=self.dockerfile,
             variant=variant,
-            tag=stack.stack,
+            tag=stack.stack_name,
             prebuilt=self.prebuilt,
             deletion_protection=stack.protected,
             labels=stack.labels,
@@ -834,7 +834,7 @@ class StackConfig(BaseModel):
         return StackScope(
             project=self.project,
             region=self.region,
-            stack=self.stack,
+            stack_name=self.stack,
             name_prefix=self.name_prefix,
             platform=self.platform,
             labels=self.all_labels,
