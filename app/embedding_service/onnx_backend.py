@@ -9,6 +9,7 @@ Runtime's per-channel dynamic quantisation of the fp32 export.
 
 import argparse
 import logging
+import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +52,29 @@ VERIFICATION_SENTENCES = (
     "the sentence spans many tokens and the attention mask matters more than it does for short inputs.",
     "word " * 400,
 )
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers may narrow), at least one."""
+    return len(os.sched_getaffinity(0)) or 1
+
+
+def session_options(threads: int, spinning: bool) -> onnxruntime.SessionOptions:
+    """ONNX Runtime's options for the service: an explicit thread count, and no spin-waiting unless asked for.
+
+    Left to itself, ONNX Runtime starts one thread per physical core, pins each worker to a core, and lets
+    them spin between and within runs. On a small, shared machine that starves everything else: the pinned
+    worker cannot move off a busy core, the calling thread spins while it waits for it, and the idle workers
+    burn the CPUs that the event loop, the tokenizer and the load need. An explicit count disables the pinning.
+    """
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or usable_cpus()
+    options.inter_op_num_threads = 1
+    spin = "1" if spinning else "0"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spin)
+    return options
 
 
 def model_file(directory: Path, precision: Precision) -> Path:
@@ -105,7 +129,7 @@ class OnnxEmbeddingModel(PackagedTokenizer):
     backend = "onnx"
     device = "cpu"
 
-    def __init__(self, directory: Path, precision: Precision) -> None:
+    def __init__(self, directory: Path, precision: Precision, threads: int = 0, spinning: bool = False) -> None:
         if precision not in ONNX_PRECISIONS:
             raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=onnx (fp32, int8)")
         path = model_file(directory, precision)
@@ -117,11 +141,15 @@ class OnnxEmbeddingModel(PackagedTokenizer):
         super().__init__(MAX_TOKENS)
         self.precision: str = precision
         self.dimensions = MODEL_DIMENSIONS
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options = session_options(threads, spinning)
+        self.threads = options.intra_op_num_threads
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.encode([WARM_UP_TEXT])
-        logger.info("model loaded: onnx %s from %s", precision, path)
+        logger.info("model loaded: onnx %s from %s (%d threads, spinning %s)", precision, path, self.threads, spinning)
+
+    def session_options(self) -> onnxruntime.SessionOptions:
+        """The options the session runs with (thread count, spinning), as ONNX Runtime reports them."""
+        return self._session.get_session_options()
 
     def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
         batch = pad(encodings)

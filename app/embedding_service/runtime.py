@@ -50,7 +50,9 @@ def load_model(settings: Settings) -> Embedder:
     from embedding_service.onnx_backend import OnnxEmbeddingModel, verify
 
     onnx_precision: Precision = "int8" if precision == "int8" else "fp32"
-    model = OnnxEmbeddingModel(settings.model_onnx_dir, onnx_precision)
+    model = OnnxEmbeddingModel(
+        settings.model_onnx_dir, onnx_precision, threads=settings.onnx_threads, spinning=settings.onnx_spinning
+    )
     if onnx_precision == "int8":
         floor, setting = settings.onnx_int8_min_cosine, "ONNX_INT8_MIN_COSINE"
     else:

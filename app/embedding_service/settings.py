@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     onnx_int8_min_cosine: float = Field(
         default=0.98, gt=0, le=1, description="Lowest cosine to torch the int8 model may show at start-up."
     )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX Runtime's intra-op threads; 0: one per CPU this process may run on. Never pinned to cores.",
+    )
+    onnx_spinning: bool = Field(
+        default=False,
+        description="Let ONNX Runtime's idle threads spin-wait for work instead of sleeping (burns the CPUs the "
+        "event loop, the tokenizer and other processes need).",
+    )
     served_model_name: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2", description="Model id reported by /v1/models and responses."
     )

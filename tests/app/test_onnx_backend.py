@@ -1,5 +1,7 @@
 """The ONNX backend: exported offline from the packaged model, equal to torch, refused below its floor."""
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,50 @@ def test_int8_is_close_to_torch_but_refused_under_a_floor_it_does_not_reach(
     assert 0.95 <= lowest < 0.9999
     with pytest.raises(ExportMismatchError, match=r"min cosine .* < ONNX_INT8_MIN_COSINE=0.9999"):
         verify(int8, embedding_model, 0.9999, "ONNX_INT8_MIN_COSINE")
+
+
+def _threads() -> set[str]:
+    return set(os.listdir("/proc/self/task"))
+
+
+def _allowed_cpus(thread: str) -> str:
+    status = Path(f"/proc/self/task/{thread}/status").read_text()
+    return next(line.split(":", 1)[1].strip() for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
+
+
+def test_onnx_runtimes_threads_may_run_on_every_cpu_and_sleep_when_idle(onnx_dir: Path):
+    before = _threads()
+
+    model = OnnxEmbeddingModel(onnx_dir, "fp32", threads=2)
+
+    started = _threads() - before
+    assert started, "ONNX Runtime started no worker thread for 2 intra-op threads"
+    assert {_allowed_cpus(thread) for thread in started} == {_allowed_cpus(str(threading.get_native_id()))}
+    options = model.session_options()
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert options.get_session_config_entry("session.inter_op.allow_spinning") == "0"
+
+
+def test_onnx_threads_default_to_the_cpus_the_process_may_use(onnx_fp32: OnnxEmbeddingModel):
+    assert onnx_fp32.session_options().intra_op_num_threads == len(os.sched_getaffinity(0))
+
+
+def test_spinning_is_opt_in(onnx_dir: Path):
+    model = OnnxEmbeddingModel(onnx_dir, "fp32", threads=1, spinning=True)
+
+    assert model.session_options().get_session_config_entry("session.intra_op.allow_spinning") == "1"
+
+
+def test_the_loader_passes_the_thread_settings_to_onnx_runtime(onnx_dir: Path):
+    settings = make_settings(model_backend="onnx", model_onnx_dir=onnx_dir, onnx_threads=1, onnx_spinning=True)
+
+    model = load_model(settings)
+
+    assert isinstance(model, OnnxEmbeddingModel)
+    options = model.session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
 
 
 def test_a_missing_export_names_the_setting_and_the_make_target(tmp_path: Path):

@@ -12,7 +12,11 @@ from embedding_service.runtime import Runtime
 bearer = HTTPBearer(auto_error=False, description="An API key (ADMIN_API_KEYS for /v1/usage).")
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are coroutines: FastAPI runs plain functions in a worker thread, a round trip per request
+# that costs more than the work itself and competes for the CPUs with the model.
+
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -21,12 +25,12 @@ RuntimeDependency = Annotated[Runtime, Depends(get_runtime)]
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def api_key(request: Request, runtime: RuntimeDependency, _declared: BearerCredentials) -> str:
+async def api_key(request: Request, runtime: RuntimeDependency, _declared: BearerCredentials) -> str:
     """The key id of the caller's API key; raises AuthenticationError before anything else is read."""
     return runtime.keys.authenticate(request.headers.get("authorization"))
 
 
-def admin_key(request: Request, runtime: RuntimeDependency, _declared: BearerCredentials) -> str:
+async def admin_key(request: Request, runtime: RuntimeDependency, _declared: BearerCredentials) -> str:
     return runtime.keys.authenticate(request.headers.get("authorization"), admin=True)
 
 
