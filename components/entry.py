@@ -197,7 +197,8 @@ def entry_edge(
         logical("ip"),
         address_type="EXTERNAL",
         ip_version="IPV4",
-        description=f"The public address of {domain}",
+        # Not the domain: an address's description forces a new address, and its IP is what DNS points at.
+        description="The public address of the entry point",
         labels=dict(labels),
         opts=opts,
     )

@@ -90,23 +90,35 @@ class GatewayEntryPoint(pulumi.ComponentResource):
         child = child_options(self, opts)
         labels = dict(args.labels)
         edge = entry_edge(name, args.domain, args.armor, args.dns_zone, labels, child)
-        in_cluster = child.merge(pulumi.ResourceOptions(provider=args.provider, depends_on=[args.service]))
+        # GKE's controller attaches the address, certificate, SSL policy and Cloud Armor policy to load balancer
+        # pieces it owns, and detaches them only while it tears the load balancer down, which a Gateway's delete
+        # waits for (its finalizer). So the Gateway depends on all four, and the routes and policies on the
+        # Gateway: a destroy deletes them, then the Gateway, and only then what Google refuses to delete while
+        # a proxy or backend service still uses it (resourceInUseByAnotherResource).
+        gateway_options = child.merge(
+            pulumi.ResourceOptions(
+                provider=args.provider,
+                depends_on=[args.service, edge.address, edge.certificate, edge.tls_policy, edge.security_policy],
+            )
+        )
 
         def metadata(object_name: str) -> dict[str, Any]:
             return {"name": object_name, "namespace": args.namespace, "labels": labels}
 
-        def custom_resource(suffix: str, api_version: str, kind: str, object_name: str, spec: Any) -> Any:
+        def custom_resource(
+            suffix: str, api_version: str, kind: str, object_name: str, spec: Any, opts: pulumi.ResourceOptions
+        ) -> kubernetes.apiextensions.CustomResource:
             return kubernetes.apiextensions.CustomResource(
                 f"{name}-{suffix}",
                 api_version=api_version,
                 kind=kind,
                 metadata=metadata(object_name),
                 spec=spec,
-                opts=in_cluster,
+                opts=opts,
             )
 
         same_namespace = {"namespaces": {"from": "Same"}}
-        custom_resource(
+        gateway = custom_resource(
             "gateway",
             GATEWAY_API_VERSION,
             "Gateway",
@@ -126,7 +138,9 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                     {"name": HTTP_LISTENER, "protocol": "HTTP", "port": 80, "allowedRoutes": same_namespace},
                 ],
             },
+            gateway_options,
         )
+        on_the_gateway = child.merge(pulumi.ResourceOptions(provider=args.provider, depends_on=[args.service, gateway]))
 
         def listener(section: str) -> dict[str, str]:
             return {"group": GATEWAY_API_GROUP, "kind": "Gateway", "name": args.gateway_name, "sectionName": section}
@@ -152,6 +166,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                     }
                 ],
             },
+            on_the_gateway,
         )
         custom_resource(
             "redirect-route",
@@ -168,6 +183,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                     }
                 ],
             },
+            on_the_gateway,
         )
         custom_resource(
             "health-check",
@@ -187,6 +203,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                 },
                 "targetRef": service_ref,
             },
+            on_the_gateway,
         )
         custom_resource(
             "backend-policy",
@@ -201,6 +218,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                 },
                 "targetRef": service_ref,
             },
+            on_the_gateway,
         )
         custom_resource(
             "gateway-policy",
@@ -211,6 +229,7 @@ class GatewayEntryPoint(pulumi.ComponentResource):
                 "default": {"sslPolicy": edge.tls_policy.name},
                 "targetRef": {"group": GATEWAY_API_GROUP, "kind": "Gateway", "name": args.gateway_name},
             },
+            on_the_gateway,
         )
 
         self.url = edge.url

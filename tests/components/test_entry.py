@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from facts.entry import CLOUD_ARMOR_DEFAULT_RULE_PRIORITY, HSTS_HEADER
+from lifecycle.data import load_lifecycle
 from plan import Plan, PlannedResource
 from tests.entry_stacks import ENTRY, copy_project, plan_entry_stack
 
@@ -145,6 +146,20 @@ def test_a_dns_zone_gets_the_a_record_and_its_api(project: Path) -> None:
     services = {api.inputs["service"] for api in plan.of_type("gcp:projects/service:Service")}
     assert "dns.googleapis.com" in services
     assert "entry_dns_record" not in plan.outputs
+
+
+def test_a_new_domain_keeps_the_reserved_address(project: Path, entry_plan: Plan) -> None:
+    """A domain change replaces the certificate (a new one must be issued) but not the address: its IP is what
+    DNS points at, and on GKE the controller still holds the old one on a forwarding rule when Pulumi deletes it."""
+    moved = plan_entry_stack(project, "prod-moved", {**ENTRY, "domain": "api2.example.com"})
+    forcing = [key for key in load_lifecycle().types[ADDRESS].replace_on if key != "name"]
+
+    def external_address(plan: Plan) -> dict[str, object]:
+        (address,) = [item for item in plan.of_type(ADDRESS) if item.inputs.get("addressType") == "EXTERNAL"]
+        return {key: address.inputs.get(key) for key in forcing}
+
+    assert external_address(moved) == external_address(entry_plan)
+    assert moved.one(CERTIFICATE).inputs["managed"] != entry_plan.one(CERTIFICATE).inputs["managed"]
 
 
 def test_the_stack_outputs_the_entry_url_ip_and_the_record_to_create(entry_plan: Plan) -> None:

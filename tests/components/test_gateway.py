@@ -175,6 +175,25 @@ def test_the_routes_and_policies_wait_for_the_service(gateway_plan: Plan) -> Non
             assert service.urn in resource.dependencies, resource.name
 
 
+def test_a_destroy_deletes_the_gateway_before_what_its_load_balancer_uses(gateway_plan: Plan) -> None:
+    """GKE's controller detaches the address, certificate, SSL policy and Cloud Armor policy only while it tears the
+    load balancer down (the Gateway's finalizer): each must outlive the Gateway, and the routes and policies go
+    before it, or Google refuses the delete as resourceInUseByAnotherResource."""
+    gateway = gateway_plan.one(K8S_GATEWAY)
+    (address,) = [item for item in gateway_plan.of_type(GLOBAL_ADDRESS) if item.inputs.get("addressType") == "EXTERNAL"]
+    used_by_the_load_balancer = [
+        address,
+        gateway_plan.one(MANAGED_SSL_CERTIFICATE),
+        gateway_plan.one(SSL_POLICY),
+        gateway_plan.one(SECURITY_POLICY),
+    ]
+
+    assert {item.name for item in used_by_the_load_balancer if item.urn not in gateway.dependencies} == set()
+    for resource_type in (K8S_HTTP_ROUTE, K8S_HEALTH_CHECK_POLICY, K8S_GCP_BACKEND_POLICY, K8S_GCP_GATEWAY_POLICY):
+        for resource in gateway_plan.of_type(resource_type):
+            assert gateway.urn in resource.dependencies, resource.name
+
+
 def test_the_outputs_are_the_same_as_on_cloud_run(gateway_plan: Plan) -> None:
     outputs = gateway_plan.outputs
 
