@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import kubernetes_validate
@@ -14,9 +12,9 @@ from infra.offline import plan_stack
 from manifests import ManifestError, kubernetes_objects, write_manifests
 from manifests.validation import validate_manifest
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
+from tests.manifests.checkov import checkov_report, failed_checks
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHECKOV = PROJECT_ROOT / ".venv-checkov" / "bin" / "checkov"
 KUBERNETES_VERSION = "1.33"
 GKE_STACKS = ("prod-gke", "cmp-gke")
 # The app's namespace, and the Custom Metrics Stackdriver Adapter's (namespace, RBAC, APIServices) for its autoscaler.
@@ -146,17 +144,9 @@ def test_an_object_without_a_name_is_refused_with_the_resource_named():
 
 
 def test_checkov_kubernetes_framework_finds_no_failed_check(written):
-    assert CHECKOV.exists(), f"checkov is not installed at {CHECKOV}: run `make install-tools`"
     _plan, paths = written
-    result = subprocess.run(
-        [str(CHECKOV), "--framework", "kubernetes", "--skip-download", "--output", "json", "-d", str(paths[0].parent)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    failed = [f"{check['check_id']} {check['resource']}" for check in report["results"]["failed_checks"]]
-    assert failed == []
+    report = checkov_report(paths[0].parent)
+    assert failed_checks(report) == []
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 50
     skipped = {(check["check_id"], check["resource"].split(".")[-1]) for check in report["results"]["skipped_checks"]}
