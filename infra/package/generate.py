@@ -1,9 +1,10 @@
 """Write the package's generated files: `args.py` (the stack config's sections as the TypedDicts the schema analyzer
 reads) and `schema.json` (what the analyzer infers from the package's components).
 
-The sections are written once, as pydantic models in infra/config.py, with their defaults and docstrings; the
-TypedDicts are derived from them so the two cannot drift. `python -m infra.package.generate` rewrites both files;
-tests/infra/package/test_schema.py fails while either differs from what this module produces.
+The sections are written once, as pydantic models in infra/config/ (a module per entity), with their defaults and
+docstrings; the TypedDicts are derived from them so the two cannot drift, each model's field docstrings read from
+the module that defines it. `python -m infra.package.generate` rewrites both files; tests/infra/package/test_schema.py
+fails while either differs from what this module produces.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ def args_source() -> str:
     classes = [writer.typed_dict(model) for model in _in_dependency_order(writer)]
     header = (
         '"""The args of InferenceService: the stack config\'s sections as TypedDicts, for the schema analyzer.\n\n'
-        "Generated from infra/config.py (fields, defaults, docstrings) by `python -m infra.package.generate`; do not\n"
+        "Generated from infra/config/ (fields, defaults, docstrings) by `python -m infra.package.generate`; do not\n"
         "edit. The analyzer reads these annotations at run time, so this module keeps them evaluated (no\n"
         '`from __future__ import annotations`).\n"""\n\n'
         "from typing import Required, TypedDict\n"
