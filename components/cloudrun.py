@@ -33,6 +33,8 @@ from facts.quantities import cpu_quantity, memory_mib
 
 
 class _GpuShape(Protocol):
+    """A GPU as the rules read it: its type."""
+
     @property
     def type(self) -> str: ...
 

@@ -39,6 +39,8 @@ EVERYONE = "*"
 
 @dataclass(frozen=True, kw_only=True)
 class ArmorArgs:
+    """The Cloud Armor policy in front of an entry point: a per-IP throttle, WAF rules and an optional allow-list."""
+
     requests_per_minute_per_ip: int
     """Requests a minute per client IP; beyond it: 429."""
     preconfigured_rules: Sequence[str] = ()
@@ -53,6 +55,9 @@ class ArmorArgs:
 
 @dataclass(frozen=True, kw_only=True)
 class EntryPointArgs:
+    """A global external Application Load Balancer for `domain` in front of a Cloud Run service, with a
+    Google-managed certificate, Cloud Armor and security response headers."""
+
     region: str
     """Where the Cloud Run service runs (its serverless NEG is regional)."""
     cloud_run_service: pulumi.Input[str]
@@ -60,11 +65,13 @@ class EntryPointArgs:
     domain: str
     """The host name; the Google-managed certificate is issued for it once its A record points at the address."""
     armor: ArmorArgs
+    """The Cloud Armor policy on the load balancer's backend."""
     dns_zone: str | None = None
     """A Cloud DNS managed zone to create the A record in; None: the caller creates it (see `dns_record`)."""
     response_headers: Sequence[str] = field(default=SECURITY_RESPONSE_HEADERS)
     """`Header: value` lines the load balancer adds to every response."""
     labels: Mapping[str, str]
+    """Labels for the address, the Cloud Armor policy and the forwarding rules."""
 
 
 class EntryPoint(pulumi.ComponentResource):
@@ -165,6 +172,7 @@ class EntryEdge:
     tls_policy: gcp.compute.SSLPolicy
     """TLS 1.2 or later, with the MODERN cipher profile."""
     url: pulumi.Output[str]
+    """`https://<domain>`, where clients reach the service."""
     dns_record: pulumi.Output[dict[str, object]]
     """The A record that makes the domain resolve to the address (created in the zone when one is given)."""
 

@@ -52,6 +52,9 @@ BACKEND_TIMEOUT_SECONDS = 60
 
 @dataclass(frozen=True, kw_only=True)
 class GatewayEntryPointArgs:
+    """A GKE Gateway for `domain` in front of the app's Service, with the same address, certificate, Cloud Armor
+    policy and response headers as the Cloud Run entry point."""
+
     provider: kubernetes.Provider
     """The cluster's Kubernetes provider; the cluster must run the Gateway API (GkeClusterArgs.gateway_api)."""
     namespace: pulumi.Input[str]
@@ -65,6 +68,7 @@ class GatewayEntryPointArgs:
     domain: str
     """The host name the HTTPS listener serves and the Google-managed certificate is issued for."""
     armor: ArmorArgs
+    """The Cloud Armor policy the GCPBackendPolicy attaches to the Service's backend."""
     dns_zone: str | None = None
     """A Cloud DNS managed zone to create the A record in; None: the caller creates it (see `dns_record`)."""
     response_headers: Sequence[str] = field(default=SECURITY_RESPONSE_HEADERS)

@@ -41,10 +41,15 @@ class BurnRateWindow:
     """One alert of the multi-window pair: it fires when both windows burn the error budget at `burn_rate`."""
 
     name: str
+    """`fast` or `slow`: in the alert policy's resource and display names."""
     long_window_s: int
+    """The long window, in seconds, over which the burn rate must hold."""
     short_window_s: int
+    """The short window, in seconds, that must burn too, so the alert clears soon after the burn stops."""
     burn_rate: float
+    """How many times faster than the SLO allows the error budget is spent."""
     severity: str
+    """The alert policy's severity in Cloud Monitoring (CRITICAL for the fast burn, ERROR for the slow one)."""
 
 
 # The SRE workbook's recommended pairs for a page (table 5-8); the short window is 1/12 of the long one.

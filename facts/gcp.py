@@ -1,6 +1,6 @@
 """Google Cloud facts the stack configuration is checked against.
 
-Each fact lives here once, with where it comes from; infra/config.py turns them into rules with messages.
+Each fact lives here once, with where it comes from; infra/config/ turns them into rules with messages.
 Sources are the pages named in shared/reference/gcp-constraints.md.
 """
 

@@ -205,3 +205,40 @@ def test_only_the_component_package_imports_the_component_package() -> None:
         and any(target == "infra.package" or target.startswith("infra.package.") for target in imported)
     }
     assert "infra.package.__main__" in MODULES and importers == set()
+
+
+# infra/config/'s modules by layer (docs/architecture.md, "The config package"): each imports only earlier layers.
+CONFIG_LAYERS: list[set[str]] = [
+    {"scope"},
+    {"service", "data", "network", "entry", "gke", "operations"},
+    {"schema"},
+    {"problems", "defaults"},
+    {"checks"},
+    {"loading"},
+]
+
+
+def _config_layer(module: str) -> int:
+    name = module.removeprefix("infra.config.")
+    return next(index for index, layer in enumerate(CONFIG_LAYERS) if name in layer)
+
+
+def test_every_config_module_has_a_layer() -> None:
+    config_modules = {module for module in MODULES if module.startswith("infra.config.")}
+    assert config_modules == {f"infra.config.{name}" for layer in CONFIG_LAYERS for name in layer}
+
+
+def test_config_modules_import_only_earlier_layers() -> None:
+    # The sections may read each other (the workload's Args read the service and network sections); the cycle
+    # test above keeps those arrows one-way.
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, imported in IMPORTS.items()
+        if module.startswith("infra.config.")
+        for target in imported
+        if target.startswith("infra.config.") and _config_layer(target) > _config_layer(module)
+    )
+    assert upward == []
+    # The scan sees the arrows it judges: a section's on its scope, the loading's on the rules.
+    assert "infra.config.scope" in IMPORTS["infra.config.service"]
+    assert "infra.config.checks" in IMPORTS["infra.config.loading"]

@@ -1,6 +1,6 @@
 """The args of InferenceService: the stack config's sections as TypedDicts, for the schema analyzer.
 
-Generated from infra/config.py (fields, defaults, docstrings) by `python -m infra.package.generate`; do not
+Generated from infra/config/ (fields, defaults, docstrings) by `python -m infra.package.generate`; do not
 edit. The analyzer reads these annotations at run time, so this module keeps them evaluated (no
 `from __future__ import annotations`).
 """

@@ -299,7 +299,7 @@ class GkeClusterArgs(TypedDict, total=False):
 
 
 class ArmorArgs(TypedDict, total=False):
-    """The args of Armor (components.entry)."""
+    """The Cloud Armor policy in front of an entry point: a per-IP throttle, WAF rules and an optional allow-list."""
 
     requests_per_minute_per_ip: Required[int]
     """Requests a minute per client IP; beyond it: 429."""
@@ -312,7 +312,7 @@ class ArmorArgs(TypedDict, total=False):
 
 
 class EntryPointArgs(TypedDict, total=False):
-    """The args of EntryPoint (components.entry)."""
+    """A global external Application Load Balancer for `domain` in front of a Cloud Run service, with a Google-managed certificate, Cloud Armor and security response headers."""
 
     region: Required[str]
     """Where the Cloud Run service runs (its serverless NEG is regional)."""
@@ -324,6 +324,7 @@ class EntryPointArgs(TypedDict, total=False):
     """The host name; the Google-managed certificate is issued for it once its A record points at the address."""
 
     armor: Required[ArmorArgs]
+    """The Cloud Armor policy on the load balancer's backend."""
 
     dns_zone: str | None
     """A Cloud DNS managed zone to create the A record in; None: the caller creates it (see `dns_record`)."""
@@ -332,6 +333,7 @@ class EntryPointArgs(TypedDict, total=False):
     """`Header: value` lines the load balancer adds to every response. Default: ["Strict-Transport-Security: max-age=31536000; includeSubDomains", "X-Content-Type-Options: nosniff", "Referrer-Policy: no-referrer"]."""
 
     labels: Required[dict[str, str]]
+    """Labels for the address, the Cloud Armor policy and the forwarding rules."""
 
 
 class BudgetArgs(TypedDict, total=False):

@@ -1,15 +1,17 @@
 """Write the package's generated files: `args.py` (the stack config's sections as the TypedDicts the schema analyzer
 reads) and `schema.json` (what the analyzer infers from the package's components).
 
-The sections are written once, as pydantic models in infra/config.py, with their defaults and docstrings; the
-TypedDicts are derived from them so the two cannot drift. `python -m infra.package.generate` rewrites both files;
-tests/infra/package/test_schema.py fails while either differs from what this module produces.
+The sections are written once, as pydantic models in infra/config/ (a module per entity), with their defaults and
+docstrings; the TypedDicts are derived from them so the two cannot drift, each model's field docstrings read from
+the module that defines it. `python -m infra.package.generate` rewrites both files; tests/infra/package/test_schema.py
+fails while either differs from what this module produces.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import json
 import subprocess
 import sys
@@ -64,9 +66,15 @@ SCALAR_TYPES = {"environment": "str", "platform": "str", "labels": "dict[str, st
 SCALAR_DEFAULTS = {"environment": "dev", "platform": "cloudrun"}
 
 
-def _field_docstrings(module: types.ModuleType = config) -> dict[str, dict[str, str]]:
-    """Class name -> field name -> the docstring under the field in `module` (neither pydantic nor dataclasses keep
-    them)."""
+def _docstrings_of_fields(cls: type[Any]) -> dict[str, str]:
+    """Field name -> the docstring under the field, read from the module that defines `cls` (neither pydantic nor
+    dataclasses keep them)."""
+    return _field_docstrings(sys.modules[cls.__module__]).get(cls.__name__, {})
+
+
+@functools.cache
+def _field_docstrings(module: types.ModuleType) -> dict[str, dict[str, str]]:
+    """Class name -> field name -> the docstring under the field in `module`."""
     tree = ast.parse(Path(str(module.__file__)).read_text())
     docstrings: dict[str, dict[str, str]] = {}
     for node in tree.body:
@@ -93,7 +101,6 @@ def _project_descriptions() -> dict[str, str]:
 
 class _Writer:
     def __init__(self) -> None:
-        self.docstrings = _field_docstrings()
         self.models: dict[str, type[BaseModel]] = {}
 
     def annotation(self, annotation: Any) -> tuple[str, list[str]]:
@@ -126,7 +133,7 @@ class _Writer:
             code, allowed = self.annotation(field.annotation)
             if field.is_required():
                 code = f"Required[{code}]"
-            description = self.docstrings.get(model.__name__, {}).get(name, "")
+            description = _docstrings_of_fields(model).get(name, "")
             if not field.is_required():
                 description = _with_default(description, field.get_default(call_default_factory=True))
             if allowed:
@@ -192,7 +199,7 @@ class _BlockWriter:
 
     def typed_dict(self, cls: type[Any]) -> str:
         module = sys.modules[cls.__module__]
-        docstrings = _field_docstrings(module).get(cls.__name__, {})
+        docstrings = _docstrings_of_fields(cls)
         # pulumi.Input spells Output[T] as a forward reference, which the component modules cannot resolve.
         hints = typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": typing.Any})
         lines = [f"class {cls.__name__}(TypedDict, total=False):"]
@@ -264,7 +271,7 @@ def args_source() -> str:
     classes = [writer.typed_dict(model) for model in _in_dependency_order(writer)]
     header = (
         '"""The args of InferenceService: the stack config\'s sections as TypedDicts, for the schema analyzer.\n\n'
-        "Generated from infra/config.py (fields, defaults, docstrings) by `python -m infra.package.generate`; do not\n"
+        "Generated from infra/config/ (fields, defaults, docstrings) by `python -m infra.package.generate`; do not\n"
         "edit. The analyzer reads these annotations at run time, so this module keeps them evaluated (no\n"
         '`from __future__ import annotations`).\n"""\n\n'
         "from typing import Required, TypedDict\n"

@@ -51,7 +51,7 @@ class PackageProvider(ComponentProvider):
             raise
 
 
-# A config problem reads `<where>: <key> = <value>: <rule>` or `<where>: <key>: <rule>` (infra/config.py).
+# A config problem reads `<where>: <key> = <value>: <rule>` or `<where>: <key>: <rule>` (infra/config/problems.py).
 _PROBLEM_KEY = re.compile(r"^[^:]+: (?P<key>[\w.:\[\]-]+)(?: = |: )")
 
 

@@ -1,4 +1,4 @@
-"""InferenceService: the whole stack as one component, composed by infra/stack.py from args that infra/config.py
+"""InferenceService: the whole stack as one component, composed by infra/stack.py from args that infra/config/
 validates.
 
 No `from __future__ import annotations` here: the schema analyzer reads the annotations of `__init__` and of the

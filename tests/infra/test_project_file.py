@@ -1,4 +1,4 @@
-"""Pulumi.yaml: the project's config declarations match what infra/config.py reads, and reach the program."""
+"""Pulumi.yaml: the project's config declarations match what infra/config/ reads, and reach the program."""
 
 from __future__ import annotations
 

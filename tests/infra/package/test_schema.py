@@ -1,4 +1,4 @@
-"""The package's committed files are what the code gives: the args derived from infra/config.py, the schema the
+"""The package's committed files are what the code gives: the args derived from infra/config/, the schema the
 Pulumi SDK's analyzer infers from the components, and the pins Pulumi installs for the plugin."""
 
 from __future__ import annotations
