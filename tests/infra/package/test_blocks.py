@@ -24,6 +24,7 @@ from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
 from infra.package.blocks import BLOCKS, args_of, component_of
+from tests.components.gke_examples import GPU_POOL
 from tests.infra.package.served_engine import Engine, construct, served_engine
 
 LABELS = {"team": "ml-platform"}
@@ -260,17 +261,7 @@ GKE_CLUSTER = {
     "control_plane_access": "dns",
     "release_channel": "REGULAR",
     "system_pool": {"machine_type": "e2-standard-2", "node_count": 1},
-    "gpu_pool": {
-        "machine_type": "g2-standard-4",
-        "accelerator": "nvidia-l4",
-        "accelerator_count": 1,
-        "driver_version": "LATEST",
-        "min_nodes": 0,
-        "max_nodes": 3,
-        "spot": False,
-        "disk_size_gb": 100,
-        "disk_type": "pd-balanced",
-    },
+    "gpu_pool": {**GPU_POOL, "spot": False},
     "gpu_zones": ["us-central1-a"],
     "deletion_protection": False,
     "labels": LABELS,
