@@ -34,6 +34,15 @@ def time_process(command: Sequence[str], cwd: Path) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime)
 
 
+def cold_and_cached(command: Sequence[str], cwd: Path, runs: int) -> tuple[list[Run], list[Run]]:
+    """`runs` timings of `command` with `--no-cache` (planned afresh) and `runs` on a plan-cache hit, after one run
+    that warms the bytecode cache and fills the plan cache."""
+    time_process(command, cwd)
+    cold = [time_process([*command, "--no-cache"], cwd) for _ in range(runs)]
+    hit = [time_process(command, cwd) for _ in range(runs)]
+    return cold, hit
+
+
 def summary(label: str, runs: Sequence[Run], target_s: float | None = None) -> str:
     walls = [run.wall_s for run in runs]
     median = statistics.median(walls)
