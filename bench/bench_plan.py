@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from process_timing import cold_and_cached, load_note, summary
+from process_timing import report_cold_and_cached
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HIT_TARGET_SECONDS = 0.3
@@ -23,10 +23,8 @@ def main() -> None:
     args = parser.parse_args()
 
     command = [sys.executable, "-m", "infra.cli", "plan", "--stack", args.stack]
-    cold, hit = cold_and_cached(command, PROJECT_ROOT, args.runs)
-    print(f"plan --stack {args.stack} as a whole process {load_note()}")
-    print("  " + summary("cold (--no-cache) ", cold))
-    print("  " + summary("plan-cache hit    ", hit, HIT_TARGET_SECONDS))
+    title = f"plan --stack {args.stack} as a whole process"
+    report_cold_and_cached(title, command, PROJECT_ROOT, args.runs, HIT_TARGET_SECONDS)
 
 
 if __name__ == "__main__":
