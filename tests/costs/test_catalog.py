@@ -110,17 +110,41 @@ def test_cloud_run_instance_billing_in_a_tier_2_region_without_a_source_is_unpri
 
 
 @pytest.mark.parametrize(
-    ("price_id", "reason"),
+    ("price_id", "region", "reason"),
     [
-        ("cloudrun.gpu.nvidia-l4.zonal-redundancy-on", "L4 GPU price in this region"),
-        ("cloudsql.enterprise.vcpu", "Cloud SQL for PostgreSQL prices for this region"),
-        ("cloudsql.storage.pd-ssd", "Cloud SQL for PostgreSQL prices for this region"),
+        (
+            "cloudrun.gpu.nvidia-l4.zonal-redundancy-on",
+            "europe-west4",
+            "no source at hand gives Cloud Run's L4 GPU price",
+        ),
+        ("cloudsql.enterprise.vcpu", "europe-west2", "read and checked for the six Cloud Run GPU regions only"),
+        ("cloudsql.storage.pd-ssd", "europe-west4", "no source at hand gives Cloud SQL's storage price"),
+        ("cloudsql.backup", "us-east4", "no source at hand gives Cloud SQL's backup price"),
     ],
 )
-def test_an_item_priced_in_some_regions_only_says_why_elsewhere(price_id, reason):
-    pattern = r"for region 'europe-west4' \(priced in [a-z0-9, -]*us-central1\): no source.*" + reason
+def test_an_item_priced_in_some_regions_only_says_why_elsewhere(price_id, region, reason):
+    pattern = rf"for region '{region}' \(priced in [a-z0-9, -]*us-central1[a-z0-9, -]*\): .*" + reason
     with pytest.raises(UnpricedError, match=pattern):
-        load_catalog().price(price_id, "europe-west4")
+        load_catalog().price(price_id, region)
+
+
+@pytest.mark.parametrize(
+    ("region", "vcpu", "memory", "db_f1_micro", "db_g1_small"),
+    [
+        ("us-east4", 0.0442, 0.0075, 0.0112, 0.0375),
+        ("europe-west1", 0.0413, 0.007, 0.0105, 0.035),
+        ("europe-west4", 0.0454, 0.0077, 0.0116, 0.0385),
+    ],
+)
+def test_cloud_sql_in_the_tier_1_gpu_regions_is_the_instance_exports_price(
+    region, vcpu, memory, db_f1_micro, db_g1_small
+):
+    catalog = load_catalog()
+    assert catalog.price("cloudsql.enterprise.vcpu", region).price == vcpu
+    assert catalog.price("cloudsql.enterprise.memory", region).price == memory
+    assert catalog.price("cloudsql.db-f1-micro", region).price == db_f1_micro
+    assert catalog.price("cloudsql.db-g1-small", region).price == db_g1_small
+    assert "cloudsql-pricing.json" in catalog.price("cloudsql.enterprise.vcpu", region).source
 
 
 def test_a_no_price_elsewhere_pattern_that_matches_no_price_is_refused(tmp_path):

@@ -2,7 +2,7 @@
 
 Each is priced at that region's prices, item by item against hand computation. What stays unpriced is exactly
 what no source at hand gives for that region, each with the catalog's reason, never another region's figure:
-- Cloud SQL for PostgreSQL everywhere but us-central1, asia-south1 and asia-southeast1 (there its backups);
+- Cloud SQL backups everywhere but us-central1 and asia-south1, and its SSD storage in europe-west4;
 - Cloud Run's L4 GPU everywhere but us-central1 and asia-southeast1;
 - instance-based Cloud Run CPU and memory in asia-south1: a SKU per region, whose figure is at hand for the Tier 1
   regions and asia-southeast1 only (request-based billing is one SKU per tier and is priced there).
@@ -39,7 +39,6 @@ PRICES = {
     "asia-southeast1": (0.872019, 0.082666, 0.11, 0.065, 0.075, 0.0000336, 0.0000035),
     "asia-south1": (0.735779, 0.080484, 0.12, 0.063, 0.070, 0.0000336, 0.0000035),
 }
-SQL_IDS = ("cloudsql.enterprise.vcpu", "cloudsql.enterprise.memory", "cloudsql.storage.pd-ssd", "cloudsql.backup")
 GPU_STACKS = {
     "prod": "cloudrun.gpu.nvidia-l4.zonal-redundancy-on",
     "cmp-cloudrun": "cloudrun.gpu.nvidia-l4.zonal-redundancy-off",
@@ -49,15 +48,15 @@ INSTANCE_BILLING_IDS = ("cloudrun.instance.cpu", "cloudrun.instance.memory")
 # Per region, what no source gives: Cloud SQL price ids, and whether the L4 and instance-based CPU/memory are missing.
 NO_SOURCE = {
     "us-central1": ((), False, False),
-    "us-east4": (SQL_IDS, True, False),
-    "europe-west1": (SQL_IDS, True, False),
-    "europe-west4": (SQL_IDS, True, False),
+    "us-east4": (("cloudsql.backup",), True, False),
+    "europe-west1": (("cloudsql.backup",), True, False),
+    "europe-west4": (("cloudsql.storage.pd-ssd", "cloudsql.backup"), True, False),
     "asia-southeast1": (("cloudsql.backup",), False, False),
     "asia-south1": ((), True, True),
 }
 
 # Per region where a source gives them, from the catalog's sources: instance-based vCPU-second and GiB-second; L4
-# GPU-second with zonal redundancy off and on; Cloud SQL vCPU-hour, GB-hour and SSD GB-month; backup GB-month.
+# GPU-second with zonal redundancy off and on; Cloud SQL vCPU-hour and GB-hour; SSD GB-month; backup GB-month.
 INSTANCE_BILLING = {
     "us-central1": (0.000018, 0.000002),
     "us-east4": (0.000018, 0.000002),
@@ -67,9 +66,19 @@ INSTANCE_BILLING = {
 }
 L4 = {"us-central1": (0.0001867, 0.0002909), "asia-southeast1": (0.00022404, 0.00034908)}
 CLOUD_SQL = {
-    "us-central1": (0.0413, 0.007, 0.17),
-    "asia-south1": (0.0496, 0.0084, 0.204),
-    "asia-southeast1": (0.0578, 0.0098, 0.238),
+    "us-central1": (0.0413, 0.007),
+    "us-east4": (0.0442, 0.0075),
+    "europe-west1": (0.0413, 0.007),
+    "europe-west4": (0.0454, 0.0077),
+    "asia-south1": (0.0496, 0.0084),
+    "asia-southeast1": (0.0578, 0.0098),
+}
+CLOUD_SQL_SSD = {
+    "us-central1": 0.17,
+    "us-east4": 0.1819,
+    "europe-west1": 0.17,
+    "asia-south1": 0.204,
+    "asia-southeast1": 0.238,
 }
 CLOUD_SQL_BACKUP = {"us-central1": 0.08, "asia-south1": 0.096}
 
@@ -185,15 +194,39 @@ def test_cloud_run_l4_matches_hand_computation_at_that_regions_price(held_out, r
 
 
 @pytest.mark.parametrize("region", sorted(CLOUD_SQL))
-def test_cloud_sql_compute_and_storage_match_hand_computation_at_that_regions_price(held_out, region):
-    vcpu, memory, ssd = CLOUD_SQL[region]
+def test_cloud_sql_compute_matches_hand_computation_at_that_regions_price(held_out, region):
+    vcpu, memory = CLOUD_SQL[region]
+    # cmp-cloudrun: db-custom-1-3840 (1 vCPU, 3.75 GB), zonal; prod: db-custom-2-7680 (2 vCPU, 7.5 GB), REGIONAL (x2)
     cmp_cloudrun, prod = held_out[region, "cmp-cloudrun"], held_out[region, "prod"]
-    # cmp-cloudrun: db-custom-1-3840 (1 vCPU, 3.75 GB), zonal, 10 GB SSD
     assert cost_of_kind(cmp_cloudrun, "Cloud SQL compute") == pytest.approx((vcpu + 3.75 * memory) * HOURS)
-    assert cost_of_kind(cmp_cloudrun, "Cloud SQL storage") == pytest.approx(10 * ssd)
-    # prod: db-custom-2-7680 (2 vCPU, 7.5 GB), REGIONAL (x2 for instance and storage), 20 GB SSD
     assert cost_of_kind(prod, "Cloud SQL compute") == pytest.approx(2 * (2 * vcpu + 7.5 * memory) * HOURS)
-    assert cost_of_kind(prod, "Cloud SQL storage") == pytest.approx(2 * 20 * ssd)
+
+
+@pytest.mark.parametrize("region", sorted(CLOUD_SQL_SSD))
+def test_cloud_sql_storage_matches_hand_computation_at_that_regions_price(held_out, region):
+    ssd = CLOUD_SQL_SSD[region]
+    # 10 GB SSD (cmp-cloudrun, zonal); 20 GB SSD (prod, REGIONAL: x2)
+    assert cost_of_kind(held_out[region, "cmp-cloudrun"], "Cloud SQL storage") == pytest.approx(10 * ssd)
+    assert cost_of_kind(held_out[region, "prod"], "Cloud SQL storage") == pytest.approx(2 * 20 * ssd)
+
+
+# Cloud SQL compute of cmp-cloudrun and prod worked by hand from the catalog's prices, in the regions priced from
+# doitintl's instance export.
+CLOUD_SQL_COMPUTE_BY_HAND = {
+    # (0.0442 + 3.75 x 0.0075) x 730 = 0.072325 x 730; 2 x (2 x 0.0442 + 7.5 x 0.0075) x 730 = 2 x 0.14465 x 730
+    "us-east4": (52.79725, 211.189),
+    # (0.0413 + 3.75 x 0.007) x 730 = 0.06755 x 730; 2 x (2 x 0.0413 + 7.5 x 0.007) x 730 = 2 x 0.1351 x 730
+    "europe-west1": (49.3115, 197.246),
+    # (0.0454 + 3.75 x 0.0077) x 730 = 0.074275 x 730; 2 x (2 x 0.0454 + 7.5 x 0.0077) x 730 = 2 x 0.14855 x 730
+    "europe-west4": (54.22075, 216.883),
+}
+
+
+@pytest.mark.parametrize("region", sorted(CLOUD_SQL_COMPUTE_BY_HAND))
+def test_cloud_sql_compute_in_the_regions_the_instance_export_prices_is_the_figure_worked_by_hand(held_out, region):
+    cmp_cloudrun, prod = CLOUD_SQL_COMPUTE_BY_HAND[region]
+    assert cost_of_kind(held_out[region, "cmp-cloudrun"], "Cloud SQL compute") == pytest.approx(cmp_cloudrun)
+    assert cost_of_kind(held_out[region, "prod"], "Cloud SQL compute") == pytest.approx(prod)
 
 
 @pytest.mark.parametrize("region", sorted(CLOUD_SQL_BACKUP))
