@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from process_timing import load_note, summary, time_process
+from process_timing import report_cold_and_cached
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 1.0
@@ -31,12 +31,8 @@ def main() -> None:
     stacks = shipped_stacks()
     stack_options = [option for stack in stacks for option in ("--stack", stack)]
     command = [sys.executable, "-m", "infra.cli", "cost", *stack_options, "--format", "json"]
-    time_process(command, PROJECT_ROOT)  # warm the bytecode cache and fill the plan cache
-    cold = [time_process([*command, "--no-cache"], PROJECT_ROOT) for _ in range(args.runs)]
-    hit = [time_process(command, PROJECT_ROOT) for _ in range(args.runs)]
-    print(f"cost of all {len(stacks)} stacks ({', '.join(stacks)}) in one process {load_note()}")
-    print("  " + summary("cold (--no-cache) ", cold))
-    print("  " + summary("plan-cache hits   ", hit, TARGET_SECONDS))
+    title = f"cost of all {len(stacks)} stacks ({', '.join(stacks)}) in one process"
+    report_cold_and_cached(title, command, PROJECT_ROOT, args.runs, TARGET_SECONDS)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from process_timing import load_note, summary, time_process
+from process_timing import report_cold_and_cached
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HIT_TARGET_SECONDS = 0.3
@@ -23,12 +23,8 @@ def main() -> None:
     args = parser.parse_args()
 
     command = [sys.executable, "-m", "infra.cli", "plan", "--stack", args.stack]
-    time_process(command, PROJECT_ROOT)  # warm the bytecode cache and fill the plan cache
-    cold = [time_process([*command, "--no-cache"], PROJECT_ROOT) for _ in range(args.runs)]
-    hit = [time_process(command, PROJECT_ROOT) for _ in range(args.runs)]
-    print(f"plan --stack {args.stack} as a whole process {load_note()}")
-    print("  " + summary("cold (--no-cache) ", cold))
-    print("  " + summary("plan-cache hit    ", hit, HIT_TARGET_SECONDS))
+    title = f"plan --stack {args.stack} as a whole process"
+    report_cold_and_cached(title, command, PROJECT_ROOT, args.runs, HIT_TARGET_SECONDS)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,14 @@ def summary(label: str, runs: Sequence[Run], target_s: float | None = None) -> s
 def load_note() -> str:
     one, five, _fifteen = os.getloadavg()
     return f"(load average {one:.2f} / {five:.2f} on {os.cpu_count()} CPUs; a loaded machine stretches wall times)"
+
+
+def report_cold_and_cached(title: str, command: Sequence[str], cwd: Path, runs: int, hit_target_s: float) -> None:
+    """Prints `runs` timings of `command` with `--no-cache` (planned afresh) and `runs` on a plan-cache hit, against
+    the target for hits; one run first warms the bytecode cache and fills the plan cache."""
+    time_process(command, cwd)
+    cold = [time_process([*command, "--no-cache"], cwd) for _ in range(runs)]
+    hit = [time_process(command, cwd) for _ in range(runs)]
+    print(f"{title} {load_note()}")
+    print("  " + summary("cold (--no-cache) ", cold))
+    print("  " + summary("plan-cache hits   ", hit, hit_target_s))

@@ -92,6 +92,20 @@ class EntryPoint(pulumi.ComponentResource):
             return edge_name(name, suffix)
 
         edge = entry_edge(name, args.domain, args.armor, args.dns_zone, labels, child)
+
+        def listen(suffix: str, proxy: gcp.compute.TargetHttpsProxy | gcp.compute.TargetHttpProxy, port: str) -> None:
+            """A forwarding rule from `port` of the entry's address to `proxy`."""
+            gcp.compute.GlobalForwardingRule(
+                logical(suffix),
+                target=proxy.id,
+                ip_address=edge.address.address,
+                ip_protocol="TCP",
+                port_range=port,
+                load_balancing_scheme="EXTERNAL_MANAGED",
+                labels=labels,
+                opts=child,
+            )
+
         endpoint_group = gcp.compute.RegionNetworkEndpointGroup(
             logical("neg"),
             region=args.region,
@@ -117,16 +131,7 @@ class EntryPoint(pulumi.ComponentResource):
             ssl_policy=edge.tls_policy.id,
             opts=child,
         )
-        gcp.compute.GlobalForwardingRule(
-            logical("https-rule"),
-            target=https_proxy.id,
-            ip_address=edge.address.address,
-            ip_protocol="TCP",
-            port_range="443",
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            labels=labels,
-            opts=child,
-        )
+        listen("https-rule", https_proxy, "443")
         redirect_map = gcp.compute.URLMap(
             logical("redirect"),
             default_url_redirect=gcp.compute.URLMapDefaultUrlRedirectArgs(
@@ -135,16 +140,7 @@ class EntryPoint(pulumi.ComponentResource):
             opts=child,
         )
         http_proxy = gcp.compute.TargetHttpProxy(logical("http"), url_map=redirect_map.id, opts=child)
-        gcp.compute.GlobalForwardingRule(
-            logical("http-rule"),
-            target=http_proxy.id,
-            ip_address=edge.address.address,
-            ip_protocol="TCP",
-            port_range="80",
-            load_balancing_scheme="EXTERNAL_MANAGED",
-            labels=labels,
-            opts=child,
-        )
+        listen("http-rule", http_proxy, "80")
 
         self.url = edge.url
         self.ip_address = edge.address.address

@@ -20,7 +20,13 @@ import pulumi_kubernetes as kubernetes
 from components._options import child_options
 from components.naming import fit_name
 from components.pod_network import cidr_peers, deny_all, google_api_egress, kube_dns_egress, scratch_volume, tcp
-from components.workload import APP_LABEL, restricted_container_security, restricted_pod_security
+from components.workload import (
+    APP_LABEL,
+    WORKLOAD_IDENTITY_ANNOTATION,
+    restricted_container_security,
+    restricted_pod_security,
+    workload_identity_binding,
+)
 from facts.gcp import SERVICE_ACCOUNT_ID_NAME
 
 ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.13.1-gke.0"
@@ -86,12 +92,13 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
             member=google_account.member,
             opts=child,
         )
-        workload_identity = gcp.serviceaccount.IAMMember(
+        workload_identity = workload_identity_binding(
             f"{name}-cma-workload-identity",
-            service_account_id=google_account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{args.workload_pool}[{args.namespace}/{ADAPTER_NAME}]",
-            opts=child_options(self, opts, depends_on=[args.cluster]),
+            google_account,
+            args.workload_pool,
+            args.namespace,
+            ADAPTER_NAME,
+            child_options(self, opts, depends_on=[args.cluster]),
         )
 
         namespace = kubernetes.core.v1.Namespace(
@@ -114,7 +121,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
                 name=ADAPTER_NAME,
                 namespace=args.namespace,
                 labels=labels,
-                annotations={"iam.gke.io/gcp-service-account": google_account.email},
+                annotations={WORKLOAD_IDENTITY_ANNOTATION: google_account.email},
             ),
             opts=in_namespace,
         )

@@ -57,8 +57,6 @@ def runtime_identity(
         description=args.description,
         opts=child_options(parent, opts),
     )
-    # The bindings were children of the component that stores the secret before they moved to their consumer; the
-    # alias keeps each existing binding instead of deleting and recreating it.
     bindings: list[pulumi.Resource] = [
         gcp.secretmanager.SecretIamMember(
             f"{name}-{secret.name}-accessor",

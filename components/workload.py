@@ -120,6 +120,29 @@ def restricted_container_security(uid: int) -> kubernetes.core.v1.SecurityContex
     )
 
 
+WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
+"""The annotation on a Kubernetes service account that names the Google account its pods act as."""
+
+
+def workload_identity_binding(
+    name: str,
+    google_account: gcp.serviceaccount.Account,
+    workload_pool: str,
+    namespace: str,
+    kubernetes_account: str,
+    opts: pulumi.ResourceOptions,
+) -> gcp.serviceaccount.IAMMember:
+    """Lets the Kubernetes service account `namespace/kubernetes_account` act as `google_account` (Workload
+    Identity); `opts` should wait for the cluster, whose pool exists only once the cluster does."""
+    return gcp.serviceaccount.IAMMember(
+        name,
+        service_account_id=google_account.name,
+        role="roles/iam.workloadIdentityUser",
+        member=f"serviceAccount:{workload_pool}[{namespace}/{kubernetes_account}]",
+        opts=opts,
+    )
+
+
 class KubernetesWorkload(pulumi.ComponentResource):
     """A namespace with the inference Deployment, its Service, autoscaler, disruption budget and network policies."""
 
@@ -168,17 +191,18 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         service_account = kubernetes.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata=metadata(args.app_name, annotations={"iam.gke.io/gcp-service-account": google_account.email}),
+            metadata=metadata(args.app_name, annotations={WORKLOAD_IDENTITY_ANNOTATION: google_account.email}),
             # Workload Identity works through the node's metadata server, so the pod needs no API token.
             automount_service_account_token=False,
             opts=in_cluster,
         )
-        workload_identity = gcp.serviceaccount.IAMMember(
+        workload_identity = workload_identity_binding(
             f"{name}-workload-identity",
-            service_account_id=google_account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{args.workload_pool}[{args.namespace}/{args.app_name}]",
-            opts=child_options(self, opts, depends_on=[args.cluster]),
+            google_account,
+            args.workload_pool,
+            args.namespace,
+            args.app_name,
+            child_options(self, opts, depends_on=[args.cluster]),
         )
 
         secret_name = f"{args.app_name}-secrets"

@@ -35,13 +35,13 @@ PUBLIC_INVOKER_EXCEPTION = {
 
 
 def copy_project(destination: Path) -> Path:
-    """The Pulumi program and its stack files in `destination` (the app folder linked, never written)."""
+    """The Pulumi program and its stack files in `destination`, to write stack files into and plan them."""
     for folder in ("infra", "components", "facts", "plan"):
         shutil.copytree(PROJECT_ROOT / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for stack_file in PROJECT_ROOT.glob("Pulumi*.yaml"):
         shutil.copy(stack_file, destination / stack_file.name)
+    # The stacks build the image from app/ (its context and Dockerfile must exist); nothing writes to it.
     (destination / "app").symlink_to(PROJECT_ROOT / "app", target_is_directory=True)
-    (destination / "policy-config").mkdir()
     return destination
 
 
@@ -58,6 +58,7 @@ def write_entry_stack(project: Path, name: str, entry: Any = None, *, base: str 
         base_config.read_text().replace(f"inference-{base}-", f"inference-{name}-") if base_config.exists() else "{}"
     )
     policy_config = {**json.loads(inherited), **PUBLIC_INVOKER_EXCEPTION}
+    (project / "policy-config").mkdir(exist_ok=True)
     (project / "policy-config" / f"{name}.json").write_text(json.dumps(policy_config))
     return name
 

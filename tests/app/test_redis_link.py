@@ -11,6 +11,14 @@ from .servers import RedisServer, make_settings
 pytestmark = pytest.mark.anyio
 
 
+async def wait_until_available(link: RedisLink) -> None:
+    """Up to five seconds for the link's reconnection loop to find Redis again."""
+    for _ in range(100):
+        if link.available:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_tls_with_the_ca_from_an_environment_value_and_auth_connects(memorystore_like_redis: RedisServer):
     settings = make_settings(
         redis_url=memorystore_like_redis.url,
@@ -64,10 +72,7 @@ async def test_link_is_marked_down_when_redis_dies_and_up_again_when_it_returns(
     assert link.last_error is not None
 
     restartable_redis.start()
-    for _ in range(100):
-        if link.available:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_available(link)
     await link.close()
 
     assert link.available
@@ -82,10 +87,7 @@ async def test_a_redis_that_is_down_at_start_up_does_not_stop_the_start(restarta
     await link.start()
     down_at_start = link.available
     restartable_redis.start()
-    for _ in range(100):
-        if link.available:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_available(link)
     await link.close()
 
     assert down_at_start is False

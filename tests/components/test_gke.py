@@ -20,6 +20,7 @@ from facts import types
 from facts.gcp import SERVICE_ACCOUNT_DISPLAY_NAME, SERVICE_ACCOUNT_ID
 from infra.offline import run_program
 from plan import SECRET_PLACEHOLDER, Plan, PlannedResource
+from tests.components.gke_examples import GPU_POOL
 from tests.engine_values import engine_output
 
 CLUSTER = types.GKE_CLUSTER
@@ -34,19 +35,7 @@ SYSTEM_POOL = SystemPoolArgs(machine_type="e2-standard-2", node_count=1)
 
 def gpu_pool_args(**choices: Any) -> GpuPoolArgs:
     """The issue's example GPU pool; `choices` override its fields."""
-    fields: dict[str, Any] = {
-        "machine_type": "g2-standard-4",
-        "accelerator": "nvidia-l4",
-        "accelerator_count": 1,
-        "driver_version": "LATEST",
-        "min_nodes": 0,
-        "max_nodes": 3,
-        "spot": True,
-        "disk_size_gb": 100,
-        "disk_type": "pd-balanced",
-        **choices,
-    }
-    return GpuPoolArgs(**fields)
+    return GpuPoolArgs(**{**GPU_POOL, **choices})
 
 
 def cluster_args(**choices: Any) -> GkeClusterArgs:

@@ -30,6 +30,14 @@ def write_stack(project: Path, name: str, entry: Any, *, public: bool = True, ba
     (project / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document))
 
 
+def plan_refusal(project: Path, stack: str) -> str:
+    """What `plan --stack` says as it exits 2 on the stack file, white space folded (the terminal wraps it)."""
+    result = run_cli("plan", "--stack", stack, "--no-cache", cwd=project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return " ".join(result.stderr.split())
+
+
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
@@ -73,22 +81,15 @@ def test_bad_entry_values_exit_2_naming_the_stack_file_and_key(
 ) -> None:
     write_stack(project_copy, "bad-entry", entry, base=base)
 
-    result = run_cli("plan", "--stack", "bad-entry", "--no-cache", cwd=project_copy)
-
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert f"Pulumi.bad-entry.yaml: {expected}" in " ".join(result.stderr.split())
-    assert "Traceback" not in result.stderr
+    assert f"Pulumi.bad-entry.yaml: {expected}" in plan_refusal(project_copy, "bad-entry")
 
 
 @PLATFORM_BASES
 def test_an_entry_point_needs_a_public_service(project_copy: Path, base: str) -> None:
     write_stack(project_copy, "private-entry", GOOD_ENTRY, public=False, base=base)
 
-    result = run_cli("plan", "--stack", "private-entry", "--no-cache", cwd=project_copy)
-
-    assert result.returncode == 2
-    assert "Pulumi.private-entry.yaml: inference:entry: an entry point serves the public" in " ".join(
-        result.stderr.split()
+    assert "Pulumi.private-entry.yaml: inference:entry: an entry point serves the public" in plan_refusal(
+        project_copy, "private-entry"
     )
 
 
@@ -96,11 +97,8 @@ def test_an_entry_point_needs_a_public_service(project_copy: Path, base: str) ->
 def test_a_public_prod_service_needs_an_entry_point(project_copy: Path, base: str) -> None:
     write_stack(project_copy, "open-prod", None, public=True, base=base)
 
-    result = run_cli("plan", "--stack", "open-prod", "--no-cache", cwd=project_copy)
-
-    assert result.returncode == 2
-    assert "Pulumi.open-prod.yaml: inference:entry: required for a public prod service" in " ".join(
-        result.stderr.split()
+    assert "Pulumi.open-prod.yaml: inference:entry: required for a public prod service" in plan_refusal(
+        project_copy, "open-prod"
     )
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import os
 import runpy
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from policy.rules import DEFAULT_LEVELS
+from tests.plugin_process import plugin_channel
 from tests.policy.resources import changed, good_inputs
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
@@ -34,24 +33,9 @@ def analyzer() -> Iterator[Any]:
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     # The pack writes its port to stdout without flushing; Pulumi's Python host runs it unbuffered.
     environment["PYTHONUNBUFFERED"] = "1"
-    server = subprocess.Popen(
-        [sys.executable, "-c", "import runpy; runpy.run_path('.', run_name='__main__')"],
-        cwd=POLICY_DIR,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        first_line = server.stdout.readline().strip()
-        assert first_line.isdigit(), f"the pack did not print its port: {first_line!r} {server.stderr.read()}"
-        channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+    command = [sys.executable, "-c", "import runpy; runpy.run_path('.', run_name='__main__')"]
+    with plugin_channel(command, POLICY_DIR, environment, "the pack") as channel:
         yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        channel.close()
-    finally:
-        server.kill()
-        server.wait(timeout=30)
 
 
 def analyze(analyzer: Any, resource_type: str, props: dict[str, Any], name: str = "res") -> list[Any]:

@@ -7,7 +7,6 @@ Construct registers is recorded into a Plan exactly as `plan --stack` records a 
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent import futures
@@ -31,6 +30,7 @@ from pulumi.runtime.proto import (
 from infra.offline.engine import RecordingMonitor
 from infra.offline.mocks import DeterministicMocks
 from plan import Plan
+from tests.plugin_process import plugin_channel
 
 
 class StackMonitor(RecordingMonitor):
@@ -153,23 +153,6 @@ def construct(
 def running_plugin(plugin_dir: Path, engine_address: str, environment: dict[str, str]) -> Iterator[Any]:
     """The plugin as Pulumi's Python host starts it (`python <plugin dir> <engine address>`), until it prints its
     port; yields a ResourceProvider stub connected to it."""
-    plugin = subprocess.Popen(
-        [sys.executable, str(plugin_dir), engine_address],
-        cwd=plugin_dir,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert plugin.stdout is not None
-        first_line = plugin.stdout.readline().strip()
-        if not first_line.isdigit():
-            plugin.kill()
-            _, errors = plugin.communicate(timeout=30)
-            raise AssertionError(f"the plugin did not print its port: {first_line!r} {errors}")
-        with grpc.insecure_channel(f"127.0.0.1:{first_line}") as channel:
-            yield provider_pb2_grpc.ResourceProviderStub(channel)
-    finally:
-        plugin.kill()
-        plugin.wait(timeout=30)
+    command = [sys.executable, str(plugin_dir), engine_address]
+    with plugin_channel(command, plugin_dir, environment, "the plugin") as channel:
+        yield provider_pb2_grpc.ResourceProviderStub(channel)

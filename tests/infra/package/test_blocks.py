@@ -24,11 +24,25 @@ from facts.types import REDIS_INSTANCE
 from infra.offline import run_program
 from infra.package import generate
 from infra.package.blocks import BLOCKS, args_of, component_of
+from tests.components.gke_examples import GPU_POOL
 from tests.infra.package.served_engine import Engine, construct, served_engine
 
 LABELS = {"team": "ml-platform"}
 PRIVATE_SERVICES = {"privateServicesAddress": "10.40.0.0", "privateServicesPrefixLength": 20}
 CONFIG = {"gcp:project": "my-inference-dev", "gcp:region": "us-central1"}
+# The blocks' args as they cross the wire (camelCase).
+NETWORK = {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, **PRIVATE_SERVICES}
+DATABASE = {
+    "version": "POSTGRES_16",
+    "edition": "ENTERPRISE",
+    "tier": "db-custom-1-3840",
+    "availability": "ZONAL",
+    "diskSizeGb": 10,
+    "backup": {"enabled": True, "pointInTimeRecovery": False},
+    "deletionProtection": False,
+    "maintenance": {"day": 7, "hour": 3},
+    "password": "not-a-real-password",
+}
 
 
 @pytest.fixture
@@ -39,6 +53,18 @@ def engine() -> Iterator[Engine]:
 
 def build(provider: Any, engine: Engine, block: str, name: str, args: dict[str, Any]) -> Any:
     return construct(provider, engine, f"inference:index:{block}", name, args, CONFIG)
+
+
+def attached_to(network: Any) -> dict[str, Any]:
+    """The args that place a cache or a database on a constructed network: its id, and its private services
+    connection as a resource reference (as the engine passes a resource from one Construct to another)."""
+    outputs = json_format.MessageToDict(network.state)
+    return {
+        "region": "us-central1",
+        "networkId": outputs["networkId"],
+        "privateServicesConnection": outputs["privateServicesConnection"],
+        "labels": LABELS,
+    }
 
 
 def _children(engine: Engine, urn: str) -> list[tuple[str, str, str]]:
@@ -58,15 +84,7 @@ def _registered(program: Any) -> list[tuple[str, str, str]]:
 
 
 def test_a_constructed_network_registers_what_the_network_component_registers(provider: Any, engine: Engine) -> None:
-    args = {
-        "region": "us-central1",
-        "subnetCidr": "10.10.0.0/20",
-        "labels": LABELS,
-        "cloudNat": True,
-        **PRIVATE_SERVICES,
-    }
-
-    response = build(provider, engine, "Network", "shared", args)
+    response = build(provider, engine, "Network", "shared", {**NETWORK, "cloudNat": True})
 
     direct = _registered(
         lambda: Network(
@@ -94,36 +112,12 @@ def test_a_constructed_secrets_registers_what_the_secrets_component_registers(pr
 
 
 def test_a_cache_and_a_database_take_the_constructed_networks_connection(provider: Any, engine: Engine) -> None:
-    network = build(
-        provider,
-        engine,
-        "Network",
-        "data",
-        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, **PRIVATE_SERVICES},
-    )
-    outputs = json_format.MessageToDict(network.state)
-    # The connection crosses as a resource reference, as the engine passes a resource from one Construct to another.
-    attach = {
-        "region": "us-central1",
-        "networkId": outputs["networkId"],
-        "privateServicesConnection": outputs["privateServicesConnection"],
-        "labels": LABELS,
-    }
+    network = build(provider, engine, "Network", "data", NETWORK)
+    attach = attached_to(network)
     redis = {"tier": "BASIC", "memorySizeGb": 1, "version": "REDIS_7_2", "readReplicas": 0, "deletionProtection": False}
-    sql = {
-        "version": "POSTGRES_16",
-        "edition": "ENTERPRISE",
-        "tier": "db-custom-1-3840",
-        "availability": "ZONAL",
-        "diskSizeGb": 10,
-        "backup": {"enabled": True, "pointInTimeRecovery": False},
-        "deletionProtection": False,
-        "maintenance": {"day": 7, "hour": 3},
-        "password": "not-a-real-password",
-    }
 
     cache = build(provider, engine, "RedisCache", "data-redis", {**attach, **redis})
-    database = build(provider, engine, "PostgresDatabase", "data-db", {**attach, **sql})
+    database = build(provider, engine, "PostgresDatabase", "data-db", {**attach, **DATABASE})
 
     def direct() -> None:
         built = Network(
@@ -173,7 +167,7 @@ def test_a_cache_and_a_database_take_the_constructed_networks_connection(provide
         _children(engine, network.urn) + _children(engine, cache.urn) + _children(engine, database.urn)
     ) == _registered(direct)
     (instance,) = [r for r in engine.plan.resources if r.type == REDIS_INSTANCE and r.name == "data-redis"]
-    assert outputs["privateServicesConnection"]["urn"] in instance.dependencies
+    assert attach["privateServicesConnection"]["urn"] in instance.dependencies
     assert set(cache.state.fields) == {"host", "port", "instanceId", "caCertificate", "authSecretId"}
     assert set(database.state.fields) == {"connectionName", "privateIp", "databaseName", "userName"}
 
@@ -195,29 +189,9 @@ def test_the_schema_lists_every_block_and_the_service() -> None:
 
 
 def test_a_block_arg_its_args_refuse_fails_the_construct_naming_the_field(provider: Any, engine: Engine) -> None:
-    network = build(
-        provider,
-        engine,
-        "Network",
-        "refusing",
-        {"region": "us-central1", "subnetCidr": "10.10.0.0/20", "labels": LABELS, **PRIVATE_SERVICES},
-    )
-    outputs = json_format.MessageToDict(network.state)
-    args = {
-        "region": "us-central1",
-        "networkId": outputs["networkId"],
-        "privateServicesConnection": outputs["privateServicesConnection"],
-        "version": "POSTGRES_16",
-        "edition": "ENTERPRISE",
-        "tier": "db-custom-1-3840",
-        "availability": "ZONAL",
-        "diskSizeGb": 10,
-        "backup": {"enabled": False, "pointInTimeRecovery": True},
-        "deletionProtection": False,
-        "maintenance": {"day": 7, "hour": 3},
-        "password": "not-a-real-password",
-        "labels": LABELS,
-    }
+    network = build(provider, engine, "Network", "refusing", NETWORK)
+    # Point-in-time recovery needs backups.
+    args = {**attached_to(network), **DATABASE, "backup": {"enabled": False, "pointInTimeRecovery": True}}
     with pytest.raises(ArgsError) as from_code:
         BackupArgs(enabled=False, point_in_time_recovery=True)
 
@@ -260,17 +234,7 @@ GKE_CLUSTER = {
     "control_plane_access": "dns",
     "release_channel": "REGULAR",
     "system_pool": {"machine_type": "e2-standard-2", "node_count": 1},
-    "gpu_pool": {
-        "machine_type": "g2-standard-4",
-        "accelerator": "nvidia-l4",
-        "accelerator_count": 1,
-        "driver_version": "LATEST",
-        "min_nodes": 0,
-        "max_nodes": 3,
-        "spot": False,
-        "disk_size_gb": 100,
-        "disk_type": "pd-balanced",
-    },
+    "gpu_pool": {**GPU_POOL, "spot": False},
     "gpu_zones": ["us-central1-a"],
     "deletion_protection": False,
     "labels": LABELS,
