@@ -4,7 +4,9 @@
     the model built by the service's own loader and settings (the same threads and ONNX Runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
 (c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
-    under the same load generator and shapes.
+    under the same load generator and shapes;
+(d) liveness under a large request: /healthz polled every 10 ms while the service embeds one request of 256 inputs
+    of 7,500 characters (p50, p99 and worst probe latency; the target is p99 <= 50 ms).
 One server runs at a time; the clients (aiohttp) share this machine's CPUs with it. The summary goes to
 out/bench-app.json (per backend the service's sentences/s for 32 x 1, with the machine and the date).
 """
@@ -226,7 +228,64 @@ async def run_clients(server: Server, clients: int, per_request: int, seconds: f
     )
 
 
-def load(server: Server, seconds: float, name: str, shapes: dict[str, tuple[int, int]]) -> dict[str, LoadResult]:
+@dataclass(frozen=True)
+class ProbeResult:
+    probes: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    large_request_s: float
+    large_request_status: int
+
+
+LARGE_REQUEST_INPUTS = 256
+LARGE_INPUT_CHARS = 7500
+PROBE_INTERVAL_S = 0.01
+
+
+def large_inputs() -> list[str]:
+    vocabulary = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma")
+    return [
+        " ".join(vocabulary[(i + j) % len(vocabulary)] for j in range(1400))[:LARGE_INPUT_CHARS]
+        for i in range(LARGE_REQUEST_INPUTS)
+    ]
+
+
+async def probe_during_large_request(server: Server) -> ProbeResult:
+    """/healthz latencies, polled on their own connection, for as long as one large request takes."""
+    body = {"model": MODEL_NAME, "input": large_inputs(), "encoding_format": "float"}
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(server.base_url) as large, aiohttp.ClientSession(server.base_url) as probe:
+        started = time.perf_counter()
+        request = asyncio.create_task(large.post("/v1/embeddings", json=body, timeout=aiohttp.ClientTimeout(600)))
+        while not request.done():
+            sent = time.perf_counter()
+            async with probe.get("/healthz") as response:
+                await response.read()
+            latencies.append(time.perf_counter() - sent)
+            await asyncio.sleep(PROBE_INTERVAL_S)
+        response = await request
+        await response.read()
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return ProbeResult(
+        probes=len(latencies),
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        max_ms=latencies[-1] * 1000,
+        large_request_s=elapsed,
+        large_request_status=response.status,
+    )
+
+
+def load(
+    server: Server,
+    seconds: float,
+    name: str,
+    shapes: dict[str, tuple[int, int]],
+    probes: dict[str, ProbeResult] | None = None,
+) -> dict[str, LoadResult]:
+    """Each shape's closed-loop run; with `probes`, then the liveness probe under a large request."""
     results = {}
     with server:
         asyncio.run(run_clients(server, 8, 4, 3.0, f"warm-{name}"))
@@ -236,6 +295,16 @@ def load(server: Server, seconds: float, name: str, shapes: dict[str, tuple[int,
             print(
                 f"{name:<18} {shape:>5}: {result.sentences_per_s:7,.0f} sentences/s, p50 {result.p50_ms:6.1f} ms, "
                 f"p99 {result.p99_ms:7.1f} ms, {result.requests} requests, {result.errors} errors",
+                flush=True,
+            )
+        if probes is not None:
+            probe = asyncio.run(probe_during_large_request(server))
+            probes[name] = probe
+            print(
+                f"{name:<18} /healthz during {LARGE_REQUEST_INPUTS} x {LARGE_INPUT_CHARS:,}-character request: "
+                f"p50 {probe.p50_ms:.1f} ms, p99 {probe.p99_ms:.1f} ms, max {probe.max_ms:.1f} ms over "
+                f"{probe.probes} probes; the request took {probe.large_request_s:.1f} s "
+                f"(HTTP {probe.large_request_status})",
                 flush=True,
             )
     return results
@@ -276,6 +345,9 @@ def main() -> None:
     )
     parser.add_argument("--skip-ceiling", action="store_true", help="do not measure the backends' ceilings")
     parser.add_argument(
+        "--skip-probe", action="store_true", help="do not probe /healthz during a 256 x 7,500-character request"
+    )
+    parser.add_argument(
         "--no-record",
         action="store_true",
         help="do not write the CPU figure into costs/usage.yaml (the cost model's per-instance throughput)",
@@ -294,10 +366,11 @@ def main() -> None:
             print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
 
     results: dict[str, dict[str, LoadResult]] = {}
+    probes: dict[str, ProbeResult] | None = None if arguments.skip_probe else {}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as directory:
         for backend in backends:
             results[f"service-{backend}"] = load(
-                service(backend, Path(directory)), arguments.seconds, f"service {backend}", shapes
+                service(backend, Path(directory)), arguments.seconds, f"service {backend}", shapes, probes
             )
     if not arguments.skip_infinity:
         if not INFINITY_BIN.exists():
@@ -335,6 +408,7 @@ def main() -> None:
         },
         "runs": {name: {shape: asdict(result) for shape, result in shapes.items()} for name, shapes in results.items()},
         "ratios": ratios,
+        "healthz_during_large_request": {name: asdict(probe) for name, probe in (probes or {}).items()},
     }
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(summary, indent=2) + "\n")

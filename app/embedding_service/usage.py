@@ -11,7 +11,7 @@ import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,19 @@ class UsageRecord:
     cache_hits: int
     latency_ms: float
     status: int
+
+    def row(self) -> tuple[datetime, str, str, int, int, int, float, int]:
+        """The values in USAGE_COLUMNS order; a plain tuple (dataclasses.astuple deep-copies every field)."""
+        return (
+            self.created_at,
+            self.key_id,
+            self.model,
+            self.inputs,
+            self.tokens,
+            self.cache_hits,
+            self.latency_ms,
+            self.status,
+        )
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,7 @@ class PostgresUsageStore:
             cursor.copy(copy_sql) as copy,
         ):
             for row in rows:
-                await copy.write_row(astuple(row))
+                await copy.write_row(row.row())
 
     async def daily_usage(self, since: date, until: date) -> list[DailyUsage]:
         query = DAILY_USAGE_SQL.format(
@@ -203,7 +216,7 @@ class SqliteUsageStore:
             connection.execute("BEGIN")
             connection.executemany(
                 f"INSERT INTO usage_log ({', '.join(USAGE_COLUMNS)}) VALUES ({placeholders})",  # noqa: S608
-                [(row.created_at.isoformat(), *astuple(row)[1:]) for row in rows],
+                [(row.created_at.isoformat(), *row.row()[1:]) for row in rows],
             )
             connection.execute("COMMIT")
 

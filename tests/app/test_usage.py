@@ -1,12 +1,14 @@
 """The usage log: idempotent schema, batched writes, daily sums per key, drops and outages."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from embedding_service.usage import (
+    USAGE_COLUMNS,
     DailyUsage,
     PostgresUsageStore,
     SqliteUsageStore,
@@ -31,6 +33,11 @@ def row(key: str, day: int, status: int = 200, inputs: int = 2, at_hour: int = 1
         latency_ms=12.5,
         status=status,
     )
+
+
+def test_a_record_row_holds_every_column_in_the_tables_order() -> None:
+    record = row("key-a", 3)
+    assert dict(zip(USAGE_COLUMNS, record.row(), strict=True)) == dataclasses.asdict(record)
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -163,8 +163,8 @@ def test_each_kind_priced_in_a_region_matches_hand_computation_at_that_regions_p
     assert cost_of_kind(cmp_gke, "Memorystore Redis") == pytest.approx(1 * redis_m1 * HOURS)
     # prod: Redis STANDARD_HA 5 GB (band M2)
     assert cost_of_kind(prod, "Memorystore Redis") == pytest.approx(5 * redis_ha_m2 * HOURS)
-    # dev: request-based 2 vCPU / 4 GiB; 100,000 requests at 190 a second each
-    busy_seconds = 100_000 / 190
+    # dev: request-based 2 vCPU / 4 GiB; 100,000 requests at the measured 2-vCPU throughput (costs/usage.yaml)
+    busy_seconds = 100_000 / load_usage().throughput["cpu-2"].requests_per_second
     assert cost_of_kind(dev, "Cloud Run CPU") == pytest.approx(2 * busy_seconds * request_cpu)
     assert cost_of_kind(dev, "Cloud Run memory") == pytest.approx(4 * busy_seconds * request_memory)
     assert cost_of_kind(dev, "Cloud Run requests") == pytest.approx(0.1 * 0.40)

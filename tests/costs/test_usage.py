@@ -65,8 +65,8 @@ def test_the_shipped_usage_file_is_valid_and_gives_dev_less_traffic_than_the_def
 def test_the_shipped_usage_has_a_measured_cpu_figure_and_a_cited_l4_figure():
     throughput = load_usage().for_stack("prod").throughput
     cpu, l4 = throughput["cpu-2"], throughput["nvidia-l4"]
-    assert (cpu.kind, cpu.requests_per_second) == ("measured", 190)
-    assert cpu.machine
+    assert cpu.kind == "measured" and cpu.requests_per_second > 0
+    assert cpu.machine and "backend" in cpu.machine and cpu.date
     assert l4.kind == "cited" and l4.source and l4.source.startswith("https://")
 
 
@@ -90,10 +90,11 @@ def test_recording_a_measured_figure_replaces_the_shape_in_place_and_keeps_comme
 def test_recording_replaces_a_figure_written_over_several_lines(tmp_path):
     path = tmp_path / "usage.yaml"
     path.write_text(DEFAULT_USAGE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    cpu_before = load_usage(path).throughput["cpu-2"]
     record_measured_throughput("nvidia-l4", 900, "g2-standard-4", "2026-12-02", path)
     usage_file = load_usage(path)
     assert usage_file.throughput["nvidia-l4"].kind == "measured"
-    assert usage_file.throughput["cpu-2"].requests_per_second == 190
+    assert usage_file.throughput["cpu-2"] == cpu_before
     assert "stacks:" in path.read_text(encoding="utf-8")
 
 
