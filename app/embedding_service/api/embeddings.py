@@ -9,20 +9,10 @@ import pydantic_core
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from embedding_service import errors as service_errors
 from embedding_service.api.dependencies import CallerKey, RuntimeDependency
 from embedding_service.api.errors import documented_errors, status_of
 from embedding_service.api.schemas import EmbeddingResponse, ModelCard, ModelList
-from embedding_service.errors import (
-    AuthenticationError,
-    InvalidRequestError,
-    ModelNotFoundError,
-    ModelNotReadyError,
-    QueueFullError,
-    RateLimiterUnavailableError,
-    RateLimitExceededError,
-    RequestTooLargeError,
-    ServiceError,
-)
 from embedding_service.runtime import Runtime
 from embedding_service.schemas import parse_embedding_request
 from embedding_service.service import EmbeddingResult, served_model_ids
@@ -50,14 +40,14 @@ TIMING_HEADERS = {
     responses={
         200: {"model": EmbeddingResponse, "description": "One embedding per input", "headers": TIMING_HEADERS},
         **documented_errors(
-            InvalidRequestError,
-            AuthenticationError,
-            ModelNotFoundError,
-            RequestTooLargeError,
-            RateLimitExceededError,
-            QueueFullError,
-            ModelNotReadyError,
-            RateLimiterUnavailableError,
+            service_errors.InvalidRequestError,
+            service_errors.AuthenticationError,
+            service_errors.ModelNotFoundError,
+            service_errors.RequestTooLargeError,
+            service_errors.RateLimitExceededError,
+            service_errors.QueueFullError,
+            service_errors.ModelNotReadyError,
+            service_errors.RateLimiterUnavailableError,
         ),
     },
     openapi_extra={
@@ -76,16 +66,16 @@ async def create_embeddings(request: Request, runtime: RuntimeDependency, caller
         if runtime.limiter is not None:
             try:
                 decision = await runtime.limiter.admit(caller)
-            except RateLimitExceededError:
+            except service_errors.RateLimitExceededError:
                 runtime.metrics.rate_limited.inc()
                 raise
             rate_headers = decision.headers() if decision else {}
         body = parse_embedding_request(await request.body())
         if runtime.service is None:
-            raise ModelNotReadyError("The model is still loading.")
+            raise service_errors.ModelNotReadyError("The model is still loading.")
         try:
             result = await runtime.service.embed(body)
-        except QueueFullError:
+        except service_errors.QueueFullError:
             runtime.metrics.overloaded.inc()
             raise
         inputs, tokens, cache_hits, status = len(body.input), result.tokens, result.cache_hits, 200
@@ -98,7 +88,7 @@ async def create_embeddings(request: Request, runtime: RuntimeDependency, caller
             "x-cache-hits": str(result.cache_hits),
         }
         return Response(content, media_type="application/json", headers=headers)
-    except ServiceError as error:
+    except service_errors.ServiceError as error:
         status = status_of(error)
         raise
     finally:
@@ -147,7 +137,7 @@ def _model_card(runtime: Runtime) -> ModelCard:
     return ModelCard(id=runtime.settings.served_model_name, object="model", created=0, owned_by="local")
 
 
-@router.get("/v1/models", summary="The served model", responses=documented_errors(AuthenticationError))
+@router.get("/v1/models", summary="The served model", responses=documented_errors(service_errors.AuthenticationError))
 async def list_models(runtime: RuntimeDependency, _caller: CallerKey) -> ModelList:
     return ModelList(object="list", data=[_model_card(runtime)])
 
@@ -155,11 +145,11 @@ async def list_models(runtime: RuntimeDependency, _caller: CallerKey) -> ModelLi
 @router.get(
     "/v1/models/{model_id:path}",
     summary="One model by id (its full id or its last path part)",
-    responses=documented_errors(AuthenticationError, ModelNotFoundError),
+    responses=documented_errors(service_errors.AuthenticationError, service_errors.ModelNotFoundError),
 )
 async def retrieve_model(model_id: str, runtime: RuntimeDependency, _caller: CallerKey) -> ModelCard:
     served = runtime.settings.served_model_name
     if model_id not in served_model_ids(served):
         message = f"The model '{model_id}' does not exist; this server serves '{served}'."
-        raise ModelNotFoundError(message, param="model")
+        raise service_errors.ModelNotFoundError(message, param="model")
     return _model_card(runtime)
