@@ -113,6 +113,20 @@ async def test_inputs_arriving_during_a_batch_form_the_next_one_without_waiting_
     assert all(timings.compute_s >= 0.2 for _embeddings, timings in rest)
 
 
+async def test_the_model_goes_on_to_the_next_batch_while_the_event_loop_is_busy():
+    encoder = RecordingEncoder(delay_s=0.05)
+    batcher = batcher_of(encoder, max_batch_size=1)
+
+    request = asyncio.create_task(batcher.embed([words(n) for n in range(1, 5)]))
+    await asyncio.sleep(0)  # the request queues its four inputs
+    time.sleep(0.5)  # a slow handler holds the event loop
+    batches_while_the_loop_was_busy = len(encoder.batches)
+    await request
+    await batcher.stop()
+
+    assert batches_while_the_loop_was_busy == 4
+
+
 async def test_a_multi_batch_request_reports_the_compute_of_all_its_batches():
     encoder = RecordingEncoder(delay_s=0.1)
     batcher = batcher_of(encoder, max_batch_size=2)
