@@ -113,20 +113,6 @@ async def test_inputs_arriving_during_a_batch_form_the_next_one_without_waiting_
     assert all(timings.compute_s >= 0.2 for _embeddings, timings in rest)
 
 
-async def test_the_model_goes_on_to_the_next_batch_while_the_event_loop_is_busy():
-    encoder = RecordingEncoder(delay_s=0.05)
-    batcher = batcher_of(encoder, max_batch_size=1)
-
-    request = asyncio.create_task(batcher.embed([words(n) for n in range(1, 5)]))
-    await asyncio.sleep(0)  # the request queues its four inputs
-    time.sleep(0.5)  # a slow handler holds the event loop
-    batches_while_the_loop_was_busy = len(encoder.batches)
-    await request
-    await batcher.stop()
-
-    assert batches_while_the_loop_was_busy == 4
-
-
 async def test_a_multi_batch_request_reports_the_compute_of_all_its_batches():
     encoder = RecordingEncoder(delay_s=0.1)
     batcher = batcher_of(encoder, max_batch_size=2)
@@ -176,6 +162,44 @@ async def test_an_encoder_error_reaches_the_waiting_requests_and_the_batcher_kee
     await batcher.stop()
 
     assert embeddings.shape == (1, 2)
+
+
+async def test_a_failing_metrics_callback_fails_its_batch_but_not_the_model_thread():
+    calls = 0
+
+    def broken_metrics(_size: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ValueError("metrics registry closed")
+
+    batcher = MicroBatcher(
+        RecordingEncoder(), max_batch_size=8, max_wait_s=0.0, max_queued_inputs=10, on_batch=broken_metrics
+    )
+    batcher.start()
+
+    # Bounded waits: a dead worker would leave these requests waiting forever.
+    with pytest.raises(ValueError, match="registry closed"):
+        await asyncio.wait_for(batcher.embed([words(1)]), timeout=5)
+    embeddings, _timings = await asyncio.wait_for(batcher.embed([words(2)]), timeout=5)
+    await batcher.stop()
+
+    assert int(embeddings[0, 0]) == 4
+
+
+async def test_stopping_encodes_what_is_queued_before_the_model_thread_ends():
+    encoder = RecordingEncoder(delay_s=0.02)
+    batcher = batcher_of(encoder, max_batch_size=1)
+
+    requests = [asyncio.create_task(batcher.embed([words(n)])) for n in range(1, 6)]
+    await asyncio.sleep(0)  # all five are queued
+    await batcher.stop()
+    batches_when_stopped = len(encoder.batches)
+    done, _still_waiting = await asyncio.wait(requests, timeout=5)
+
+    assert batches_when_stopped == 5
+    assert len(done) == 5
+    assert [int(request.result()[0][0, 0]) for request in requests] == [n + 2 for n in range(1, 6)]
 
 
 async def test_batch_sizes_are_reported_to_the_metrics_callback():
