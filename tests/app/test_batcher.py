@@ -164,7 +164,7 @@ async def test_an_encoder_error_reaches_the_waiting_requests_and_the_batcher_kee
     assert embeddings.shape == (1, 2)
 
 
-async def test_a_failing_metrics_callback_fails_its_batch_but_not_the_model_thread():
+async def test_a_failing_metrics_callback_fails_its_batch_but_not_the_worker():
     calls = 0
 
     def broken_metrics(_size: int) -> None:
@@ -187,7 +187,7 @@ async def test_a_failing_metrics_callback_fails_its_batch_but_not_the_model_thre
     assert int(embeddings[0, 0]) == 4
 
 
-async def test_stopping_encodes_what_is_queued_before_the_model_thread_ends():
+async def test_stopping_encodes_what_is_queued_before_the_worker_ends():
     encoder = RecordingEncoder(delay_s=0.02)
     batcher = batcher_of(encoder, max_batch_size=1)
 
