@@ -1,7 +1,8 @@
 """Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
-(a) ceilings: `encode` of 1,024 short sentences at the best batch size, per backend (torch fp32, onnx fp32), on
-    the model built by the service's own loader and settings (the same threads and ONNX Runtime options);
+(a) ceilings: `encode` of 1,024 sentences made as the 32 x 1 clients make theirs (the same token lengths), at the
+    best batch size, per backend (torch fp32, onnx fp32), on the model built by the service's own loader and
+    settings (the same threads and ONNX Runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
 (c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
     under the same load generator and shapes;
@@ -54,14 +55,24 @@ def sentences(count: int, salt: str = "") -> list[str]:
     return [f"{subjects[i % 5]} {verbs[(i // 5) % 5]} {objects[(i // 25) % 5]} ({salt}{i})." for i in range(count)]
 
 
+def request_sentences(per_request: int, run: str, client: int, counter: int) -> list[str]:
+    """What one client sends in one request: unique per run, client and request, so that no cache can answer."""
+    return sentences(per_request, f"{run}-{client}-{counter}-")
+
+
+def ceiling_sentences(count: int, run: str, clients: int = 32) -> list[str]:
+    """count sentences as the 32 x 1 clients of `run` send them: the ceiling sees the load's token lengths."""
+    return [request_sentences(1, run, index % clients, index // clients)[0] for index in range(count)]
+
+
 def ceiling_model(backend: str) -> Embedder:
     """The backend's model built as the service builds it on a CPU: the same loader, settings and threads."""
     settings = Settings(auth_disabled=True, model_device="cpu", model_backend=backend, model_precision="fp32")
     return load_model(settings)
 
 
-def measure_ceiling(model: Embedder, count: int) -> tuple[float, int]:
-    texts = sentences(count, "ceiling-")
+def measure_ceiling(model: Embedder, texts: list[str]) -> tuple[float, int]:
+    count = len(texts)
     best = (0.0, 0)
     for batch_size in CEILING_BATCH_SIZES:
         model.encode(texts[:batch_size])
@@ -204,7 +215,7 @@ async def run_clients(server: Server, clients: int, per_request: int, seconds: f
             nonlocal errors, sent
             counter = 0
             while time.perf_counter() < deadline:
-                texts = sentences(per_request, f"{salt}-{client}-{counter}-")
+                texts = request_sentences(per_request, salt, client, counter)
                 counter += 1
                 body = {"model": MODEL_NAME, "input": texts, "encoding_format": "float"}
                 started = time.perf_counter()
@@ -361,7 +372,8 @@ def main() -> None:
     ceilings: dict[str, float] = {}
     if not arguments.skip_ceiling:
         for backend in backends:
-            rate, batch = measure_ceiling(ceiling_model(backend), arguments.ceiling_sentences)
+            texts = ceiling_sentences(arguments.ceiling_sentences, f"ceiling-{backend}-32x1")
+            rate, batch = measure_ceiling(ceiling_model(backend), texts)
             ceilings[backend] = rate
             print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
 
