@@ -1,8 +1,8 @@
 """Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
-(a) ceilings: `encode` of 1,024 sentences made as the 32 x 1 clients make theirs (the same token lengths), at the
-    best batch size, per backend (torch fp32, onnx fp32), on the model built by the service's own loader and
-    settings (the same threads and ONNX Runtime options);
+(a) ceilings: `encode` of the first 1,024 sentences the service's 32 x 1 clients send, at the best batch size,
+    per backend (torch fp32, onnx fp32), on the model built by the service's own loader and settings (the same
+    threads and ONNX Runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
 (c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
     under the same load generator and shapes;
@@ -55,13 +55,18 @@ def sentences(count: int, salt: str = "") -> list[str]:
     return [f"{subjects[i % 5]} {verbs[(i // 5) % 5]} {objects[(i // 25) % 5]} ({salt}{i})." for i in range(count)]
 
 
+def run_name(server: str, shape: str) -> str:
+    """The name that makes one load run's sentences its own."""
+    return f"{server}-{shape}"
+
+
 def request_sentences(per_request: int, run: str, client: int, counter: int) -> list[str]:
     """What one client sends in one request: unique per run, client and request, so that no cache can answer."""
     return sentences(per_request, f"{run}-{client}-{counter}-")
 
 
-def ceiling_sentences(count: int, run: str, clients: int = 32) -> list[str]:
-    """count sentences as the 32 x 1 clients of `run` send them: the ceiling sees the load's token lengths."""
+def ceiling_sentences(count: int, run: str, clients: int) -> list[str]:
+    """The first count sentences that `clients` one-sentence clients of `run` send: the ceiling encodes the load."""
     return [request_sentences(1, run, index % clients, index // clients)[0] for index in range(count)]
 
 
@@ -301,7 +306,8 @@ def load(
     with server:
         asyncio.run(run_clients(server, 8, 4, 3.0, f"warm-{name}"))
         for shape, (clients, per_request) in shapes.items():
-            result = asyncio.run(run_clients(server, clients, per_request, seconds, f"{name}-{shape}"))
+            run = run_name(name, shape)
+            result = asyncio.run(run_clients(server, clients, per_request, seconds, run))
             results[shape] = result
             print(
                 f"{name:<18} {shape:>5}: {result.sentences_per_s:7,.0f} sentences/s, p50 {result.p50_ms:6.1f} ms, "
@@ -372,7 +378,9 @@ def main() -> None:
     ceilings: dict[str, float] = {}
     if not arguments.skip_ceiling:
         for backend in backends:
-            texts = ceiling_sentences(arguments.ceiling_sentences, f"ceiling-{backend}-32x1")
+            clients, _per_request = SHAPES["32x1"]
+            run = run_name(f"service-{backend}", "32x1")
+            texts = ceiling_sentences(arguments.ceiling_sentences, run, clients)
             rate, batch = measure_ceiling(ceiling_model(backend), texts)
             ceilings[backend] = rate
             print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)

@@ -1,25 +1,19 @@
-"""`make bench-app`'s inputs: the ceiling encodes what the clients send, and no request repeats another."""
+"""`make bench-app`'s inputs: the ceiling encodes what the 32 x 1 clients send, and no request repeats another."""
 
-from collections.abc import Sequence
-
-from embedding_service.model import PackagedTokenizer
-
-from bench.bench_app import ceiling_sentences, request_sentences
-
-TOKENIZER = PackagedTokenizer(max_tokens=256)
+from bench.bench_app import SHAPES, ceiling_sentences, request_sentences, run_name
 
 
-def token_lengths(texts: Sequence[str]) -> set[int]:
-    return {len(encoding.ids) for encoding in TOKENIZER.tokenize(texts)}
-
-
-def test_the_ceiling_encodes_sentences_of_the_token_lengths_the_32x1_clients_send():
-    requests = [
-        request_sentences(1, "service-onnx-32x1", client, counter) for counter in range(40) for client in range(32)
+def test_the_ceiling_encodes_the_first_sentences_the_32x1_clients_send():
+    clients, per_request = SHAPES["32x1"]
+    run = run_name("service-onnx", "32x1")
+    first_two_rounds = [
+        text
+        for counter in range(2)
+        for client in range(clients)
+        for text in request_sentences(per_request, run, client, counter)
     ]
-    sent = [text for request in requests for text in request]
 
-    assert token_lengths(ceiling_sentences(1024, "ceiling-onnx-32x1")) == token_lengths(sent)
+    assert ceiling_sentences(2 * clients, run, clients) == first_two_rounds
 
 
 def test_no_two_requests_of_a_run_send_the_same_sentence_so_no_cache_can_answer():
