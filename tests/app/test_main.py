@@ -2,6 +2,7 @@
 
 import base64
 import copy
+import gc
 import os
 import re
 import subprocess
@@ -611,6 +612,28 @@ def test_readiness_is_503_naming_the_model_until_it_is_loaded(embedding_model: E
     assert refused.json()["error"]["code"] == "model_not_ready"
     assert "retry-after" in refused.headers
     assert alive.status_code == 200
+
+
+def test_loading_the_model_leaves_the_start_up_objects_out_of_later_garbage_collections(
+    embedding_model: EmbeddingModel,
+):
+    # The live server shares this process's collector: start from nothing frozen, so only the load can freeze.
+    gc.unfreeze()
+    loaded = threading.Event()
+
+    def gated_loader(_settings: object) -> EmbeddingModel:
+        loaded.wait(timeout=30)
+        return embedding_model
+
+    with run_live_server(make_settings(), gated_loader, wait_until_ready=False) as server:
+        frozen_while_loading = gc.get_freeze_count()
+        loaded.set()
+        wait_until(lambda: httpx.get(f"{server.base_url}/readyz").status_code == 200, what="ready")
+        frozen_once_ready = gc.get_freeze_count()
+
+    assert frozen_while_loading == 0
+    assert frozen_once_ready > 100_000
+    assert gc.isenabled()
 
 
 def test_a_model_that_fails_to_load_keeps_readiness_503_with_the_reason():
