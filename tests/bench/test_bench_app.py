@@ -1,10 +1,16 @@
 """`make bench-app`'s inputs: the ceiling encodes what the 32 x 1 clients send, and no request repeats another."""
 
+import sys
+
+import pytest
+import torch
+
 from bench.bench_app import (
     SHAPES,
     LoadResult,
     Round,
     ceiling_sentences,
+    main,
     median_run,
     request_sentences,
     round_ratios,
@@ -82,3 +88,28 @@ def test_the_summary_takes_each_figures_median_over_the_rounds_not_one_rounds_lu
     assert ceilings == {"onnx": 550.0}
     assert runs == {"service-onnx": {"32x1": result(440)}}
     assert ratios == {"service-onnx 32x1 / ceiling onnx": 0.80}
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> None:
+    monkeypatch.setattr(sys, "argv", ["bench_app.py", *arguments])
+    main()
+
+
+def test_on_cuda_the_onnx_backend_is_refused_naming_the_option_and_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(monkeypatch, "--device", "cuda", "--backends", "onnx", "--skip-infinity")
+
+    assert exit_info.value.code == 2
+    assert "--backends: onnx given; choose from torch (with --device cuda: ONNX Runtime runs on CPUs" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: --device cuda would run")
+def test_asking_for_cuda_where_torch_sees_no_gpu_exits_with_the_models_own_message(monkeypatch: pytest.MonkeyPatch):
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(monkeypatch, "--device", "cuda", "--skip-infinity")
+
+    assert exit_info.value.code == "--device cuda: MODEL_DEVICE=cuda but torch sees no CUDA device"
