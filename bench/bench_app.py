@@ -78,7 +78,6 @@ Device = Literal["cpu", "cuda"]
 DEVICES: tuple[Device, ...] = ("cpu", "cuda")
 # ONNX Runtime runs on CPUs only here (the CUDA path is torch), and so does infinity's optimum engine as installed.
 BACKENDS: dict[Device, tuple[str, ...]] = {"cpu": ("onnx", "torch"), "cuda": ("torch",)}
-DEFAULT_BACKENDS: dict[Device, str] = {"cpu": "onnx,torch", "cuda": "torch"}
 INFINITY_ENGINES: dict[Device, tuple[str, ...]] = {"cpu": ("torch", "optimum"), "cuda": ("torch",)}
 
 
@@ -455,7 +454,7 @@ def main() -> None:
     backends = parse_choices(
         parser,
         "--backends",
-        arguments.backends or DEFAULT_BACKENDS[device],
+        arguments.backends or ",".join(BACKENDS[device]),
         BACKENDS[device],
         " (with --device cuda: ONNX Runtime runs on CPUs only here, the CUDA path is torch)"
         if device == "cuda"

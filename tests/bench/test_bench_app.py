@@ -20,6 +20,17 @@ from bench.bench_app import (
     summarise,
 )
 
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_app.py"
+
+
+def result(sentences_per_s: float, p99_ms: float = 100.0) -> LoadResult:
+    return LoadResult(sentences_per_s=sentences_per_s, p50_ms=50.0, p99_ms=p99_ms, requests=100, errors=0)
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> None:
+    monkeypatch.setattr(sys, "argv", ["bench_app.py", *arguments])
+    main()
+
 
 def test_the_ceiling_encodes_the_first_sentences_the_32x1_clients_send():
     clients, per_request = SHAPES["32x1"]
@@ -39,10 +50,6 @@ def test_no_two_requests_of_a_run_send_the_same_sentence_so_no_cache_can_answer(
     sent = [text for request in requests for text in request]
 
     assert len(set(sent)) == len(sent) == 8 * 20 * 16
-
-
-def result(sentences_per_s: float, p99_ms: float = 100.0, errors: int = 0) -> LoadResult:
-    return LoadResult(sentences_per_s=sentences_per_s, p50_ms=50.0, p99_ms=p99_ms, requests=100, errors=errors)
 
 
 def test_a_rounds_ratios_pair_the_service_with_the_ceiling_and_the_infinity_measured_in_that_round():
@@ -90,14 +97,6 @@ def test_the_summary_takes_each_figures_median_over_the_rounds_not_one_rounds_lu
     assert ceilings == {"onnx": 550.0}
     assert runs == {"service-onnx": {"32x1": result(440)}}
     assert ratios == {"service-onnx 32x1 / ceiling onnx": 0.80}
-
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_app.py"
-
-
-def run_main(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> None:
-    monkeypatch.setattr(sys, "argv", ["bench_app.py", *arguments])
-    main()
 
 
 def test_on_cuda_the_onnx_backend_is_refused_naming_the_option_and_why(
