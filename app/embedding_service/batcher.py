@@ -1,7 +1,9 @@
 """Continuous batching: tokenized inputs from concurrent requests share model batches.
 
-One worker feeds the model. It waits for more inputs (max_wait_s) only when the model was idle and the
-queue is short; after a batch it goes straight on with whatever queued meanwhile. A batch holds at most
+One worker feeds the model, up to `workers` batches at once, each in its own thread. It waits for more
+inputs (max_wait_s) only when the model was idle and the queue is short; when a batch finishes it goes
+straight on with whatever queued meanwhile. A new batch is cut only when a thread is free, so that inputs
+arriving while every thread is busy join the next batch rather than make small ones. A batch holds at most
 max_batch_size inputs and max_batch_tokens padded tokens (inputs x longest input), and a request's inputs
 are queued shortest first, so a large request is cut into batches of similar lengths and pads little.
 """
@@ -42,7 +44,7 @@ class BatchTimings:
 
 @dataclass
 class MicroBatcher:
-    """Feeds one model from a bounded queue; the model runs in one worker thread, off the event loop."""
+    """Feeds one model from a bounded queue; the model runs in `workers` threads, off the event loop."""
 
     encode: TokenizedEncoder
     max_batch_size: int
@@ -50,14 +52,21 @@ class MicroBatcher:
     max_queued_inputs: int
     max_batch_tokens: int = 16384
     on_batch: Callable[[int], None] = lambda _size: None
+    workers: int = 1
     _queue: deque[_Pending] = field(default_factory=deque, init=False)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="model"), init=False
-    )
+    _executor: ThreadPoolExecutor = field(init=False)
+    _free_threads: asyncio.Semaphore = field(init=False)
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _worker: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
     _batch_ids: "itertools.count[int]" = field(default_factory=itertools.count, init=False)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="model")
+        self._free_threads = asyncio.Semaphore(self.workers)
 
     @property
     def queued_inputs(self) -> int:
@@ -74,6 +83,7 @@ class MicroBatcher:
         if self._worker:
             await self._worker
             self._worker = None
+        await asyncio.gather(*self._in_flight)
         self._executor.shutdown(wait=True)
 
     async def embed(self, encodings: Sequence[Encoding]) -> tuple[np.ndarray, BatchTimings]:
@@ -104,9 +114,8 @@ class MicroBatcher:
         return batch
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            was_idle = not self._queue
+            was_idle = not self._queue and not self._in_flight
             while not self._queue:
                 if self._stopping:
                     return
@@ -114,21 +123,32 @@ class MicroBatcher:
                 await self._arrived.wait()
             if was_idle and not self._stopping and self.max_wait_s > 0 and len(self._queue) < self.max_batch_size:
                 await asyncio.sleep(self.max_wait_s)
-            live = [item for item in self._next_batch() if not item.result.done()]
+            await self._free_threads.acquire()
+            live = [item for item in self._next_batch() if not item.result.done()] if self._queue else []
             if not live:
+                self._free_threads.release()
                 continue
-            batch_id = next(self._batch_ids)
-            started = time.perf_counter()
-            # Whatever fails here fails this batch's requests only: the worker must live on for the next ones.
-            try:
-                self.on_batch(len(live))
-                embeddings = await loop.run_in_executor(self._executor, self.encode, [i.encoding for i in live])
-            except Exception as error:
-                for item in live:
-                    if not item.result.done():
-                        item.result.set_exception(error)
-                continue
-            compute_s = time.perf_counter() - started
-            for item, row in zip(live, embeddings, strict=True):
+            task = asyncio.create_task(self._encode(live))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _encode(self, live: list[_Pending]) -> None:
+        """Encodes one batch in a model thread and answers its inputs; frees the thread however it ends."""
+        loop = asyncio.get_running_loop()
+        batch_id = next(self._batch_ids)
+        started = time.perf_counter()
+        # Whatever fails here fails this batch's requests only: the worker must live on for the next ones.
+        try:
+            self.on_batch(len(live))
+            embeddings = await loop.run_in_executor(self._executor, self.encode, [i.encoding for i in live])
+        except Exception as error:
+            for item in live:
                 if not item.result.done():
-                    item.result.set_result((row, batch_id, compute_s))
+                    item.result.set_exception(error)
+            return
+        finally:
+            self._free_threads.release()
+        compute_s = time.perf_counter() - started
+        for item, row in zip(live, embeddings, strict=True):
+            if not item.result.done():
+                item.result.set_result((row, batch_id, compute_s))

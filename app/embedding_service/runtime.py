@@ -64,7 +64,11 @@ def load_model(settings: Settings) -> Embedder:
 
     onnx_precision: Precision = "int8" if precision == "int8" else "fp32"
     model = OnnxEmbeddingModel(
-        settings.model_onnx_dir, onnx_precision, threads=settings.onnx_threads, spinning=settings.onnx_spinning
+        settings.model_onnx_dir,
+        onnx_precision,
+        threads=settings.onnx_threads,
+        spinning=settings.onnx_spinning,
+        workers=settings.onnx_workers,
     )
     if onnx_precision == "int8":
         floor, setting = settings.onnx_int8_min_cosine, "ONNX_INT8_MIN_COSINE"
@@ -123,6 +127,7 @@ class Runtime:
             max_queued_inputs=settings.max_queued_inputs,
             max_batch_tokens=settings.max_batch_tokens,
             on_batch=self.metrics.batch_size.observe,
+            workers=model.parallel_batches,
         )
         batcher.start()
         self.batcher = batcher

@@ -38,10 +38,17 @@ class Settings(BaseSettings):
     onnx_int8_min_cosine: float = Field(
         default=0.98, gt=0, le=1, description="Lowest cosine to torch the int8 model may show at start-up."
     )
+    onnx_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Batches ONNX Runtime encodes at once, each from its own thread; 0: one per CPU this process "
+        "may run on.",
+    )
     onnx_threads: int = Field(
         default=0,
         ge=0,
-        description="ONNX Runtime's intra-op threads; 0: one per CPU this process may run on. Never pinned to cores.",
+        description="ONNX Runtime's intra-op threads per batch; 0: the CPUs this process may run on, shared out "
+        "among ONNX_WORKERS. Never pinned to cores.",
     )
     onnx_spinning: bool = Field(
         default=False,

@@ -1,6 +1,7 @@
 """Continuous batching: concurrent inputs share bounded batches; a full queue refuses at once."""
 
 import asyncio
+import threading
 import time
 from collections.abc import Sequence
 
@@ -27,10 +28,18 @@ class RecordingEncoder:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.batches: list[list[int]] = []
         self.delay_s = delay_s
+        self.most_at_once = 0
+        self._running = 0
+        self._lock = threading.Lock()
 
     def __call__(self, encodings: Sequence[Encoding]) -> np.ndarray:
-        self.batches.append([len(encoding.ids) for encoding in encodings])
+        with self._lock:
+            self.batches.append([len(encoding.ids) for encoding in encodings])
+            self._running += 1
+            self.most_at_once = max(self.most_at_once, self._running)
         time.sleep(self.delay_s)
+        with self._lock:
+            self._running -= 1
         return np.array([[len(encoding.ids), index] for index, encoding in enumerate(encodings)], dtype=np.float32)
 
 
@@ -43,6 +52,7 @@ def batcher_of(encoder: RecordingEncoder, **options: float) -> MicroBatcher:
         max_wait_s=values["max_wait_s"],
         max_queued_inputs=int(values["max_queued_inputs"]),
         max_batch_tokens=int(values.get("max_batch_tokens", 16384)),
+        workers=int(values.get("workers", 1)),
     )
     batcher.start()
     return batcher
@@ -213,3 +223,48 @@ async def test_batch_sizes_are_reported_to_the_metrics_callback():
     await batcher.stop()
 
     assert sizes == [8, 4]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+async def test_the_model_encodes_as_many_batches_at_once_as_it_has_workers_and_never_more(workers: int):
+    encoder = RecordingEncoder(delay_s=0.05)
+    batcher = batcher_of(encoder, max_batch_size=2, workers=workers)
+
+    embeddings, _timings = await batcher.embed([words(n) for n in range(1, 13)])
+    await batcher.stop()
+
+    assert len(encoder.batches) == 6
+    assert encoder.most_at_once == workers
+    assert embeddings[:, 0].astype(int).tolist() == [n + 2 for n in range(1, 13)]
+
+
+async def test_inputs_arriving_while_every_worker_is_busy_wait_for_a_free_one_and_share_its_batch():
+    encoder = RecordingEncoder(delay_s=0.2)
+    batcher = batcher_of(encoder, workers=2)
+
+    busy = []
+    for _ in range(2):
+        busy.append(asyncio.create_task(batcher.embed([words(1)])))
+        await asyncio.sleep(0.02)  # a worker takes this input as its own batch
+    await asyncio.gather(*(batcher.embed([words(3)]) for _ in range(8)))
+    await asyncio.gather(*busy)
+    await batcher.stop()
+
+    assert sorted(encoder.batches) == [[3], [3], [5] * 8]
+
+
+async def test_stopping_waits_for_the_batches_still_being_encoded():
+    encoder = RecordingEncoder(delay_s=0.1)
+    batcher = batcher_of(encoder, max_batch_size=1, workers=2)
+
+    requests = [asyncio.create_task(batcher.embed([words(n)])) for n in range(1, 5)]
+    await asyncio.sleep(0.02)  # two batches are being encoded, two are queued
+    await batcher.stop()
+
+    assert all(request.done() for request in requests)
+    assert [int(request.result()[0][0, 0]) for request in requests] == [n + 2 for n in range(1, 5)]
+
+
+async def test_a_batcher_without_workers_is_refused():
+    with pytest.raises(ValueError, match="workers must be at least 1, not 0"):
+        MicroBatcher(RecordingEncoder(), max_batch_size=1, max_wait_s=0, max_queued_inputs=1, workers=0)

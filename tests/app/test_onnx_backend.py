@@ -2,6 +2,7 @@
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -89,8 +90,29 @@ def test_onnx_runtimes_threads_may_run_on_every_cpu_and_sleep_when_idle(onnx_dir
     assert options.get_session_config_entry("session.inter_op.allow_spinning") == "0"
 
 
-def test_onnx_threads_default_to_the_cpus_the_process_may_use(onnx_fp32: OnnxEmbeddingModel):
-    assert onnx_fp32.session_options().intra_op_num_threads == len(os.sched_getaffinity(0))
+def test_by_default_one_batch_runs_per_cpu_the_process_may_use_each_on_one_thread(onnx_fp32: OnnxEmbeddingModel):
+    assert onnx_fp32.parallel_batches == len(os.sched_getaffinity(0))
+    assert onnx_fp32.session_options().intra_op_num_threads == 1
+
+
+def test_one_worker_gets_every_cpu_the_process_may_use(onnx_dir: Path):
+    model = OnnxEmbeddingModel(onnx_dir, "fp32", workers=1)
+
+    assert model.parallel_batches == 1
+    assert model.session_options().intra_op_num_threads == len(os.sched_getaffinity(0))
+
+
+def test_one_session_encodes_batches_from_several_threads_at_once_with_the_same_vectors(
+    onnx_fp32: OnnxEmbeddingModel,
+):
+    batches = [[f"sentence {index} of batch {batch}" for index in range(8)] for batch in range(4)]
+    alone = [onnx_fp32.encode(batch) for batch in batches]
+
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        together = list(threads.map(onnx_fp32.encode, batches))
+
+    for expected, actual in zip(alone, together, strict=True):
+        np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
 
 
 def test_spinning_is_opt_in(onnx_dir: Path):
@@ -99,12 +121,15 @@ def test_spinning_is_opt_in(onnx_dir: Path):
     assert model.session_options().get_session_config_entry("session.intra_op.allow_spinning") == "1"
 
 
-def test_the_loader_passes_the_thread_settings_to_onnx_runtime(onnx_dir: Path):
-    settings = make_settings(model_backend="onnx", model_onnx_dir=onnx_dir, onnx_threads=1, onnx_spinning=True)
+def test_the_loader_passes_the_worker_and_thread_settings_to_onnx_runtime(onnx_dir: Path):
+    settings = make_settings(
+        model_backend="onnx", model_onnx_dir=onnx_dir, onnx_workers=3, onnx_threads=1, onnx_spinning=True
+    )
 
     model = load_model(settings)
 
     assert isinstance(model, OnnxEmbeddingModel)
+    assert model.parallel_batches == 3
     options = model.session_options()
     assert options.intra_op_num_threads == 1
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
