@@ -124,7 +124,7 @@ class MicroBatcher:
             if was_idle and not self._stopping and self.max_wait_s > 0 and len(self._queue) < self.max_batch_size:
                 await asyncio.sleep(self.max_wait_s)
             await self._free_threads.acquire()
-            live = [item for item in self._next_batch() if not item.result.done()] if self._queue else []
+            live = [item for item in self._next_batch() if not item.result.done()]
             if not live:
                 self._free_threads.release()
                 continue

@@ -18,7 +18,7 @@ from embedding_service.onnx_backend import (
 )
 from embedding_service.runtime import load_model, resolve_backend
 
-from .servers import make_settings
+from .servers import make_settings, run_live_server
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +119,15 @@ def test_spinning_is_opt_in(onnx_dir: Path):
     model = OnnxEmbeddingModel(onnx_dir, "fp32", threads=1, spinning=True)
 
     assert model.session_options().get_session_config_entry("session.intra_op.allow_spinning") == "1"
+
+
+def test_the_service_feeds_the_loaded_model_as_many_batches_at_once_as_it_allows(onnx_dir: Path):
+    model = OnnxEmbeddingModel(onnx_dir, "fp32", workers=3)
+
+    with run_live_server(make_settings(), lambda _settings: model) as server:
+        batcher = server.app.state.runtime.batcher
+
+    assert batcher.workers == 3
 
 
 def test_the_loader_passes_the_worker_and_thread_settings_to_onnx_runtime(onnx_dir: Path):
