@@ -58,6 +58,11 @@ class TokenBatch:
     token_type_ids: np.ndarray
 
 
+# Large batches keep a GPU busy, and torch on a CPU ran no faster on smaller ones (it splits each batch over all
+# its threads); TEI's default max_batch_tokens is the same.
+LARGE_BATCH_TOKENS = 16384
+
+
 def pad(encodings: Sequence[Encoding]) -> TokenBatch:
     longest = max(len(encoding.ids) for encoding in encodings)
     shape = (len(encodings), longest)
@@ -80,6 +85,9 @@ class Embedder(Protocol):
     max_tokens: int
     # How many batches may be encoded at once, each from its own thread.
     parallel_batches: int
+    # The padded tokens per batch (inputs x longest input) at which it runs fastest: the batcher's cap unless
+    # MAX_BATCH_TOKENS sets one.
+    best_batch_tokens: int
 
     def tokenize(self, texts: Sequence[str]) -> list[Encoding]: ...
 
@@ -118,6 +126,7 @@ class EmbeddingModel(PackagedTokenizer):
     backend = "torch"
     # torch parallelises one batch over its own intra-op threads; two batches at once would contend for them.
     parallel_batches = 1
+    best_batch_tokens = LARGE_BATCH_TOKENS
 
     def __init__(self, device: str, precision: Precision = "fp32") -> None:
         if precision not in ("fp32", "fp16"):

@@ -125,7 +125,7 @@ class Runtime:
             max_batch_size=settings.max_batch_size,
             max_wait_s=settings.max_wait_ms / 1000,
             max_queued_inputs=settings.max_queued_inputs,
-            max_batch_tokens=settings.max_batch_tokens,
+            max_batch_tokens=settings.max_batch_tokens or model.best_batch_tokens,
             on_batch=self.metrics.batch_size.observe,
             workers=model.parallel_batches,
         )

@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaSeparated = Annotated[list[str], NoDecode]
 DEFAULT_ONNX_DIR = Path(__file__).resolve().parents[1] / "data" / "onnx"
+# The model's window: a batch must have room for one input that fills it.
+MIN_BATCH_TOKENS = 256
 
 
 class Settings(BaseSettings):
@@ -65,9 +67,10 @@ class Settings(BaseSettings):
 
     max_batch_size: int = Field(default=64, ge=1, description="Most inputs the model encodes in one batch.")
     max_batch_tokens: int = Field(
-        default=16384,
-        ge=256,
-        description="Most padded tokens (inputs x longest input) in one batch, as TEI's max_batch_tokens.",
+        default=0,
+        ge=0,
+        description="Most padded tokens (inputs x longest input) in one batch, as TEI's max_batch_tokens; 0: the "
+        "backend's best (512 for ONNX Runtime with one thread per batch, else 16384).",
     )
     max_wait_ms: float = Field(
         default=2.0, ge=0, description="How long an idle model waits for more inputs when the queue is short."
@@ -143,6 +146,16 @@ class Settings(BaseSettings):
         if value and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must start with postgresql://")
         return value or None
+
+    @field_validator("max_batch_tokens")
+    @classmethod
+    def _room_for_one_full_input(cls, value: int) -> int:
+        if 0 < value < MIN_BATCH_TOKENS:
+            raise ValueError(
+                f"MAX_BATCH_TOKENS={value} is below {MIN_BATCH_TOKENS}, one input of the model's full window: "
+                "set 0 (the backend's best) or at least that"
+            )
+        return value
 
     @model_validator(mode="after")
     def _a_full_request_fits_in_the_queue(self) -> Self:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from embedding_service.model import EmbeddingModel
+from embedding_service.model import LARGE_BATCH_TOKENS, EmbeddingModel
 from embedding_service.onnx_backend import (
     VERIFICATION_SENTENCES,
     ExportMismatchError,
@@ -100,6 +100,27 @@ def test_one_worker_gets_every_cpu_the_process_may_use(onnx_dir: Path):
 
     assert model.parallel_batches == 1
     assert model.session_options().intra_op_num_threads == len(os.sched_getaffinity(0))
+
+
+def test_a_batch_on_one_thread_is_best_at_512_padded_tokens(onnx_fp32: OnnxEmbeddingModel):
+    assert onnx_fp32.session_options().intra_op_num_threads == 1
+    assert onnx_fp32.best_batch_tokens == 512
+
+
+def test_a_batch_on_several_threads_keeps_large_batches(onnx_dir: Path):
+    model = OnnxEmbeddingModel(onnx_dir, "fp32", threads=2, workers=1)
+
+    assert model.best_batch_tokens == LARGE_BATCH_TOKENS
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(0, 512), (4096, 4096)])
+def test_the_service_caps_batches_at_the_models_best_unless_max_batch_tokens_is_set(
+    onnx_fp32: OnnxEmbeddingModel, setting: int, expected: int
+):
+    with run_live_server(make_settings(max_batch_tokens=setting), lambda _settings: onnx_fp32) as server:
+        batcher = server.app.state.runtime.batcher
+
+    assert batcher.max_batch_tokens == expected
 
 
 def test_one_session_encodes_batches_from_several_threads_at_once_with_the_same_vectors(

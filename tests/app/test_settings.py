@@ -73,6 +73,8 @@ def test_auth_disabled_explicitly_allows_running_without_keys(monkeypatch: pytes
         ("MODEL_DEVICE", "tpu", "model_device"),
         ("PORT", "70000", "port"),
         ("MAX_BATCH_SIZE", "0", "max_batch_size"),
+        ("MAX_BATCH_TOKENS", "255", "MAX_BATCH_TOKENS=255 is below 256, one input of the model's full window"),
+        ("MAX_BATCH_TOKENS", "-1", "max_batch_tokens"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(
@@ -83,6 +85,17 @@ def test_bad_values_are_refused_naming_the_variable(
 
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 0), ("0", 0), ("256", 256), ("4096", 4096)])
+def test_max_batch_tokens_is_the_backends_best_unless_set_to_one_full_input_or_more(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: int
+):
+    monkeypatch.setenv("AUTH_DISABLED", "true")
+    if value is not None:
+        monkeypatch.setenv("MAX_BATCH_TOKENS", value)
+
+    assert Settings().max_batch_tokens == expected
 
 
 def test_empty_redis_and_database_urls_mean_the_embedded_defaults(monkeypatch: pytest.MonkeyPatch):
