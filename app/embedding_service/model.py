@@ -58,8 +58,8 @@ class TokenBatch:
     token_type_ids: np.ndarray
 
 
-# Large batches keep a GPU busy, and torch on a CPU ran no faster on smaller ones (it splits each batch over all
-# its threads); TEI's default max_batch_tokens is the same.
+# Large batches keep a GPU busy, and torch on a CPU showed no clear gain from smaller ones (it splits each batch
+# over all its threads); TEI's default max_batch_tokens is the same.
 LARGE_BATCH_TOKENS = 16384
 
 
