@@ -40,7 +40,7 @@ OPSET = 17
 MAX_TOKENS = 256
 # A batch on one intra-op thread runs fastest at about 512 padded tokens: past that its activations outgrow the
 # core's caches. Against batches of 64 inputs, measured 1.13x the speed on 27-token inputs, 1.45x on 102-token
-# and 1.87x on 252-token ones (app/README.md, "Batches of 512 tokens").
+# and 1.87x on 252-token ones in fp32, and more in int8 (app/README.md, "Batches of 512 tokens").
 ONE_THREAD_BATCH_TOKENS = 512
 
 # Fixed sentences the export is compared with torch on before the service reports ready: short and long,
