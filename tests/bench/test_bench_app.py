@@ -1,19 +1,28 @@
-"""`make bench-app`'s inputs: the ceiling encodes what the 32 x 1 clients send, and no request repeats another."""
+"""`make bench-app`'s inputs and figures.
+
+The ceiling encodes what the 32 x 1 clients send, no request repeats another, and each run says where the CPUs went.
+"""
 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from embedding_service.metrics import Metrics
+from prometheus_client import generate_latest
 
 from bench.bench_app import (
     SHAPES,
+    Counters,
     LoadResult,
     Round,
+    batch_totals,
     ceiling_sentences,
     main,
     median_run,
+    process_cpu_seconds,
     request_sentences,
     round_ratios,
     run_name,
@@ -124,3 +133,44 @@ def test_asking_for_cuda_where_torch_sees_no_gpu_exits_with_the_models_own_messa
 
     assert finished.returncode == 1
     assert finished.stderr.strip().splitlines()[-1] == "--device cuda: MODEL_DEVICE=cuda but torch sees no CUDA device"
+
+
+def test_the_batch_totals_come_from_the_services_own_metrics_page():
+    metrics = Metrics()
+    for size in (4, 6, 14):
+        metrics.batch_size.observe(size)
+
+    assert batch_totals(generate_latest(metrics.registry).decode()) == (3, 24)
+
+
+def test_a_metrics_page_without_the_batch_histogram_has_no_batch_totals():
+    page = "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\nhttp_requests_total 7.0\n"
+
+    assert batch_totals(page) is None
+
+
+def test_a_process_cpu_time_grows_while_it_computes_and_is_unknown_for_a_process_that_does_not_exist():
+    before = process_cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    after = process_cpu_seconds(os.getpid())
+
+    assert before is not None and after is not None
+    assert after - before >= 0.1
+    # Above Linux's largest pid (2**22), so no process can have it.
+    assert process_cpu_seconds(2**22 + 1) is None
+
+
+def test_a_runs_cpus_and_mean_batch_are_taken_between_its_counters():
+    before = Counters(wall_s=10.0, server_cpu_s=4.0, client_cpu_s=1.0, batches=(100, 700))
+    after = Counters(wall_s=12.0, server_cpu_s=7.6, client_cpu_s=1.2, batches=(140, 1100))
+
+    assert after.since(before) == pytest.approx({"server_cpus": 1.8, "client_cpus": 0.1, "mean_batch_inputs": 10.0})
+
+
+def test_a_server_without_batch_metrics_or_proc_gets_none_for_those_figures():
+    before = Counters(wall_s=10.0, server_cpu_s=None, client_cpu_s=1.0, batches=None)
+    after = Counters(wall_s=12.0, server_cpu_s=None, client_cpu_s=1.2, batches=None)
+
+    assert after.since(before) == pytest.approx({"server_cpus": None, "client_cpus": 0.1, "mean_batch_inputs": None})
