@@ -8,7 +8,8 @@
     under the same load generator and shapes;
 (d) liveness under a large request: /healthz polled every 10 ms while the service embeds one request of 256 inputs
     of 7,500 characters (p50, p99 and worst probe latency; the target is p99 <= 50 ms).
-One server runs at a time; the clients (aiohttp) share this machine's CPUs with it. A shared machine's speed
+One server runs at a time; the clients (aiohttp) share this machine's CPUs with it, and each run reports the
+CPUs the server and the clients used (and, for the service, its mean batch). A shared machine's speed
 drifts by a third within minutes, so the run is --rounds passes over every server in the same order. Each
 ceiling is the mean of one measurement just before its service's runs and one just after; each ratio is taken
 within a round and reported as the median over the rounds, with the range. The summary goes to
