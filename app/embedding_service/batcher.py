@@ -4,8 +4,9 @@ One worker feeds the model, up to `workers` batches at once, each in its own thr
 inputs (max_wait_s) only when the model was idle and the queue is short; when a batch finishes it goes
 straight on with whatever queued meanwhile. A new batch is cut only when a thread is free, so that inputs
 arriving while every thread is busy join the next batch rather than make small ones. A batch holds at most
-max_batch_size inputs and max_batch_tokens padded tokens (inputs x longest input), and a request's inputs
-are queued shortest first, so a large request is cut into batches of similar lengths and pads little.
+max_batch_size inputs and max_batch_tokens padded tokens (inputs x longest input). A request's inputs are
+queued shortest first, and each batch takes the oldest queued input and fills up with the queued inputs
+nearest its length, from any request, so that a batch pads little.
 """
 
 import asyncio
@@ -102,15 +103,29 @@ class MicroBatcher:
         return rows, BatchTimings(queue_s=max(0.0, elapsed - compute_s), compute_s=compute_s)
 
     def _next_batch(self) -> list[_Pending]:
-        """The oldest inputs that fit max_batch_size and max_batch_tokens (always at least one)."""
-        batch = [self._queue.popleft()]
-        longest = batch[0].tokens
-        while self._queue and len(batch) < self.max_batch_size:
-            candidate_longest = max(longest, self._queue[0].tokens)
+        """The oldest input, and the queued inputs nearest its length that fit max_batch_size and max_batch_tokens.
+
+        The oldest always goes, so no input waits behind later ones for long; the rest are chosen by length
+        (the older first among equals), so inputs of different requests that are alike share a batch and pad little.
+        """
+        oldest = self._queue.popleft()
+        batch = [oldest]
+        if not self._queue or self.max_batch_size == 1:
+            return batch
+        queued = list(self._queue)
+        nearest = sorted(range(len(queued)), key=lambda index: (abs(queued[index].tokens - oldest.tokens), index))
+        longest = oldest.tokens
+        taken: set[int] = set()
+        for index in nearest:
+            candidate_longest = max(longest, queued[index].tokens)
             if candidate_longest * (len(batch) + 1) > self.max_batch_tokens:
-                break
+                continue  # too long to join; a shorter one further down may still fit
             longest = candidate_longest
-            batch.append(self._queue.popleft())
+            batch.append(queued[index])
+            taken.add(index)
+            if len(batch) == self.max_batch_size:
+                break
+        self._queue = deque(item for index, item in enumerate(queued) if index not in taken)
         return batch
 
     async def _run(self) -> None:

@@ -93,6 +93,33 @@ async def test_a_request_is_cut_into_batches_of_similar_lengths_shortest_first()
     assert encoder.batches == [[3, 4, 5, 6], [22, 32, 42, 52]]
 
 
+async def test_alike_inputs_of_different_requests_share_a_batch_with_the_oldest_input():
+    encoder = RecordingEncoder(delay_s=0.2)
+    batcher = batcher_of(encoder, max_batch_size=2)
+
+    busy = asyncio.create_task(batcher.embed([words(1)]))
+    await asyncio.sleep(0.02)  # the worker encodes this one; the two requests below queue behind it
+    await asyncio.gather(batcher.embed([words(8), words(98)]), batcher.embed([words(10), words(100)]))
+    await busy
+    await batcher.stop()
+
+    # In arrival order the batches would be [10, 100] and [12, 102], each padded to 100 tokens or more.
+    assert encoder.batches == [[3], [10, 12], [100, 102]]
+
+
+async def test_the_oldest_input_goes_into_the_next_batch_however_its_length_compares():
+    encoder = RecordingEncoder(delay_s=0.1)
+    batcher = batcher_of(encoder, max_batch_size=2)
+
+    busy = asyncio.create_task(batcher.embed([words(1)]))
+    await asyncio.sleep(0.02)
+    await asyncio.gather(batcher.embed([words(48)]), batcher.embed([words(1)] * 5))
+    await busy
+    await batcher.stop()
+
+    assert encoder.batches == [[3], [50, 3], [3, 3], [3, 3]]
+
+
 async def test_batches_are_capped_by_padded_tokens_as_well_as_by_inputs():
     encoder = RecordingEncoder()
     batcher = batcher_of(encoder, max_batch_size=64, max_batch_tokens=1000)
