@@ -105,8 +105,9 @@ class MicroBatcher:
     def _next_batch(self) -> list[_Pending]:
         """The oldest input, and the queued inputs nearest its length that fit max_batch_size and max_batch_tokens.
 
-        The oldest always goes, so no input waits behind later ones for long; the rest are chosen by length
-        (the older first among equals), so inputs of different requests that are alike share a batch and pad little.
+        The oldest always goes, so an input is passed over at most once per input queued before it. The rest are
+        chosen by length (the older first among equals), so alike inputs of different requests share a batch and
+        pad little.
         """
         oldest = self._queue.popleft()
         batch = [oldest]
