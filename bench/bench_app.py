@@ -35,6 +35,7 @@ from typing import Literal, cast
 
 import aiohttp
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
@@ -133,8 +134,6 @@ def process_cpu_seconds(pid: int) -> float | None:
 
 def batch_totals(metrics_text: str) -> tuple[float, float] | None:
     """(batches, inputs) so far from a /metrics page; None when it has no batch-size histogram."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     for family in text_string_to_metric_families(metrics_text):
         if family.name == BATCH_SIZE_METRIC:
             values = {sample.name: sample.value for sample in family.samples}

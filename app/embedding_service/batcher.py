@@ -21,6 +21,7 @@ import numpy as np
 from tokenizers import Encoding
 
 from embedding_service.errors import QueueFullError
+from embedding_service.model import LARGE_BATCH_TOKENS
 
 TokenizedEncoder = Callable[[Sequence[Encoding]], np.ndarray]
 
@@ -51,7 +52,7 @@ class MicroBatcher:
     max_batch_size: int
     max_wait_s: float
     max_queued_inputs: int
-    max_batch_tokens: int = 16384
+    max_batch_tokens: int = LARGE_BATCH_TOKENS
     on_batch: Callable[[int], None] = lambda _size: None
     workers: int = 1
     _queue: deque[_Pending] = field(default_factory=deque, init=False)
@@ -111,21 +112,19 @@ class MicroBatcher:
         """
         oldest = self._queue.popleft()
         batch = [oldest]
-        if not self._queue or self.max_batch_size == 1:
-            return batch
         queued = list(self._queue)
         nearest = sorted(range(len(queued)), key=lambda index: (abs(queued[index].tokens - oldest.tokens), index))
         longest = oldest.tokens
         taken: set[int] = set()
         for index in nearest:
+            if len(batch) == self.max_batch_size:
+                break
             candidate_longest = max(longest, queued[index].tokens)
             if candidate_longest * (len(batch) + 1) > self.max_batch_tokens:
                 continue  # too long to join; a shorter one further down may still fit
             longest = candidate_longest
             batch.append(queued[index])
             taken.add(index)
-            if len(batch) == self.max_batch_size:
-                break
         self._queue = deque(item for index, item in enumerate(queued) if index not in taken)
         return batch
 
