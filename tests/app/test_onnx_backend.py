@@ -12,20 +12,12 @@ from embedding_service.onnx_backend import (
     VERIFICATION_SENTENCES,
     ExportMismatchError,
     OnnxEmbeddingModel,
-    export,
     min_cosine,
     verify,
 )
 from embedding_service.runtime import load_model, resolve_backend
 
 from .servers import make_settings, run_live_server
-
-
-@pytest.fixture(scope="session")
-def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("onnx")
-    export(directory)
-    return directory
 
 
 @pytest.fixture(scope="session")

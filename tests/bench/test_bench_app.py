@@ -79,6 +79,37 @@ def test_a_rounds_ratios_pair_the_service_with_the_ceiling_and_the_infinity_meas
     }
 
 
+def test_with_precisions_a_round_also_pairs_each_precision_with_its_like():
+    runs = {
+        "service-onnx": {"8x16": result(520)},
+        "service-openvino": {"8x16": result(1400)},
+        "infinity-optimum": {"8x16": result(400)},
+        "infinity-torch-bf16": {"8x16": result(700)},
+    }
+    precisions = {
+        "service-onnx": "fp32",
+        "service-openvino": "bf16",
+        "infinity-optimum": "fp32",
+        "infinity-torch-bf16": "bf16",
+    }
+
+    ratios = round_ratios({}, runs, ["8x16"], precisions)
+
+    assert ratios == {
+        "service best / infinity best, 8x16": 2.0,
+        "service bf16 best / infinity bf16 best, 8x16": 2.0,
+        "service fp32 best / infinity fp32 best, 8x16": 1.3,
+    }
+
+
+def test_a_precision_only_one_side_ran_gets_no_ratio_of_its_own():
+    runs = {"service-openvino": {"8x16": result(1400)}, "infinity-optimum": {"8x16": result(400)}}
+
+    ratios = round_ratios({}, runs, ["8x16"], {"service-openvino": "bf16", "infinity-optimum": "fp32"})
+
+    assert ratios == {"service best / infinity best, 8x16": 3.5}
+
+
 def test_without_infinity_or_ceilings_a_round_has_only_the_ratios_it_can_compute():
     runs = {"service-onnx": {"8x16": result(520)}}
 
