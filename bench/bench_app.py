@@ -1,11 +1,14 @@
 """Throughput of the embeddings service against its backends' ceilings and against infinity-emb (`make bench-app`).
 
 (a) ceilings: `encode` of the first 1,024 sentences the service's 32 x 1 clients send, at the best batch size,
-    per backend (torch fp32, onnx fp32; with --device cuda, torch fp16), on the model built by the service's own
-    loader and settings (the same threads and ONNX Runtime options);
+    per backend at its default precision (onnx fp32, torch fp32, openvino bf16 where the CPU has native bfloat16,
+    else fp32; with --device cuda, torch fp16), on the model built by the service's own loader and settings (the
+    same threads and runtime options);
 (b) the service, per backend, under two closed-loop load shapes: 32 clients x 1 sentence, 8 clients x 16;
-(c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity), torch and ONNX engines,
-    under the same load generator and shapes;
+(c) infinity-emb 0.0.78 on the same model files (its own virtualenv, .venv-infinity): its torch engine in fp32 and
+    in bfloat16, and its optimum (ONNX Runtime) engine, under the same load generator and shapes. Besides the
+    best service against the best infinity, each precision is compared with its like (fp32 with fp32, bf16 with
+    bf16);
 (d) liveness under a large request: /healthz polled every 10 ms while the service embeds one request of 256 inputs
     of 7,500 characters (p50, p99 and worst probe latency; the target is p99 <= 50 ms).
 One server runs at a time; the clients (aiohttp) share this machine's CPUs with it, and each run reports the
@@ -554,7 +557,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--backends",
-        help="service backends to measure, comma-separated (default: onnx,torch on cpu, torch on cuda)",
+        help="service backends to measure, comma-separated (default: onnx,torch,openvino on cpu, torch on cuda)",
     )
     parser.add_argument(
         "--shapes", default=",".join(SHAPES), help=f"load shapes, comma-separated ({', '.join(SHAPES)})"
@@ -580,7 +583,7 @@ def main() -> None:
         "--backends",
         arguments.backends or ",".join(BACKENDS[device]),
         BACKENDS[device],
-        " (with --device cuda: ONNX Runtime runs on CPUs only here, the CUDA path is torch)"
+        " (with --device cuda: ONNX Runtime and OpenVINO run on CPUs only here, the CUDA path is torch)"
         if device == "cuda"
         else "",
     )

@@ -146,7 +146,7 @@ def test_on_cuda_the_onnx_backend_is_refused_naming_the_option_and_why(
         run_main(monkeypatch, "--device", "cuda", "--backends", "onnx", "--skip-infinity")
 
     assert exit_info.value.code == 2
-    assert "--backends: onnx given; choose from torch (with --device cuda: ONNX Runtime runs on CPUs" in (
+    assert "--backends: onnx given; choose from torch (with --device cuda: ONNX Runtime and OpenVINO run on CPUs" in (
         capsys.readouterr().err
     )
 
