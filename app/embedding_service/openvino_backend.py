@@ -1,10 +1,10 @@
 """The OpenVINO backend: the ONNX export (onnx_backend.export) under OpenVINO's CPU runtime.
 
-Its reason to exist is bfloat16. On CPUs that compute it natively (AMX or AVX512_BF16: Intel Sapphire Rapids and
-later, AMD Zen 4 and later) OpenVINO runs the matrix products in bfloat16 and keeps the sensitive operators
-(normalisation, softmax, pooling) in fp32, which gives embeddings within 0.9999 cosine of torch fp32 at about three
-times the speed. fp32 is plain fp32, asked for explicitly, because OpenVINO would otherwise pick bfloat16 by itself
-on such CPUs.
+Its reason to exist is bfloat16. On CPUs that compute it natively (AMX or AVX512_BF16, as OpenVINO's CPU plugin
+reports in OPTIMIZATION_CAPABILITIES; measured on an Intel Xeon with AMX) OpenVINO runs the matrix products in
+bfloat16 and keeps the sensitive operators (normalisation, softmax, pooling) in fp32, which gives embeddings within
+0.9999 cosine of torch fp32 at about three times the speed. fp32 is plain fp32, asked for explicitly, because
+OpenVINO would otherwise pick bfloat16 by itself on such CPUs.
 """
 
 import logging

@@ -66,7 +66,7 @@ def test_bf16_runs_in_bfloat16_close_to_torch_where_the_cpu_has_it_and_is_refuse
     bf16 = OpenVinoEmbeddingModel(onnx_dir, "bf16")
 
     assert bf16.inference_precision() == "bf16"
-    # Measured 0.99997 on an Intel Sapphire Rapids (AMX); not 1 either, or the model did not run in bfloat16.
+    # Measured 0.99997 on an Intel Xeon with AMX; not 1 either, or the model did not run in bfloat16.
     assert 0.9999 <= min_cosine(bf16, embedding_model) < 0.999999
 
 
