@@ -96,8 +96,8 @@ class InfinityEngine:
     precision: str
 
 
-# infinity's engines per device, by run name: its torch engine in fp32 and, where the service runs OpenVINO in
-# bfloat16, in bfloat16 too (torch's own bfloat16 on the same CPU), so that each precision meets its like.
+# infinity's engines per device, by run name. On a CPU its torch engine runs in bfloat16 too (torch's own), so that
+# the service's bf16 (OpenVINO) meets its like as well as the best of all.
 INFINITY_ENGINES: dict[Device, dict[str, InfinityEngine]] = {
     "cpu": {
         "torch": InfinityEngine("torch", "float32", "fp32"),
@@ -498,6 +498,7 @@ def round_ratios(
     precision both ran: like against like, besides best against best.
     """
     ratios: dict[str, float] = {}
+    precision_of = precisions or {}
     if "32x1" in shapes:
         for backend, ceiling in ceilings.items():
             ratios[f"service-{backend} 32x1 / ceiling {backend}"] = (
@@ -510,9 +511,9 @@ def round_ratios(
             best_service = max(runs[name][shape].sentences_per_s for name in services)
             best_infinity = max(runs[name][shape].sentences_per_s for name in infinities)
             ratios[f"service best / infinity best, {shape}"] = best_service / best_infinity
-        for precision in sorted(set((precisions or {}).values())):
-            alike_services = [name for name in services if (precisions or {}).get(name) == precision]
-            alike_infinities = [name for name in infinities if (precisions or {}).get(name) == precision]
+        for precision in sorted(set(precision_of.values())):
+            alike_services = [name for name in services if precision_of.get(name) == precision]
+            alike_infinities = [name for name in infinities if precision_of.get(name) == precision]
             if alike_services and alike_infinities:
                 best_service = max(runs[name][shape].sentences_per_s for name in alike_services)
                 best_infinity = max(runs[name][shape].sentences_per_s for name in alike_infinities)

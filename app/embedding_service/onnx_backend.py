@@ -194,9 +194,8 @@ def verify(candidate: Embedder, reference: Embedder, floor: float, setting: str)
     lowest = min_cosine(candidate, reference)
     if lowest < floor:
         raise ExportMismatchError(
-            f"the {candidate.backend} {candidate.precision} model's embeddings differ from torch's: min cosine "
-            f"{lowest:.6f} "
-            f"< {setting}={floor}"
+            f"the {candidate.backend} {candidate.precision} model's embeddings differ from torch's: "
+            f"min cosine {lowest:.6f} < {setting}={floor}"
         )
     logger.info("%s %s checked against torch: min cosine %.6f", candidate.backend, candidate.precision, lowest)
     return lowest
