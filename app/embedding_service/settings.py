@@ -51,19 +51,19 @@ class Settings(BaseSettings):
     onnx_workers: int = Field(
         default=0,
         ge=0,
-        description="Batches ONNX Runtime encodes at once, each from its own thread; 0: one per CPU this process "
-        "may run on.",
+        description="Batches ONNX Runtime (or OpenVINO, as streams) encodes at once, each from its own thread; 0: "
+        "one per CPU this process may run on.",
     )
     onnx_threads: int = Field(
         default=0,
         ge=0,
-        description="ONNX Runtime's intra-op threads per batch; 0: the CPUs this process may run on, shared out "
-        "among ONNX_WORKERS. Never pinned to cores.",
+        description="ONNX Runtime's (or OpenVINO's) threads per batch; 0: the CPUs this process may run on, "
+        "shared out among ONNX_WORKERS. Never pinned to cores.",
     )
     onnx_spinning: bool = Field(
         default=False,
-        description="Let ONNX Runtime's idle threads spin-wait for work instead of sleeping (burns the CPUs the "
-        "event loop, the tokenizer and other processes need).",
+        description="ONNX Runtime only: let its idle threads spin-wait for work instead of sleeping (burns the "
+        "CPUs the event loop, the tokenizer and other processes need).",
     )
     served_model_name: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2", description="Model id reported by /v1/models and responses."
@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="Most padded tokens (inputs x longest input) in one batch, as TEI's max_batch_tokens; 0: the "
-        "backend's best (512 for ONNX Runtime with one thread per batch, else 16384).",
+        "backend's best (512 for ONNX Runtime or OpenVINO with one thread per batch, else 16384).",
     )
     max_wait_ms: float = Field(
         default=2.0, ge=0, description="How long an idle model waits for more inputs when the queue is short."
