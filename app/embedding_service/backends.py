@@ -2,6 +2,9 @@
 
 from typing import Literal, get_args
 
+# all-MiniLM-L6-v2's window in tokens (its max_seq_length): longer inputs are truncated to it.
+MODEL_MAX_TOKENS = 256
+
 Backend = Literal["torch", "onnx", "openvino"]
 Precision = Literal["fp32", "fp16", "int8", "bf16"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)

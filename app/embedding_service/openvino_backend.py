@@ -16,16 +16,15 @@ import numpy as np
 import openvino
 from tokenizers import Encoding
 
-from embedding_service.backends import BACKEND_PRECISIONS, Precision
+from embedding_service.backends import BACKEND_PRECISIONS, MODEL_MAX_TOKENS, Precision
 from embedding_service.model import (
-    LARGE_BATCH_TOKENS,
     MODEL_DIMENSIONS,
     WARM_UP_TEXT,
     DeviceInfo,
     PackagedTokenizer,
     pad,
 )
-from embedding_service.onnx_backend import MAX_TOKENS, ONE_THREAD_BATCH_TOKENS, model_file, usable_cpus
+from embedding_service.onnx_backend import ThreadPlan, exported_model
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +56,7 @@ class OpenVinoEmbeddingModel(PackagedTokenizer):
         if precision not in OPENVINO_PRECISIONS:
             raise ValueError(f"MODEL_PRECISION={precision} is not available with MODEL_BACKEND=openvino (fp32, bf16)")
         # bfloat16 is a way of running the fp32 export, not a file of its own.
-        path = model_file(directory, "fp32")
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"MODEL_ONNX_DIR={directory} has no {path.name}: run `make install-app` "
-                "(or `python -m embedding_service.onnx_backend DIR`)"
-            )
+        path = exported_model(directory, "fp32")
         core = openvino.Core()
         capabilities = cpu_capabilities(core)
         if precision == "bf16" and "BF16" not in capabilities:
@@ -70,13 +64,14 @@ class OpenVinoEmbeddingModel(PackagedTokenizer):
                 "MODEL_PRECISION=bf16 needs a CPU with native bfloat16 (AMX or AVX512_BF16); this one offers "
                 f"{', '.join(capabilities)}: use MODEL_PRECISION=fp32"
             )
-        super().__init__(MAX_TOKENS)
+        super().__init__(MODEL_MAX_TOKENS)
         self.precision: str = precision
         self.dimensions = MODEL_DIMENSIONS
-        # As with ONNX Runtime: by default one batch per CPU, each on one thread (a stream, in OpenVINO's words).
-        self.parallel_batches = workers or usable_cpus()
-        self.threads = threads or max(1, usable_cpus() // self.parallel_batches)
-        self.best_batch_tokens = ONE_THREAD_BATCH_TOKENS if self.threads == 1 else LARGE_BATCH_TOKENS
+        # As with ONNX Runtime; each batch in flight is a stream, in OpenVINO's words.
+        plan = ThreadPlan.resolve(workers, threads)
+        self.parallel_batches = plan.parallel_batches
+        self.threads = plan.threads_per_batch
+        self.best_batch_tokens = plan.best_batch_tokens
         self._compiled = core.compile_model(
             str(path),
             "CPU",

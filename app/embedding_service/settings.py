@@ -7,12 +7,12 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from embedding_service.backends import check_combination
+from embedding_service.backends import MODEL_MAX_TOKENS, check_combination
 
 CommaSeparated = Annotated[list[str], NoDecode]
 DEFAULT_ONNX_DIR = Path(__file__).resolve().parents[1] / "data" / "onnx"
-# The model's window: a batch must have room for one input that fills it.
-MIN_BATCH_TOKENS = 256
+# A batch must have room for one input that fills the model's window.
+MIN_BATCH_TOKENS = MODEL_MAX_TOKENS
 
 
 class Settings(BaseSettings):
