@@ -295,3 +295,26 @@ async def test_stopping_waits_for_the_batches_still_being_encoded():
 async def test_a_batcher_without_workers_is_refused():
     with pytest.raises(ValueError, match="workers must be at least 1, not 0"):
         MicroBatcher(RecordingEncoder(), max_batch_size=1, max_wait_s=0, max_queued_inputs=1, workers=0)
+
+
+async def test_idle_workers_woken_together_cut_one_batch_and_both_live_on():
+    encoder = RecordingEncoder(delay_s=0.05)
+    batcher = batcher_of(encoder, max_batch_size=2, max_wait_s=0.02, workers=2)
+
+    await asyncio.gather(*(batcher.embed([words(1)]) for _ in range(2)))
+    together = encoder.most_at_once
+    embeddings, _timings = await asyncio.wait_for(batcher.embed([words(n) for n in range(1, 9)]), timeout=5)
+    await batcher.stop()
+
+    assert encoder.batches[0] == [3, 3]
+    assert together == 1
+    assert encoder.most_at_once == 2
+    assert embeddings[:, 0].astype(int).tolist() == [n + 2 for n in range(1, 9)]
+
+
+async def test_a_stopped_batcher_refuses_new_inputs_instead_of_keeping_them_forever():
+    batcher = batcher_of(RecordingEncoder())
+    await batcher.stop()
+
+    with pytest.raises(QueueFullError, match="shutting down"):
+        await asyncio.wait_for(batcher.embed([words(1)]), timeout=5)
