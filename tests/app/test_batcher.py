@@ -318,3 +318,17 @@ async def test_a_stopped_batcher_refuses_new_inputs_instead_of_keeping_them_fore
 
     with pytest.raises(QueueFullError, match="shutting down"):
         await asyncio.wait_for(batcher.embed([words(1)]), timeout=5)
+
+
+async def test_a_free_thread_takes_its_next_batch_without_waiting_for_the_event_loop():
+    encoder = RecordingEncoder(delay_s=0.05)
+    batcher = batcher_of(encoder, max_batch_size=1)
+
+    request = asyncio.create_task(batcher.embed([words(n) for n in range(1, 4)]))
+    await asyncio.sleep(0.01)  # the thread is woken and encodes the first batch
+    time.sleep(0.4)  # the event loop is blocked: nothing on it can cut or submit a batch meanwhile
+    batches_while_blocked = len(encoder.batches)
+    await request
+    await batcher.stop()
+
+    assert batches_while_blocked == 3
