@@ -28,3 +28,27 @@ IMAGE_VARIANTS: tuple[ImageVariant, ...] = get_args(ImageVariant)
 
 MAX_BATCH_SIZE = 64
 """The app's default MAX_BATCH_SIZE (app/embedding_service/settings.py): inputs the model encodes at once."""
+
+ModelBackend = Literal["auto", "onnx", "openvino", "torch"]
+"""The app's MODEL_BACKEND: auto is onnx on a CPU and torch on a GPU."""
+ModelPrecision = Literal["auto", "fp32", "fp16", "int8", "bf16"]
+"""The app's MODEL_PRECISION: auto is the backend's default (fp32 on a CPU, fp16 on a GPU)."""
+MODEL_BACKEND_PRECISIONS: dict[str, tuple[str, ...]] = {
+    "torch": ("fp32", "fp16"),
+    "onnx": ("fp32", "int8"),
+    "openvino": ("fp32", "bf16"),
+}
+"""What each backend runs (app/embedding_service/backends.py's BACKEND_PRECISIONS)."""
+CPU_ONLY_MODEL_BACKENDS = ("onnx", "openvino")
+"""Backends that run the ONNX export on a CPU: none of them uses a GPU."""
+
+
+def model_backend_for(backend: ModelBackend, precision: ModelPrecision, variant: ImageVariant) -> str:
+    """The backend the app runs for these settings (app/embedding_service/runtime.py's resolve_backend): auto is
+    torch on a GPU, and on a CPU the one backend that runs the precision asked for (int8: onnx, bf16: openvino),
+    else onnx."""
+    if backend != "auto":
+        return backend
+    if variant == "cuda":
+        return "torch"
+    return {"int8": "onnx", "bf16": "openvino"}.get(precision, "onnx")

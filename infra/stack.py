@@ -83,7 +83,7 @@ def build_stack(config: StackConfig, parent: pulumi.Resource | None = None) -> d
     runtime = AppRuntime(
         image=image.image_ref,
         env={
-            "MODEL_DEVICE": config.service.device,
+            **config.service.model_env,
             "REDIS_URL": pulumi.Output.format("rediss://{0}:{1}/0", cache.host, cache.port),
             "REDIS_CA_CERT": cache.ca_certificate,
             "DATABASE_URL": pulumi.Output.format(

@@ -14,6 +14,7 @@ from components.cloudrun import check_cloud_run_resources
 from components.database import check_sql_instance_shape
 from components.gke import check_cluster_access
 from facts import gcp as rules
+from facts.app import CPU_ONLY_MODEL_BACKENDS, MODEL_BACKEND_PRECISIONS, model_backend_for
 from facts.quantities import memory_mib
 from infra.config.gke import GkeSettings
 from infra.config.problems import Problems, args_problems, decode, shape_problems
@@ -70,6 +71,7 @@ def check_stack(config: StackConfig, raw: Mapping[str, Any], problems: Problems)
             problems.add_missing(f"{NAMESPACE}:gke", "only used with inference:platform: gke (this stack is cloudrun)")
     else:
         _check_gke(config, problems)
+    _check_model(config, problems)
     _check_redis(config, problems)
     _check_database(config, problems)
     _check_network(config, problems)
@@ -124,6 +126,40 @@ def _check_cloud_run(config: StackConfig, problems: Problems) -> None:
                 "raise the quota, then this limit",
             )
     args_problems(problems, key, service.scaling_args)
+
+
+def _check_model(config: StackConfig, problems: Problems) -> None:
+    """The model settings the app would refuse at start-up, refused here instead, before anything is deployed."""
+    service = config.service
+    key = f"{NAMESPACE}:service"
+    device = service.device
+    if service.model_backend in CPU_ONLY_MODEL_BACKENDS and device == "cuda":
+        where = "a GKE pod always has one" if config.gke is not None else "this service has one"
+        problems.add(
+            f"{key}.modelBackend",
+            service.model_backend,
+            f"runs the model on the CPU and leaves the GPU idle ({where}): use torch, or auto",
+        )
+        return
+    precision = service.model_precision
+    if precision == "auto":
+        return
+    if precision == "fp16" and device == "cpu":
+        problems.add(f"{key}.modelPrecision", precision, "needs a GPU: on a CPU use fp32, or int8 with onnx")
+        return
+    if precision == "bf16" and config.platform == "cloudrun":
+        problems.add(
+            f"{key}.modelPrecision",
+            precision,
+            "Cloud Run promises no CPU with native bfloat16, and the app refuses bf16 on one without it: set "
+            "modelBackend: openvino and leave the precision auto (bf16 where the CPU has it, else fp32)",
+        )
+        return
+    backend = model_backend_for(service.model_backend, precision, device)
+    if precision not in MODEL_BACKEND_PRECISIONS[backend]:
+        runs = " or ".join(MODEL_BACKEND_PRECISIONS[backend])
+        on = " (the backend on a GPU)" if service.model_backend == "auto" else ""
+        problems.add(f"{key}.modelPrecision", precision, f"{backend}{on} runs {runs}")
 
 
 def _check_gke(config: StackConfig, problems: Problems) -> None:

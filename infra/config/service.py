@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from components.app_runtime import AppRuntime
 from components.cloudrun import CloudRunGpuArgs, CloudRunScalingArgs, CloudRunServiceArgs
 from components.image import ContainerImageArgs
-from facts.app import ImageVariant
+from facts.app import ImageVariant, ModelBackend, ModelPrecision
 from facts.gcp import CloudRunGpuType
 from facts.quantities import memory_mib
 from infra.config.scope import Section, StackScope
@@ -46,6 +46,12 @@ class ServiceSettings(Section):
     """Concurrent requests per instance (Cloud Run)."""
     public: bool = False
     """Allow unauthenticated invocation from the internet; otherwise internal ingress and IAM-only invocation."""
+    model_backend: ModelBackend = "auto"
+    """The app's MODEL_BACKEND: auto (onnx on a CPU, torch on a GPU), onnx, openvino (CPU: bfloat16 where the CPU
+    has it natively, else fp32) or torch."""
+    model_precision: ModelPrecision = "auto"
+    """The app's MODEL_PRECISION: auto (the backend's default), fp32, fp16 (GPU), int8 (onnx, opt-in: min cosine
+    0.98 to fp32) or bf16 (openvino, on known CPUs only: GKE's are GPU nodes, Cloud Run promises no CPU model)."""
 
     @field_validator("memory")
     @classmethod
@@ -57,6 +63,16 @@ class ServiceSettings(Section):
     def device(self) -> ImageVariant:
         """Where the model runs: the image's build variant and the app's MODEL_DEVICE."""
         return "cuda" if self.gpu else "cpu"
+
+    @property
+    def model_env(self) -> dict[str, str]:
+        """The app's model settings: MODEL_DEVICE always, the backend and precision where the stack chose them."""
+        env: dict[str, str] = {"MODEL_DEVICE": self.device}
+        if self.model_backend != "auto":
+            env["MODEL_BACKEND"] = self.model_backend
+        if self.model_precision != "auto":
+            env["MODEL_PRECISION"] = self.model_precision
+        return env
 
     def scaling_args(self) -> CloudRunScalingArgs:
         return CloudRunScalingArgs(

@@ -42,6 +42,12 @@ class ServiceSettings(TypedDict, total=False):
     public: bool
     """Allow unauthenticated invocation from the internet; otherwise internal ingress and IAM-only invocation. Default: false."""
 
+    model_backend: str
+    """The app's MODEL_BACKEND: auto (onnx on a CPU, torch on a GPU), onnx, openvino (CPU: bfloat16 where the CPU has it natively, else fp32) or torch. Default: auto. One of: auto, onnx, openvino, torch."""
+
+    model_precision: str
+    """The app's MODEL_PRECISION: auto (the backend's default), fp32, fp16 (GPU), int8 (onnx, opt-in: min cosine 0.98 to fp32) or bf16 (openvino, on known CPUs only: GKE's are GPU nodes, Cloud Run promises no CPU model). Default: auto. One of: auto, fp32, fp16, int8, bf16."""
+
 
 class RedisSettings(TypedDict, total=False):
     """Memorystore for Redis, always with AUTH and in-transit encryption."""
@@ -309,7 +315,7 @@ class InferenceServiceArgs(TypedDict, total=False):
     """Labels set on every resource that takes labels (environment, stack and managed-by are always added)."""
 
     service: ServiceSettings
-    """The service: cpu, memory (Mi/Gi), gpu ({type, zonalRedundancy} or null; on GKE left out: one GPU of gke.gpuPool.accelerator), minInstances, maxInstances, concurrency, public."""
+    """The service: cpu, memory (Mi/Gi), gpu ({type, zonalRedundancy} or null; on GKE left out: one GPU of gke.gpuPool.accelerator), minInstances, maxInstances, concurrency, public, modelBackend (auto | onnx | openvino | torch), modelPrecision (auto | fp32 | fp16 | int8 | bf16)."""
 
     redis: RedisSettings
     """Memorystore for Redis: tier (BASIC | STANDARD_HA), memorySizeGb, version, readReplicas, deletionProtection (default: on in prod). AUTH and TLS are always on."""

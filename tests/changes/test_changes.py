@@ -114,10 +114,12 @@ def without_monitoring(actions: list[tuple[str, str, str]]) -> list[tuple[str, s
     [
         ("cpu", 4, "template.containers.0.resources.limits.cpu"),
         ("minInstances", 1, "template.scaling.minInstanceCount"),
+        # MODEL_BACKEND goes in after MODEL_DEVICE, so the variables after it move down one place.
+        ("modelBackend", "openvino", "template.containers.0.envs.1.value"),
     ],
 )
-def test_cloud_run_cpu_or_min_instances_update_the_service_with_a_new_revision(
-    tmp_path: Path, key: str, value: int, path: str
+def test_cloud_run_cpu_min_instances_or_model_backend_update_the_service_with_a_new_revision(
+    tmp_path: Path, key: str, value: int | str, path: str
 ) -> None:
     base, head = edited(tmp_path, "dev", set_key("inference:service", key, value))
     document = report(base, head, tmp_path)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 from facts import app as app_facts
 from facts.app import (
     APP_PORT,
     APP_UID,
+    CPU_ONLY_MODEL_BACKENDS,
     IMAGE_VARIANTS,
     LIVENESS_PATH,
     MAX_BATCH_SIZE,
     METRICS_PATH,
+    MODEL_BACKEND_PRECISIONS,
     READINESS_PATH,
+    ModelBackend,
+    ModelPrecision,
 )
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
@@ -56,3 +61,13 @@ def test_the_default_batch_size_is_the_apps() -> None:
     settings = (APP_DIR / "embedding_service" / "settings.py").read_text()
 
     assert re.search(rf"max_batch_size: int = Field\(default={MAX_BATCH_SIZE},", settings)
+
+
+def test_the_model_backends_and_precisions_a_stack_may_choose_are_the_apps() -> None:
+    from embedding_service.backends import BACKEND_PRECISIONS, CPU_ONLY_BACKENDS, PRECISIONS
+    from embedding_service.settings import Settings
+
+    assert MODEL_BACKEND_PRECISIONS == BACKEND_PRECISIONS
+    assert CPU_ONLY_MODEL_BACKENDS == CPU_ONLY_BACKENDS
+    assert set(get_args(ModelPrecision)) == {"auto", *PRECISIONS}
+    assert set(get_args(ModelBackend)) == set(get_args(Settings.model_fields["model_backend"].annotation))

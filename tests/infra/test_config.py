@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, get_args
 
 import pytest
 import yaml
 
+from facts.app import IMAGE_VARIANTS, ModelBackend, ModelPrecision, model_backend_for
 from facts.quantities import memory_mib
 from infra.config import ConfigError, StackConfig, load_stack_config
 from tests.cli_process import run_cli
@@ -172,6 +174,14 @@ def test_all_problems_are_reported_together():
         ),
         ({"inference__service": {"minInstances": -1}}, "inference:service.minInstances = -1: Input should be greater"),
         ({"inference__service": "big"}, "inference:service = big: must be a mapping"),
+        (
+            {"inference__service": {"modelBackend": "tensorrt"}},
+            "inference:service.modelBackend = tensorrt: Input should be 'auto', 'onnx', 'openvino' or 'torch'",
+        ),
+        (
+            {"inference__service": {"modelPrecision": "int4"}},
+            "inference:service.modelPrecision = int4: Input should be 'auto', 'fp32', 'fp16', 'int8' or 'bf16'",
+        ),
     ],
 )
 def test_structural_mistakes_are_named(sections, expected):
@@ -180,7 +190,10 @@ def test_structural_mistakes_are_named(sections, expected):
 
 def test_the_unknown_key_message_lists_what_is_allowed():
     message = problems(inference__service={"maxInstance": 2})[0]
-    assert "allowed here: concurrency, cpu, gpu, maxInstances, memory, minInstances, public" in message
+    assert (
+        "allowed here: concurrency, cpu, gpu, maxInstances, memory, minInstances, modelBackend, modelPrecision, "
+        "public" in message
+    )
 
 
 @pytest.mark.parametrize(
@@ -416,3 +429,72 @@ def test_a_public_private_services_address_is_refused():
         message.startswith(f"{STACK_FILE}: inference:network.privateServicesAddress = 8.8.0.0:")
         for message in problems(inference__network={"privateServicesAddress": "8.8.0.0"})
     )
+
+
+CPU_ONLY = {"cpu": 2, "memory": "4Gi", "gpu": None}
+
+
+@pytest.mark.parametrize(
+    ("service", "key", "rule"),
+    [
+        ({"modelBackend": "onnx"}, "modelBackend", "runs the model on the CPU and leaves the GPU idle"),
+        ({"modelBackend": "openvino"}, "modelBackend", "use torch, or auto"),
+        ({**CPU_ONLY, "modelPrecision": "fp16"}, "modelPrecision", "needs a GPU: on a CPU use fp32, or int8 with onnx"),
+        ({**CPU_ONLY, "modelPrecision": "bf16"}, "modelPrecision", "Cloud Run promises no CPU with native bfloat16"),
+        ({**CPU_ONLY, "modelBackend": "openvino", "modelPrecision": "int8"}, "modelPrecision", "openvino runs fp32"),
+        ({**CPU_ONLY, "modelBackend": "torch", "modelPrecision": "int8"}, "modelPrecision", "torch runs fp32 or fp16"),
+        ({"modelPrecision": "int8"}, "modelPrecision", "torch (the backend on a GPU) runs fp32 or fp16"),
+    ],
+)
+def test_model_settings_the_app_would_refuse_at_start_up_are_refused_at_their_key(service, key, rule):
+    messages = problems(inference__service=service)
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:service.{key} = ") and rule in message for message in messages
+    ), messages
+
+
+@pytest.mark.parametrize(
+    ("service", "env"),
+    [
+        ({}, {"MODEL_DEVICE": "cuda"}),
+        ({"modelPrecision": "fp32"}, {"MODEL_DEVICE": "cuda", "MODEL_PRECISION": "fp32"}),
+        (
+            {"modelBackend": "torch", "modelPrecision": "fp16"},
+            {"MODEL_DEVICE": "cuda", "MODEL_BACKEND": "torch", "MODEL_PRECISION": "fp16"},
+        ),
+        (CPU_ONLY, {"MODEL_DEVICE": "cpu"}),
+        ({**CPU_ONLY, "modelBackend": "openvino"}, {"MODEL_DEVICE": "cpu", "MODEL_BACKEND": "openvino"}),
+        ({**CPU_ONLY, "modelPrecision": "int8"}, {"MODEL_DEVICE": "cpu", "MODEL_PRECISION": "int8"}),
+        ({**CPU_ONLY, "modelBackend": "torch"}, {"MODEL_DEVICE": "cpu", "MODEL_BACKEND": "torch"}),
+    ],
+)
+def test_the_model_settings_a_stack_chooses_reach_the_app_and_auto_leaves_the_apps_default(service, env):
+    assert load(inference__service=service).service.model_env == env
+
+
+# Every backend, precision and device the app can be given; openvino's auto precision depends on the CPU it finds.
+MODEL_SETTINGS = [
+    (backend, precision, variant)
+    for backend in get_args(ModelBackend)
+    for precision in get_args(ModelPrecision)
+    for variant in IMAGE_VARIANTS
+    if not (backend == "openvino" and precision == "auto")
+]
+
+
+@pytest.mark.parametrize(("backend", "precision", "variant"), MODEL_SETTINGS)
+def test_a_stack_takes_exactly_the_model_settings_the_app_starts_with(backend, precision, variant):
+    from embedding_service.runtime import resolve_backend
+
+    settings = SimpleNamespace(model_backend=backend, model_precision=precision)
+    service = {**(CPU_ONLY if variant == "cpu" else {}), "modelBackend": backend, "modelPrecision": precision}
+    try:
+        app_backend, _precision = resolve_backend(settings, variant)  # type: ignore[arg-type]
+    except ValueError:
+        assert any(".model" in message for message in problems(inference__service=service))
+        return
+    if precision == "bf16":  # the app runs it on a CPU with native bfloat16, which Cloud Run does not promise
+        assert any("Cloud Run promises no CPU" in message for message in problems(inference__service=service))
+    else:
+        assert load(inference__service=service).service.device == variant
+        assert model_backend_for(backend, precision, variant) == app_backend

@@ -257,6 +257,15 @@ def test_a_cpu_only_service_on_gke_is_refused():
     )
 
 
+@pytest.mark.parametrize("backend", ["onnx", "openvino"])
+def test_a_cpu_only_model_backend_on_gke_is_refused_since_every_pod_has_a_gpu(backend):
+    assert any(
+        message.startswith(f"{STACK_FILE}: inference:service.modelBackend = {backend}: runs the model on the CPU")
+        and "a GKE pod always has one" in message
+        for message in problems(inference__service={"modelBackend": backend})
+    )
+
+
 def test_an_unknown_release_channel_is_refused():
     assert f"{STACK_FILE}: inference:gke.releaseChannel = FAST: allowed: RAPID, REGULAR, STABLE, EXTENDED" in problems(
         {"releaseChannel": "FAST"}
