@@ -147,7 +147,7 @@ def _check_model(config: StackConfig, problems: Problems) -> None:
     if precision == "fp16" and device == "cpu":
         problems.add(f"{key}.modelPrecision", precision, "needs a GPU: on a CPU use fp32, or int8 with onnx")
         return
-    if precision == "bf16" and config.platform == "cloudrun":
+    if precision == "bf16" and device == "cpu":  # a CPU-only service is on Cloud Run: GKE pods have a GPU
         problems.add(
             f"{key}.modelPrecision",
             precision,

@@ -444,6 +444,7 @@ CPU_ONLY = {"cpu": 2, "memory": "4Gi", "gpu": None}
         ({**CPU_ONLY, "modelBackend": "openvino", "modelPrecision": "int8"}, "modelPrecision", "openvino runs fp32"),
         ({**CPU_ONLY, "modelBackend": "torch", "modelPrecision": "int8"}, "modelPrecision", "torch runs fp32 or fp16"),
         ({"modelPrecision": "int8"}, "modelPrecision", "torch (the backend on a GPU) runs fp32 or fp16"),
+        ({"modelPrecision": "bf16"}, "modelPrecision", "torch (the backend on a GPU) runs fp32 or fp16"),
     ],
 )
 def test_model_settings_the_app_would_refuse_at_start_up_are_refused_at_their_key(service, key, rule):
